@@ -393,7 +393,7 @@ public class RestSchemaRegistryClient implements SchemaRegistryClient {
             return future.get(requestDeadlineMillis, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             future.cancel(true);
-            throw new HttpTimeoutException("no answer within " + requestDeadlineMillis + " ms ("
+            throw new HttpTimeoutException("timed out: no answer within " + requestDeadlineMillis + " ms ("
                     + SchemaRegistryClientConfig.HTTP_CONNECT_TIMEOUT_MS_CONFIG + " + "
                     + SchemaRegistryClientConfig.HTTP_READ_TIMEOUT_MS_CONFIG + ")");
         } catch (InterruptedException e) {
@@ -497,16 +497,19 @@ public class RestSchemaRegistryClient implements SchemaRegistryClient {
         }
     }
 
+    /** The exception and its first cause, class and message, e.g. "ConnectException (connection refused)". */
     private static String describe(Throwable t) {
         StringBuilder text = new StringBuilder();
-        String separator = "";
-        for (Throwable current = t; current != null; current = current.getCause()) {
+        Throwable current = t;
+        for (int depth = 0; current != null && depth < 2; depth++, current = current.getCause()) {
             String message = current.getMessage();
-            text.append(separator).append(current.getClass().getSimpleName());
+            if (message == null && current instanceof java.net.ConnectException) {
+                message = "connection refused";
+            }
+            text.append(depth == 0 ? "" : ", caused by ").append(current.getClass().getSimpleName());
             if (message != null && !message.isBlank()) {
                 text.append(" (").append(message).append(')');
             }
-            separator = ", caused by ";
             if (current.getCause() == current) {
                 break;
             }
