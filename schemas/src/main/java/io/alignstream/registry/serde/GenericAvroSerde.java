@@ -1,6 +1,7 @@
 package io.alignstream.registry.serde;
 
 import io.alignstream.registry.client.SchemaRegistryClient;
+import io.alignstream.registry.client.SchemaRegistryClientFactory;
 import java.util.Map;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -14,8 +15,11 @@ import org.apache.kafka.common.serialization.Serializer;
  */
 public class GenericAvroSerde implements Serde<GenericRecord> {
 
+    private final KafkaAvroSerializer serializerDelegate;
+    private final KafkaAvroDeserializer deserializerDelegate;
     private final TypedSerializer<GenericRecord> serializer;
     private final TypedDeserializer<GenericRecord> deserializer;
+    private SchemaRegistryClient ownedClient;
 
     public GenericAvroSerde() {
         this(new KafkaAvroSerializer(), new KafkaAvroDeserializer());
@@ -27,13 +31,21 @@ public class GenericAvroSerde implements Serde<GenericRecord> {
     }
 
     private GenericAvroSerde(KafkaAvroSerializer serializer, KafkaAvroDeserializer deserializer) {
+        this.serializerDelegate = serializer;
+        this.deserializerDelegate = deserializer;
         this.serializer = new TypedSerializer<>(serializer);
         this.deserializer = new TypedDeserializer<>(deserializer.forceReader(false, null), GenericRecord.class,
                 "GenericAvroSerde");
     }
 
+    /** Builds one registry client for both halves, unless one was given. */
     @Override
     public void configure(Map<String, ?> configs, boolean isKey) {
+        if (!serializerDelegate.hasClient()) {
+            ownedClient = SchemaRegistryClientFactory.create(new AvroSerdeConfig(configs).clientConfig());
+            serializerDelegate.useSharedClient(ownedClient);
+            deserializerDelegate.useSharedClient(ownedClient);
+        }
         serializer.configure(configs, isKey);
         deserializer.configure(configs, isKey);
     }
@@ -42,6 +54,9 @@ public class GenericAvroSerde implements Serde<GenericRecord> {
     public void close() {
         serializer.close();
         deserializer.close();
+        if (ownedClient != null) {
+            ownedClient.close();
+        }
     }
 
     @Override

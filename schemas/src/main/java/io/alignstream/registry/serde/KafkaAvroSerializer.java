@@ -72,6 +72,17 @@ public class KafkaAvroSerializer implements Serializer<Object> {
         this.client = Objects.requireNonNull(client, "client");
     }
 
+    /** For the Serdes: a client shared with the other half of the Serde, which the Serde closes. */
+    void useSharedClient(SchemaRegistryClient shared) {
+        this.client = Objects.requireNonNull(shared, "shared");
+        this.ownsClient = false;
+    }
+
+    /** Whether a client was given or built already. */
+    boolean hasClient() {
+        return client != null;
+    }
+
     @Override
     public void configure(Map<String, ?> configs, boolean isKey) {
         AvroSerdeConfig config = new AvroSerdeConfig(configs);

@@ -1,6 +1,7 @@
 package io.alignstream.registry.serde;
 
 import io.alignstream.registry.client.SchemaRegistryClient;
+import io.alignstream.registry.client.SchemaRegistryClientFactory;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.avro.specific.SpecificRecord;
@@ -17,8 +18,11 @@ import org.apache.kafka.common.serialization.Serializer;
  */
 public class SpecificAvroSerde<T extends SpecificRecord> implements Serde<T> {
 
+    private final KafkaAvroSerializer serializerDelegate;
+    private final KafkaAvroDeserializer deserializerDelegate;
     private final TypedSerializer<T> serializer;
     private final TypedDeserializer<T> deserializer;
+    private SchemaRegistryClient ownedClient;
 
     /** Reads into the class named by each record's writer schema. */
     public SpecificAvroSerde() {
@@ -41,13 +45,21 @@ public class SpecificAvroSerde<T extends SpecificRecord> implements Serde<T> {
     }
 
     private SpecificAvroSerde(KafkaAvroSerializer serializer, KafkaAvroDeserializer deserializer, Class<T> type) {
+        this.serializerDelegate = serializer;
+        this.deserializerDelegate = deserializer;
         this.serializer = new TypedSerializer<>(serializer);
         this.deserializer = new TypedDeserializer<>(deserializer.forceReader(true, type),
                 type != null ? type : SpecificRecord.class, "SpecificAvroSerde");
     }
 
+    /** Builds one registry client for both halves, unless one was given. */
     @Override
     public void configure(Map<String, ?> configs, boolean isKey) {
+        if (!serializerDelegate.hasClient()) {
+            ownedClient = SchemaRegistryClientFactory.create(new AvroSerdeConfig(configs).clientConfig());
+            serializerDelegate.useSharedClient(ownedClient);
+            deserializerDelegate.useSharedClient(ownedClient);
+        }
         serializer.configure(configs, isKey);
         deserializer.configure(configs, isKey);
     }
@@ -56,6 +68,9 @@ public class SpecificAvroSerde<T extends SpecificRecord> implements Serde<T> {
     public void close() {
         serializer.close();
         deserializer.close();
+        if (ownedClient != null) {
+            ownedClient.close();
+        }
     }
 
     @Override

@@ -212,6 +212,21 @@ class RestSchemaRegistryClientTest {
         }
 
         @Test
+        @DisplayName("the cache of a subject holds at most max.schemas.per.subject schemas")
+        void cacheIsBounded() {
+            registry.on("POST", "/subjects/" + CAPTIONS_VALUE + "/versions", Reply.ok("{\"id\":7}"));
+            Map<String, Object> settings = settings(registry.url());
+            settings.put("max.schemas.per.subject", 1);
+
+            try (RestSchemaRegistryClient client = new RestSchemaRegistryClient(settings)) {
+                client.register(CAPTIONS_VALUE, CAPTION);
+                client.register(CAPTIONS_VALUE, EvolvedSchemas.captionWithDefaultedField());
+                client.register(CAPTIONS_VALUE, CAPTION);
+            }
+            assertThat(registry.requestCount()).as("the first schema was evicted by the second").isEqualTo(3);
+        }
+
+        @Test
         @DisplayName("a successful lookup is cached too")
         void lookupIsCached() {
             registry.on("POST", "/subjects/" + CAPTIONS_VALUE, Reply.ok("{\"id\":3,\"version\":1}"));
