@@ -3,8 +3,10 @@ package io.alignstream.embedded.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -21,11 +23,21 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Specification of {@link EmbeddedKafkaBroker}: one real broker, in a child JVM, shared by every
@@ -111,6 +123,41 @@ class EmbeddedKafkaBrokerTest {
     }
 
     @Test
+    void anExactlyOnceStreamsAppWithInternalTopicsRunsOnASingleNode(@TempDir Path stateDir)
+            throws Exception {
+        // given input words and an exactly-once (v2) topology that repartitions and counts them
+        String input = newTopic();
+        String output = newTopic();
+        produce(input, "1", "kafka", "2", "avro", "3", "kafka");
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.stream(input, Consumed.with(Serdes.String(), Serdes.String()))
+                .groupBy((key, word) -> word, Grouped.with(Serdes.String(), Serdes.String()))
+                .count(Materialized.<String, Long>as(Stores.inMemoryKeyValueStore("counts"))
+                        .withKeySerde(Serdes.String()).withValueSerde(Serdes.Long()))
+                .toStream()
+                .mapValues(String::valueOf)
+                .to(output, Produced.with(Serdes.String(), Serdes.String()));
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "eos-" + UUID.randomUUID());
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG),
+                "earliest");
+
+        // when it runs
+        try (KafkaStreams streams = new KafkaStreams(builder.build(), props)) {
+            streams.start();
+
+            // then the committed counts come out (updates may be merged by the record cache)
+            assertThat(latestValuesOnceThereAre(output, Map.of("kafka", "2", "avro", "1")))
+                    .isEqualTo(Map.of("kafka", "2", "avro", "1"));
+            assertThat(streams.state()).isEqualTo(KafkaStreams.State.RUNNING);
+        }
+    }
+
+    @Test
     void restartKeepsPortsAndData() {
         // given a record in a topic
         String topic = newTopic();
@@ -180,16 +227,8 @@ class EmbeddedKafkaBrokerTest {
     }
 
     private static List<String> consumeAll(String topic, int expected) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID());
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
         List<String> seen = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props)) {
-            consumer.subscribe(List.of(topic));
+        try (KafkaConsumer<String, String> consumer = readCommitted(topic)) {
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (seen.size() < expected && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
@@ -200,5 +239,31 @@ class EmbeddedKafkaBrokerTest {
             consumer.poll(Duration.ofMillis(300)).forEach(r -> seen.add(r.key() + "=" + r.value()));
         }
         return seen;
+    }
+
+    /** The latest value per key, read until it equals {@code expected} (or 30 s pass). */
+    private static Map<String, String> latestValuesOnceThereAre(String topic,
+                                                                Map<String, String> expected) {
+        Map<String, String> latest = new HashMap<>();
+        try (KafkaConsumer<String, String> consumer = readCommitted(topic)) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!latest.equals(expected) && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> latest.put(r.key(), r.value()));
+            }
+        }
+        return latest;
+    }
+
+    private static KafkaConsumer<String, String> readCommitted(String topic) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props);
+        consumer.subscribe(List.of(topic));
+        return consumer;
     }
 }
