@@ -1,0 +1,58 @@
+package io.alignstream.text;
+
+import java.util.List;
+
+/**
+ * Embeds captions of any length with a short-context encoder: a caption that fits in
+ * {@link SubCaptionSplitter#DEFAULT_MAX_TOKENS} tokens is embedded as is; a longer one is
+ * split into consecutive sentence chunks of at most that many tokens, and its embedding is the
+ * L2-normalised mean of the chunk embeddings. Training and the runtime both use this rule.
+ */
+public final class LongCaptionEncoder {
+
+    private final MiniLmTextEncoder encoder;
+    private final SubCaptionSplitter splitter;
+
+    public LongCaptionEncoder(MiniLmTextEncoder encoder) {
+        this.encoder = encoder;
+        this.splitter = new SubCaptionSplitter(encoder, SubCaptionSplitter.DEFAULT_MAX_TOKENS);
+    }
+
+    public MiniLmTextEncoder encoder() {
+        return encoder;
+    }
+
+    public SubCaptionSplitter splitter() {
+        return splitter;
+    }
+
+    /** The chunks a caption is embedded as (one chunk when it is short). */
+    public List<String> chunks(String caption) {
+        return splitter.chunks(caption);
+    }
+
+    public float[] embed(String caption) {
+        return meanOfNormalised(encoder.embedAll(chunks(caption)));
+    }
+
+    /** The L2-normalised mean of already computed chunk embeddings. */
+    public static float[] meanOfNormalised(float[][] chunkEmbeddings) {
+        int dimension = chunkEmbeddings[0].length;
+        double[] mean = new double[dimension];
+        for (float[] chunk : chunkEmbeddings) {
+            for (int d = 0; d < dimension; d++) {
+                mean[d] += chunk[d];
+            }
+        }
+        double norm = 0;
+        for (double v : mean) {
+            norm += v * v;
+        }
+        norm = Math.max(Math.sqrt(norm), 1e-12);
+        float[] out = new float[dimension];
+        for (int d = 0; d < dimension; d++) {
+            out[d] = (float) (mean[d] / norm);
+        }
+        return out;
+    }
+}
