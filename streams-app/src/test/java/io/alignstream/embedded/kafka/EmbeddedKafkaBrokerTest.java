@@ -198,6 +198,20 @@ class EmbeddedKafkaBrokerTest {
                 .hasMessageContaining("already running");
     }
 
+    @Test
+    void aBrokerThatCannotStartReportsTheEndOfItsLog() {
+        // given a setting the broker rejects
+        EmbeddedKafkaBroker.Builder misconfigured = EmbeddedKafkaBroker.builder()
+                .brokerProperty("num.network.threads", "several");
+
+        // when it is started, then the failure quotes the broker's own complaint
+        assertThatThrownBy(misconfigured::start)
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("exited with code")
+                .hasMessageContaining("broker.log")
+                .hasMessageContaining("num.network.threads");
+    }
+
     // ----------------------------------------------------------------------------------------
 
     private static String newTopic() {
