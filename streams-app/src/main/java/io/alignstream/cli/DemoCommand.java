@@ -62,7 +62,7 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
             step(started, "Kafka broker (KRaft, 4.3.1) up at " + kafka.bootstrapServers());
             try (EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.builder()
                     .bootstrapServers(kafka.bootstrapServers())
-                    .defaultCompatibility(io.alignstream.embedded.registry.CompatibilityLevel.BACKWARD_TRANSITIVE)
+                    .defaultCompatibility(io.alignstream.registry.compatibility.CompatibilityLevel.BACKWARD_TRANSITIVE)
                     .start()) {
                 step(started, "Schema Registry (Confluent-compatible) up at " + registry.url());
                 createTopics(kafka);

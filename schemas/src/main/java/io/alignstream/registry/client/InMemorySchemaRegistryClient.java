@@ -1,5 +1,8 @@
 package io.alignstream.registry.client;
 
+import io.alignstream.registry.compatibility.CompatibilityChecker;
+import io.alignstream.registry.compatibility.CompatibilityLevel;
+
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -8,10 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import org.apache.avro.Schema;
-import org.apache.avro.SchemaCompatibility;
-import org.apache.avro.SchemaCompatibility.Incompatibility;
-import org.apache.avro.SchemaCompatibility.SchemaCompatibilityResult;
-import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
 
 /**
  * A Schema Registry in memory, for tests: it behaves like the real one where the Serdes can tell
@@ -31,6 +30,8 @@ public class InMemorySchemaRegistryClient implements SchemaRegistryClient {
     private final Map<Integer, Schema> schemasById = new HashMap<>();
     private final Map<String, Integer> idsBySchemaText = new HashMap<>();
     private final Map<String, List<Version>> subjects = new LinkedHashMap<>();
+    private static final CompatibilityChecker CHECKER = new CompatibilityChecker();
+
     private final Map<String, CompatibilityLevel> subjectLevels = new HashMap<>();
     private CompatibilityLevel globalLevel = CompatibilityLevel.BACKWARD;
     private int nextId = 1;
@@ -160,35 +161,11 @@ public class InMemorySchemaRegistryClient implements SchemaRegistryClient {
     }
 
     private List<String> incompatibilities(String subject, Schema candidate) {
-        List<Version> versions = subjects.getOrDefault(subject, List.of());
-        if (versions.isEmpty()) {
-            return List.of();
+        List<CompatibilityChecker.Earlier> earlier = new ArrayList<>();
+        for (Version version : subjects.getOrDefault(subject, List.of())) {
+            earlier.add(new CompatibilityChecker.Earlier(version.version(), schemasById.get(version.id())));
         }
-        CompatibilityLevel level = subjectLevels.getOrDefault(subject, globalLevel);
-        List<Version> checked = level.transitive() ? versions : versions.subList(versions.size() - 1, versions.size());
-        List<String> problems = new ArrayList<>();
-        for (Version version : checked) {
-            Schema existing = schemasById.get(version.id());
-            if (level.backward()) {
-                describe(SchemaCompatibility.checkReaderWriterCompatibility(candidate, existing).getResult(),
-                        "the new schema cannot read data written with version " + version.version(), problems);
-            }
-            if (level.forward()) {
-                describe(SchemaCompatibility.checkReaderWriterCompatibility(existing, candidate).getResult(),
-                        "version " + version.version() + " cannot read data written with the new schema", problems);
-            }
-        }
-        return List.copyOf(problems);
-    }
-
-    private static void describe(SchemaCompatibilityResult result, String direction, List<String> problems) {
-        if (result.getCompatibility() == SchemaCompatibilityType.COMPATIBLE) {
-            return;
-        }
-        for (Incompatibility incompatibility : result.getIncompatibilities()) {
-            problems.add("{errorType:'" + incompatibility.getType() + "', description:'" + direction + ": "
-                    + incompatibility.getMessage() + "', location:'" + incompatibility.getLocation() + "'}");
-        }
+        return CHECKER.check(candidate, earlier, subjectLevels.getOrDefault(subject, globalLevel));
     }
 
     private List<Version> versionsOf(String subject, String operation) {

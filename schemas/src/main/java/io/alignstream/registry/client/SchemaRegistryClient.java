@@ -1,5 +1,7 @@
 package io.alignstream.registry.client;
 
+import io.alignstream.registry.compatibility.CompatibilityLevel;
+
 import java.util.Collection;
 import java.util.List;
 import org.apache.avro.Schema;

@@ -1,5 +1,7 @@
 package io.alignstream.registry.client;
 
+import io.alignstream.registry.compatibility.CompatibilityLevel;
+
 import org.apache.kafka.common.KafkaException;
 
 /**

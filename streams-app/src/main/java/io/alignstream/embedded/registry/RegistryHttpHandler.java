@@ -1,5 +1,7 @@
 package io.alignstream.embedded.registry;
 
+import io.alignstream.registry.compatibility.CompatibilityLevel;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

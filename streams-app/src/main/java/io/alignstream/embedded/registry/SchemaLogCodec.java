@@ -1,5 +1,7 @@
 package io.alignstream.embedded.registry;
 
+import io.alignstream.registry.compatibility.CompatibilityLevel;
+
 import java.util.Optional;
 
 import com.fasterxml.jackson.core.JsonProcessingException;

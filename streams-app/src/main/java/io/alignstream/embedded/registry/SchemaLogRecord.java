@@ -1,5 +1,7 @@
 package io.alignstream.embedded.registry;
 
+import io.alignstream.registry.compatibility.CompatibilityLevel;
+
 /**
  * One record of the registry's log (the compacted {@code _schemas} topic), already decoded. The
  * log is the registry's only durable state; replaying it from the start rebuilds the registry.

@@ -1,5 +1,8 @@
 package io.alignstream.embedded.registry;
 
+import io.alignstream.registry.compatibility.CompatibilityLevel;
+import io.alignstream.registry.compatibility.CompatibilityChecker;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -5,8 +5,8 @@
  * <ul>
  *   <li>{@code RegistryHttpHandler}: the REST API: routes, JSON in and out, Confluent's errors.
  *   <li>{@code SchemaStore}: the rules (ids, versions, soft/hard deletes, levels) and state.
- *   <li>{@code CompatibilityChecker}: {@link io.alignstream.embedded.registry.CompatibilityLevel}s
- *       over Avro's {@code SchemaCompatibility}.
+ *   <li>Compatibility: {@link io.alignstream.registry.compatibility.CompatibilityChecker} from
+ *       alignstream-schemas, the same rules the in-memory registry applies.
  *   <li>{@code SchemaLog} / {@code KafkaSchemaLog} / {@code SchemaLogCodec}: durable storage in
  *       the {@code _schemas} topic, in Confluent's record format.
  *   <li>{@code RegistryError}: failures with Confluent's HTTP statuses and error codes.

@@ -1,5 +1,7 @@
 package io.alignstream.embedded.registry;
 
+import io.alignstream.registry.compatibility.CompatibilityLevel;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.alignstream.embedded.registry.SchemaLogCodec.Encoded;

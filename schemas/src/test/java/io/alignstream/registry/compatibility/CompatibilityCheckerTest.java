@@ -1,10 +1,10 @@
-package io.alignstream.embedded.registry;
+package io.alignstream.registry.compatibility;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 
-import io.alignstream.embedded.registry.CompatibilityChecker.Earlier;
+import io.alignstream.registry.compatibility.CompatibilityChecker.Earlier;
 import org.apache.avro.Schema;
 import org.junit.jupiter.api.Test;
 

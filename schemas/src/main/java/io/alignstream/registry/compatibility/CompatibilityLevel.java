@@ -1,13 +1,17 @@
-package io.alignstream.embedded.registry;
+package io.alignstream.registry.compatibility;
 
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * Schema Registry compatibility levels, with Confluent's meanings: BACKWARD means a consumer using
  * the new schema can read data written with the previous one; FORWARD means a consumer using the
  * previous schema can read data written with the new one; FULL is both; the TRANSITIVE variants
- * apply the rule to every live earlier version instead of only the latest; NONE checks nothing.
+ * apply the rule to every earlier version instead of only the latest; NONE checks nothing.
+ * Shared by the client (which passes levels as strings), the in-memory registry and the embedded
+ * registry server, so all three mean the same thing by a level.
  */
 public enum CompatibilityLevel {
     NONE(false, false, false),
@@ -28,17 +32,17 @@ public enum CompatibilityLevel {
         this.transitive = transitive;
     }
 
-    /** The new schema must be able to read data written with the earlier one(s). */
+    /** The new schema must be able to read data written with the checked earlier schemas. */
     public boolean backward() {
         return backward;
     }
 
-    /** The earlier schema(s) must be able to read data written with the new one. */
+    /** The checked earlier schemas must be able to read data written with the new schema. */
     public boolean forward() {
         return forward;
     }
 
-    /** Checked against every live earlier version, not only the latest. */
+    /** Check against every earlier version, not only the latest. */
     public boolean transitive() {
         return transitive;
     }
@@ -48,10 +52,22 @@ public enum CompatibilityLevel {
         if (name == null) {
             return Optional.empty();
         }
-        try {
-            return Optional.of(valueOf(name.trim().toUpperCase(Locale.ROOT)));
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
+        for (CompatibilityLevel candidate : values()) {
+            if (candidate.name().equals(name.trim().toUpperCase(Locale.ROOT))) {
+                return Optional.of(candidate);
+            }
         }
+        return Optional.empty();
+    }
+
+    /**
+     * Parses a level name, case-insensitively.
+     *
+     * @throws IllegalArgumentException naming the valid levels
+     */
+    public static CompatibilityLevel parse(String level) {
+        return named(level).orElseThrow(() -> new IllegalArgumentException("Invalid compatibility level '"
+                + level + "'; valid levels are "
+                + Arrays.stream(values()).map(Enum::name).collect(Collectors.joining(", "))));
     }
 }

@@ -1,4 +1,4 @@
-package io.alignstream.embedded.registry;
+package io.alignstream.registry.compatibility;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,10 +15,10 @@ import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
  * says why not: one message per incompatibility Avro reports, naming the direction, the earlier
  * version, Avro's incompatibility type, where in the schema it is, and Avro's message.
  */
-final class CompatibilityChecker {
+public final class CompatibilityChecker {
 
     /** An earlier version to check against. */
-    record Earlier(int version, Schema schema) {
+    public record Earlier(int version, Schema schema) {
     }
 
     /**
@@ -27,7 +27,7 @@ final class CompatibilityChecker {
      *
      * @return every incompatibility found, as readable messages; empty when compatible
      */
-    List<String> check(Schema candidate, List<Earlier> earlierOldestFirst, CompatibilityLevel level) {
+    public List<String> check(Schema candidate, List<Earlier> earlierOldestFirst, CompatibilityLevel level) {
         if (level == CompatibilityLevel.NONE || earlierOldestFirst.isEmpty()) {
             return List.of();
         }
