@@ -38,9 +38,10 @@ import picocli.CommandLine.Option;
  * command says so rather than pretending.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Runs alignstream's embedded default on this machine: a real single-node KRaft broker,",
-                "the embedded Schema Registry, the event topics and schemas, and synthetic events",
-                "round-tripped through the Avro Serde. (The embedding pipeline is not built yet.)"})
+        description = {"Runs alignstream's embedded default on this machine: a real",
+                "single-node KRaft broker, the embedded Schema Registry, the event topics",
+                "and schemas, and synthetic events round-tripped through the Avro Serde.",
+                "(The embedding pipeline is not built yet.)"})
 final class DemoCommand implements java.util.concurrent.Callable<Integer> {
     private static final int PARTITIONS = 3;
 
