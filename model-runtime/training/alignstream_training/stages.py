@@ -1,0 +1,263 @@
+"""The training stages. Each takes the dataset and a config, fixes its own seed, returns models."""
+import math
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import data as D
+from .losses import positives_by_attributes, positives_by_text, soft_infonce
+from .models import CaptionMask, TopKSAE, VisionTower, sparse_codes, tevi_pair_scores_sparse
+
+
+def log(msg):
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def cosine_lr(optimizer, base_lr, step, total, warmup=100):
+    lr = base_lr * min(1.0, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(step / total, 1.0)))
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+
+
+class CaptionTable:
+    """Per split: text ids and named-attribute matrices of the caption kinds training samples."""
+
+    def __init__(self, ds, split):
+        self.labels = torch.from_numpy(D.label_matrix(split))
+        n = split.size
+        self.web = torch.from_numpy(split.web)
+        self.web_named = torch.from_numpy(np.stack(
+            [D.named_matrix(ds, split.web_named[i]) for i in range(n)]))      # [n, 4, 7]
+        self.single = torch.from_numpy(split.single)
+        self.long = torch.from_numpy(split.long)
+        self.sub = torch.from_numpy(split.sub)
+        self.trunc = torch.from_numpy(split.trunc)
+
+    def single_named(self, idx, fam):
+        named = torch.full((len(idx), len(D.ALL_FAMILIES)), -1, dtype=torch.long)
+        named[torch.arange(len(idx)), fam] = self.labels[idx, fam]
+        return named
+
+
+def embed_images(tower, images, batch=500):
+    tower.eval()
+    embs, toks = [], []
+    with torch.no_grad():
+        for s in range(0, images.shape[0], batch):
+            e, t = tower(D.images_to_tensor(images[s:s + batch]))
+            embs.append(e)
+            toks.append(t)
+    return torch.cat(embs), torch.cat(toks)
+
+
+def train_vision(ds, cfg, mode):
+    """CLIPS recipe ('clips'): web caption T1 and sub-caption T2 as two positives, separate
+    softmaxes averaged. Ablation ('trunc'): one positive per image, a web caption or the long
+    caption truncated to 32 tokens (coin flip), plain CLIP loss."""
+    torch.manual_seed(cfg["seed"] + (1 if mode == "clips" else 2))
+    gen = torch.Generator().manual_seed(cfg["seed"] + 11)
+    table = CaptionTable(ds, ds.train)
+    text = torch.from_numpy(ds.text_embeddings)
+    images = torch.from_numpy(ds.train.images)
+    tower = VisionTower()
+    logit_scale = torch.nn.Parameter(torch.tensor(math.log(1 / 0.07)))
+    opt = torch.optim.AdamW(list(tower.parameters()) + [logit_scale], lr=cfg["vision_lr"], weight_decay=0.05)
+    n, bs = ds.train.size, cfg["vision_batch"]
+    steps_per_epoch = n // bs
+    total = cfg["vision_epochs"] * steps_per_epoch
+    step = 0
+    for epoch in range(cfg["vision_epochs"]):
+        tower.train()
+        perm = torch.randperm(n, generator=gen)
+        running = 0.0
+        for b in range(steps_per_epoch):
+            idx = perm[b * bs:(b + 1) * bs]
+            cosine_lr(opt, cfg["vision_lr"], step, total)
+            x, _ = tower(images[idx].float())
+            scale = logit_scale.exp().clamp(max=100)
+            labels = table.labels[idx]
+            w = torch.randint(0, D.WEB_PER_IMAGE, (len(idx),), generator=gen)
+            web_ids = table.web[idx, w]
+            web_named = table.web_named[idx, w]
+            if mode == "clips":
+                s = torch.randint(0, table.sub.shape[1], (len(idx),), generator=gen)
+                sub_ids = table.sub[idx, s]
+                loss = (soft_infonce(scale * x @ text[web_ids].t(), positives_by_attributes(labels, web_named))
+                        + soft_infonce(scale * x @ text[sub_ids].t(), positives_by_text(sub_ids))) / 2
+            else:
+                use_trunc = torch.rand(len(idx), generator=gen) < 0.5
+                ids = torch.where(use_trunc, table.trunc[idx], web_ids)
+                pos_attr = positives_by_attributes(labels, web_named)
+                pos_text = positives_by_text(ids)
+                # Web captions keep their attribute positives; truncated ones only identity.
+                pos = torch.where(use_trunc[None, :], pos_text, pos_attr)
+                pos |= torch.eye(len(idx), dtype=torch.bool)
+                loss = soft_infonce(scale * x @ text[ids].t(), pos)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            running += loss.item()
+            step += 1
+        log(f"vision[{mode}] epoch {epoch + 1}/{cfg['vision_epochs']} loss {running / steps_per_epoch:.4f} "
+            f"scale {logit_scale.exp().item():.1f}")
+    tower.eval()
+    return tower
+
+
+def train_sae(x_train, cfg):
+    """TopK SAE on the frozen image embeddings; AuxK loss on dead latents (Gao et al. 2024)."""
+    torch.manual_seed(cfg["seed"] + 3)
+    gen = torch.Generator().manual_seed(cfg["seed"] + 13)
+    sae = TopKSAE(m=cfg["sae_m"], k=cfg["sae_k"])
+    with torch.no_grad():
+        sae.b_dec.copy_(x_train.mean(dim=0))
+    opt = torch.optim.Adam(sae.parameters(), lr=cfg["sae_lr"])
+    n, bs = x_train.shape[0], cfg["batch"]
+    since_fired = torch.zeros(cfg["sae_m"])
+    dead_after = cfg["sae_dead_after"]           # samples without firing before a latent is dead
+    k_aux = 4 * cfg["sae_k"]
+    for step in range(cfg["sae_steps"]):
+        cosine_lr(opt, cfg["sae_lr"], step, cfg["sae_steps"])
+        idx = torch.randint(0, n, (bs,), generator=gen)
+        x = x_train[idx]
+        pre = sae.pre_activations(x)
+        values, indices = pre.topk(sae.k, dim=-1)
+        z = torch.zeros_like(pre).scatter(-1, indices, values)
+        rec = sae.decode(z)
+        mse = (rec - x).pow(2).sum(dim=-1).mean()
+        fired = torch.zeros(cfg["sae_m"], dtype=torch.bool)
+        fired[indices[values > 0].unique()] = True
+        since_fired = torch.where(fired, torch.zeros_like(since_fired), since_fired + bs)
+        dead = since_fired > dead_after
+        aux = torch.tensor(0.0)
+        if dead.sum() > 0:
+            residual = (x - rec).detach()
+            dead_pre = pre.masked_fill(~dead[None, :], 0.0)
+            kk = min(k_aux, int(dead.sum()))
+            dv, di = dead_pre.topk(kk, dim=-1)
+            z_aux = torch.zeros_like(pre).scatter(-1, di, dv)
+            aux_rec = z_aux @ sae.W_dec.t()
+            aux = (aux_rec - residual).pow(2).sum(dim=-1).mean() / residual.pow(2).sum(dim=-1).mean().clamp_min(1e-8)
+        loss = mse + cfg["sae_aux_coef"] * aux
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sae.normalise_decoder()
+        if (step + 1) % max(1, cfg["sae_steps"] // 5) == 0:
+            with torch.no_grad():
+                full = sae.decode(sae.encode(x_train))
+                fvu = (full - x_train).pow(2).sum() / (x_train - x_train.mean(0)).pow(2).sum()
+                alive = (sae.encode(x_train) > 0).any(dim=0).float().mean()
+            log(f"sae step {step + 1}/{cfg['sae_steps']} mse {mse.item():.5f} fvu {fvu.item():.4f} "
+                f"alive {alive.item():.3f} dead(now) {int(dead.sum())}")
+    return sae
+
+
+def train_mask(ds, sae, x_train, cfg):
+    """The caption-conditioned mask, InfoNCE between x_tevi(image, caption) and the caption.
+
+    Each image in a batch brings one caption drawn from all kinds (web, single-attribute, long,
+    sub-caption), so the mask learns to serve short and long queries alike. A caption is a
+    positive for every batch image that has all the attributes it names (sub-captions: only
+    identical texts), the controlled setting's ground truth. The SAE stays frozen.
+    """
+    torch.manual_seed(cfg["seed"] + 4)
+    gen = torch.Generator().manual_seed(cfg["seed"] + 14)
+    table = CaptionTable(ds, ds.train)
+    text = torch.from_numpy(ds.text_embeddings)
+    for p in sae.parameters():
+        p.requires_grad_(False)
+    with torch.no_grad():
+        values, active, gram, bw = sparse_codes(sae, sae.encode(x_train))
+    mask = CaptionMask(m=cfg["sae_m"], hidden=cfg["mask_hidden"])
+    logit_scale = torch.nn.Parameter(torch.tensor(math.log(1 / 0.07)))
+    opt = torch.optim.AdamW(list(mask.parameters()) + [logit_scale], lr=cfg["mask_lr"], weight_decay=0.01)
+    n, bs = x_train.shape[0], cfg["batch"]
+    kind_probs = torch.tensor([0.35, 0.25, 0.2, 0.2])   # web, single, long, sub
+    for step in range(cfg["mask_steps"]):
+        cosine_lr(opt, cfg["mask_lr"], step, cfg["mask_steps"])
+        idx = torch.randint(0, n, (bs,), generator=gen)
+        kinds = torch.multinomial(kind_probs, bs, replacement=True, generator=gen)
+        w = torch.randint(0, D.WEB_PER_IMAGE, (bs,), generator=gen)
+        f = torch.randint(0, len(D.FAMILIES), (bs,), generator=gen)
+        s = torch.randint(0, table.sub.shape[1], (bs,), generator=gen)
+        ids = torch.stack([table.web[idx, w], table.single[idx, f], table.long[idx], table.sub[idx, s]], 1)
+        ids = ids[torch.arange(bs), kinds]
+        named = torch.stack([
+            table.web_named[idx, w],
+            table.single_named(idx, f),
+            table.labels[idx],
+            torch.full((bs, len(D.ALL_FAMILIES)), -1, dtype=torch.long),
+        ], 1)[torch.arange(bs), kinds]
+        labels = table.labels[idx]
+        pos = positives_by_attributes(labels, named)
+        is_sub = kinds == 3
+        pos = torch.where(is_sub[None, :], positives_by_text(ids), pos) | torch.eye(bs, dtype=torch.bool)
+        t = text[ids]
+        m = mask(t)
+        scores = tevi_pair_scores_sparse(sae, (values[idx], active[idx], gram[idx], bw[idx]), m, t)
+        loss = soft_infonce(logit_scale.exp().clamp(max=100) * scores, pos) + cfg["mask_sparsity"] * m.mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if (step + 1) % max(1, cfg["mask_steps"] // 5) == 0:
+            log(f"mask step {step + 1}/{cfg['mask_steps']} loss {loss.item():.4f} mean mask {m.mean().item():.3f}")
+    mask.eval()
+    return mask
+
+
+def bag_of_words_targets(token_lists, word_embeddings_full, idf):
+    """A caption's target in the word-embedding space: IDF-weighted mean of its tokens'
+    embeddings, L2-normalised (frequent template words weigh ~0, attribute words most)."""
+    out = np.zeros((len(token_lists), word_embeddings_full.shape[1]), np.float32)
+    for c, tokens in enumerate(token_lists):
+        weights = np.array([idf.get(t, 0.0) for t in tokens], np.float32)
+        if weights.sum() > 0:
+            out[c] = (weights[:, None] * word_embeddings_full[tokens]).sum(0)
+    out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-8)
+    return torch.from_numpy(out)
+
+
+def train_connector(connector, tokens_train, ds, targets, cfg, name):
+    """Our AlignVLM objective, identical for ALIGN and MLP: the pooled connector output is
+    contrasted with bag-of-words targets of the image's captions, CLIPS-style with two
+    positives per image (a web caption and the long caption), separate softmaxes averaged.
+    Each step sees a random subset of each image's patch tokens (FLIP-style token dropping):
+    four times cheaper on CPU; evaluation and export use all tokens."""
+    torch.manual_seed(cfg["seed"] + 5)
+    gen = torch.Generator().manual_seed(cfg["seed"] + 15)
+    table = CaptionTable(ds, ds.train)
+    params = [p for p in connector.parameters() if p.requires_grad]
+    logit_scale = torch.nn.Parameter(torch.tensor(math.log(1 / 0.07)))
+    opt = torch.optim.AdamW(params + [logit_scale], lr=cfg["connector_lr"], weight_decay=0.01)
+    n, bs = tokens_train.shape[0], cfg["batch"]
+    steps_per_epoch = n // bs
+    total = cfg["connector_epochs"] * steps_per_epoch
+    step = 0
+    for epoch in range(cfg["connector_epochs"]):
+        perm = torch.randperm(n, generator=gen)
+        running = 0.0
+        for b in range(steps_per_epoch):
+            idx = perm[b * bs:(b + 1) * bs]
+            cosine_lr(opt, cfg["connector_lr"], step, total)
+            keep = torch.rand(len(idx), tokens_train.shape[1], generator=gen).argsort(dim=1)[:, :cfg["connector_tokens"]]
+            subset = torch.gather(tokens_train[idx], 1, keep[:, :, None].expand(-1, -1, tokens_train.shape[2]))
+            pooled = F.normalize(connector(subset)[1], dim=-1)
+            scale = logit_scale.exp().clamp(max=100)
+            labels = table.labels[idx]
+            w = torch.randint(0, D.WEB_PER_IMAGE, (len(idx),), generator=gen)
+            web_ids = table.web[idx, w]
+            loss = (soft_infonce(scale * pooled @ targets[web_ids].t(),
+                                 positives_by_attributes(labels, table.web_named[idx, w]))
+                    + soft_infonce(scale * pooled @ targets[table.long[idx]].t(),
+                                   positives_by_attributes(labels, labels))) / 2
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            running += loss.item()
+            step += 1
+        log(f"connector[{name}] epoch {epoch + 1}/{cfg['connector_epochs']} loss {running / steps_per_epoch:.4f}")
+    connector.eval()
+    return connector
