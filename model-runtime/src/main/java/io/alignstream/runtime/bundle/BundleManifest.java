@@ -16,6 +16,7 @@ public record BundleManifest(
         Map<String, Head> heads,
         int onnxOpset,
         String golden,
+        long worldSeed,
         Map<String, FileEntry> files) {
 
     /** Head names every bundle must have. */
@@ -27,6 +28,12 @@ public record BundleManifest(
     public BundleManifest {
         heads = Map.copyOf(heads);
         files = Map.copyOf(files);
+    }
+
+    /** @return the synthetic world's seed the bundle was trained on (manifest {@code world.seed}) */
+    @Override
+    public long worldSeed() {
+        return worldSeed;
     }
 
     public Head head(String name) {

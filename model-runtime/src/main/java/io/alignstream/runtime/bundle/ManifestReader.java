@@ -75,6 +75,7 @@ final class ManifestReader {
                 heads(object(root, "heads")),
                 integer(root, "", "onnx_opset"),
                 text(root, "", "golden"),
+                seed(object(root, "world")),
                 files(object(root, "files")));
     }
 
@@ -127,6 +128,17 @@ final class ManifestReader {
             out.put(file.getKey(), new BundleManifest.FileEntry(text(file.getValue(), path, "sha256"), bytes));
         }
         return out;
+    }
+
+    private long seed(JsonNode world) {
+        JsonNode seed = world.path("seed");
+        if (!seed.isIntegralNumber()) {
+            if (!world.isMissingNode()) {
+                problems.add(field("world", "seed") + (seed.isMissingNode() ? " is missing" : " must be a whole number"));
+            }
+            return 0;
+        }
+        return seed.longValue();
     }
 
     private JsonNode object(JsonNode parent, String name) {
