@@ -6,6 +6,7 @@ import java.util.Map;
 /**
  * A bundle's {@code manifest.json}, typed (docs/model-bundle.md describes every field). Built
  * by {@link ManifestReader}, which reports missing or mistyped fields by their JSON path.
+ * {@code worldSeed} is {@code world.seed}: the synthetic world the bundle was trained on.
  */
 public record BundleManifest(
         String modelId,
@@ -28,12 +29,6 @@ public record BundleManifest(
     public BundleManifest {
         heads = Map.copyOf(heads);
         files = Map.copyOf(files);
-    }
-
-    /** @return the synthetic world's seed the bundle was trained on (manifest {@code world.seed}) */
-    @Override
-    public long worldSeed() {
-        return worldSeed;
     }
 
     public Head head(String name) {

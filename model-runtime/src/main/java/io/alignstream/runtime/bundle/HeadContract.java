@@ -10,7 +10,7 @@ import java.util.stream.Collectors;
  * What the runtime feeds each head and reads back, with shapes derived from the manifest's
  * dims: the contract a bundle's heads must declare (docs/model-bundle.md, "ONNX heads").
  */
-public final class HeadContract {
+final class HeadContract {
 
     private HeadContract() {
     }
