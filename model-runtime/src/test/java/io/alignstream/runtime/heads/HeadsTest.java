@@ -76,6 +76,33 @@ class HeadsTest {
     }
 
     @Test
+    void oneHeadPerThreadOverOneRuntimeRunsConcurrentlyWithTheSameResults() throws Exception {
+        // given the single-threaded result, and two threads each with its own tower
+        float[] expected = tower.embed(images).get(4).embedding();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            List<java.util.concurrent.Future<float[]>> results = new ArrayList<>();
+            for (int thread = 0; thread < 2; thread++) {
+                results.add(pool.submit(() -> {
+                    try (VisionTower own = runtime.newVisionTower()) {
+                        float[] last = null;
+                        for (int round = 0; round < 10; round++) {
+                            last = own.embed(images).get(4).embedding();
+                        }
+                        return last;
+                    }
+                }));
+            }
+            // then both agree with it
+            for (java.util.concurrent.Future<float[]> result : results) {
+                assertThat(Agreement.of(result.get(), expected).maxAbsDiff()).isLessThan(1e-5);
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    @Test
     void visionResultsHaveTheManifestsShapes() {
         VisionEmbedding result = tower.embed(images.subList(0, 1)).get(0);
 
