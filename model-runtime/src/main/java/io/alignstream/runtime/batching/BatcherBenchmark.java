@@ -20,7 +20,7 @@ import java.util.Locale;
  * <pre>
  * ./mvnw -o -q -pl model-runtime compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
  * java -cp model-runtime/target/classes:$(cat model-runtime/target/cp.txt) \
- *     io.alignstream.runtime.batching.BatcherBenchmark [--items 200000] [--clients 4]
+ *     io.alignstream.runtime.batching.BatcherBenchmark [--items 200000] [--clients 2]
  *     [--sizes 1,2,4,8,16,32,64] [--max-wait-ms 1] [--repeats 3] [--out FILE]
  * </pre>
  */
@@ -31,7 +31,7 @@ public final class BatcherBenchmark {
 
     public static void main(String[] args) throws Exception {
         long items = 200_000;
-        int clients = 4;
+        int clients = 2;
         int[] sizes = {1, 2, 4, 8, 16, 32, 64};
         long maxWaitMillis = 1;
         int repeats = 3;
@@ -99,10 +99,6 @@ public final class BatcherBenchmark {
         for (int size : sizes) {
             measure(trivial, size, clients, maxWait, Math.max(items / 5, 1_000));
         }
-
-        LoadRun.Result direct = LoadRun.direct(trivial, Long::valueOf, 1, items);
-        report.append(String.format(Locale.ROOT, "Direct call, one item per call, no batcher: %,.0f items/s, "
-                + "%.0f ns/item%n%n", direct.itemsPerSecond(), direct.nanosPerItem()));
 
         LoadRun.Result lone;
         try (DynamicBatcher<Long, Long> batcher = DynamicBatcher.create(

@@ -38,7 +38,8 @@ public interface BatcherObserver {
     }
 
     /**
-     * A batch finished and its futures are completed.
+     * A batch finished; called just before its futures are completed, so a caller that has its
+     * result also sees the batch counted.
      *
      * @param batchSize     items in the batch
      * @param computeNanos  wall time spent in the batch function, isolation retries included
