@@ -377,7 +377,7 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
         while (true) {
             Taken<I, O> taken;
             try {
-                taken = nextBatch();
+                taken = nextBatch(self);
             } catch (InterruptedException e) {
                 if (aborted) {
                     return;
@@ -388,7 +388,6 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
             if (taken == null) {
                 return;
             }
-            self.running = taken.tasks();
             try {
                 runBatch(taken);
             } catch (Throwable unexpected) {
@@ -401,8 +400,11 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
         }
     }
 
-    /** Waits for the next batch to be due; null once closed and drained, or aborted. */
-    private Taken<I, O> nextBatch() throws InterruptedException {
+    /**
+     * Waits for the next batch to be due and marks it as the worker's running batch before the
+     * lock is released (so an abort always finds it); null once closed and drained, or aborted.
+     */
+    private Taken<I, O> nextBatch(Worker self) throws InterruptedException {
         lock.lock();
         try {
             while (!aborted) {
@@ -415,6 +417,7 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
                 if (chunk != null && !(queueDue && head.enqueuedNanos - chunk.get(0).enqueuedNanos < 0)) {
                     chunks.pollFirst();
                     wakeAnotherWorkerIfWorkLeft();
+                    self.running = chunk;
                     return new Taken<>(chunk, queue.size());
                 }
                 if (queueDue) {
@@ -425,6 +428,7 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
                         spaceAvailable.signal();
                     }
                     wakeAnotherWorkerIfWorkLeft();
+                    self.running = batch;
                     return new Taken<>(batch, queue.size());
                 }
                 if (head == null) {

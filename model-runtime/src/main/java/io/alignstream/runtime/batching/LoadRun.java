@@ -3,6 +3,7 @@ package io.alignstream.runtime.batching;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
@@ -85,7 +86,7 @@ public final class LoadRun {
                     for (int k = 0; k < inFlight.size(); k++) {
                         try {
                             inFlight.get(k).join();
-                        } catch (CompletionException | java.util.concurrent.CancellationException e) {
+                        } catch (CompletionException | CancellationException e) {
                             failures.incrementAndGet();
                         }
                         latency.recordSince(started[k]);
