@@ -1,0 +1,69 @@
+package io.alignstream.runtime.image;
+
+import java.util.zip.CRC32;
+
+/**
+ * Walks a PNG's chunks without inflating anything: every chunk must fit in the payload, every
+ * critical chunk's CRC must match, and an IEND chunk must end the image. The JDK's PNG reader
+ * checks none of this (it decodes a file cut after its image data, and ignores CRCs), so a
+ * truncated or damaged upload would otherwise pass as a valid image.
+ */
+final class PngStructure {
+
+    private static final int SIGNATURE_LENGTH = 8;
+    private static final int IEND = chunkType("IEND");
+
+    private PngStructure() {
+    }
+
+    /** Null when the chunk structure is sound; otherwise what is wrong with it, for a user. */
+    static String problem(byte[] png) {
+        CRC32 crc = new CRC32();
+        int offset = SIGNATURE_LENGTH;
+        while (true) {
+            if (offset + 8 > png.length) {
+                return "the PNG ends after " + png.length + " bytes without an IEND chunk (truncated upload?)";
+            }
+            long length = readUnsignedInt(png, offset);
+            int type = (int) readUnsignedInt(png, offset + 4);
+            String typeName = typeName(png, offset + 4);
+            if (length > Integer.MAX_VALUE || offset + 12 + length > png.length) {
+                return "the PNG's " + typeName + " chunk at byte " + offset + " declares " + length
+                        + " bytes but the payload ends first (truncated upload?)";
+            }
+            int dataLength = (int) length;
+            boolean critical = (png[offset + 4] & 0x20) == 0;
+            if (critical) {
+                crc.reset();
+                crc.update(png, offset + 4, 4 + dataLength);
+                long stored = readUnsignedInt(png, offset + 8 + dataLength);
+                if (crc.getValue() != stored) {
+                    return "the PNG's " + typeName + " chunk at byte " + offset
+                            + " fails its CRC check (the file is damaged)";
+                }
+            }
+            if (type == IEND) {
+                return null;
+            }
+            offset += 12 + dataLength;
+        }
+    }
+
+    private static long readUnsignedInt(byte[] bytes, int offset) {
+        return ((bytes[offset] & 0xFFL) << 24) | ((bytes[offset + 1] & 0xFFL) << 16)
+                | ((bytes[offset + 2] & 0xFFL) << 8) | (bytes[offset + 3] & 0xFFL);
+    }
+
+    private static String typeName(byte[] bytes, int offset) {
+        StringBuilder name = new StringBuilder(4);
+        for (int i = 0; i < 4; i++) {
+            int c = bytes[offset + i] & 0xFF;
+            name.append(c >= 0x20 && c < 0x7F ? (char) c : '?');
+        }
+        return name.toString();
+    }
+
+    private static int chunkType(String name) {
+        return (name.charAt(0) << 24) | (name.charAt(1) << 16) | (name.charAt(2) << 8) | name.charAt(3);
+    }
+}
