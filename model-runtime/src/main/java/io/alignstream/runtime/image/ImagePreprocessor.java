@@ -283,7 +283,10 @@ public final class ImagePreprocessor {
         for (ImageFormat format : readers.keySet()) {
             names.add(format.displayName());
         }
-        return String.join(", ", names);
+        if (names.size() < 2) {
+            return String.join("", names);
+        }
+        return String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.get(names.size() - 1);
     }
 
     private static String declared(String contentType) {

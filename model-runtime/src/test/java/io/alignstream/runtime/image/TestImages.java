@@ -3,6 +3,9 @@ package io.alignstream.runtime.image;
 import io.alignstream.world.RgbImage;
 import io.alignstream.world.Split;
 import io.alignstream.world.SyntheticWorld;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.ByteArrayOutputStream;
@@ -162,23 +165,19 @@ final class TestImages {
     /** A BufferedImage of the synthetic image scaled up by an integer factor, each pixel a block. */
     static BufferedImage blownUp(RgbImage image, int factor) {
         BufferedImage big = new BufferedImage(image.width() * factor, image.height() * factor, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < big.getHeight(); y++) {
-            for (int x = 0; x < big.getWidth(); x++) {
-                int sx = x / factor;
-                int sy = y / factor;
-                big.setRGB(x, y, (image.channel(sx, sy, 0) << 16) | (image.channel(sx, sy, 1) << 8) | image.channel(sx, sy, 2));
-            }
-        }
+        Graphics2D graphics = big.createGraphics();
+        graphics.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_NEAREST_NEIGHBOR);
+        graphics.drawImage(image.toBufferedImage(), 0, 0, big.getWidth(), big.getHeight(), null);
+        graphics.dispose();
         return big;
     }
 
     static BufferedImage filled(int width, int height, int rgb) {
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < height; y++) {
-            for (int x = 0; x < width; x++) {
-                image.setRGB(x, y, rgb);
-            }
-        }
+        Graphics2D graphics = image.createGraphics();
+        graphics.setColor(new Color(rgb));
+        graphics.fillRect(0, 0, width, height);
+        graphics.dispose();
         return image;
     }
 
