@@ -39,8 +39,10 @@ import org.slf4j.LoggerFactory;
  *   <li>it decodes completely ({@link Reason#CORRUPT} otherwise, truncation included); only the
  *       centre crop that the resize keeps is decoded.</li>
  * </ol>
- * Then it is converted to RGB and resized as {@link RgbRows} and {@link Resampler} describe (see
- * {@code docs/preprocessing.md}). An image already at the target size comes out exactly as stored.
+ * Then it is converted to 8-bit RGB from the decoded samples (grey copied to all channels,
+ * palette looked up, alpha dropped, 16-bit rounded to 8, CMYK converted), centre-cropped to the
+ * target's aspect ratio and resized (area average down, bilinear up, whole values); see
+ * {@code docs/preprocessing.md}. An image already at the target size comes out exactly as stored.
  *
  * <p>Thread-safe: every call makes its own reader and buffers; nothing is cached on disk (this
  * class turns ImageIO's disk cache off and reads through an in-memory stream in any case).

@@ -205,6 +205,17 @@ class ImageRejectionTest {
     }
 
     @Test
+    void aSmallPngDeclaringALargeSizeWithinTheLimitIsRefusedBeforeTheBitmapIsAllocated() {
+        // given the 64 x 64 PNG (about 10 KB) re-labelled 6000 x 6000: within the 40-million-pixel
+        // limit, but decoding would allocate 108 MB before finding the data missing
+        byte[] forged = TestImages.pngDeclaring(png, 6000, 6000);
+
+        // then its image data is too small for that size even at deflate's best ratio
+        assertRejected(preprocessor, forged, Reason.CORRUPT)
+                .hasMessageContaining("cannot hold the 6000 x 6000 pixels");
+    }
+
+    @Test
     void aPngSignatureAloneIsCorrupt() {
         assertRejected(preprocessor, Arrays.copyOf(png, 8), Reason.CORRUPT).hasMessageContaining("header");
     }

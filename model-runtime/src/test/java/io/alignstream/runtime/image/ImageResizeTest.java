@@ -45,6 +45,20 @@ class ImageResizeTest {
     }
 
     @Test
+    void aFlatPngCompressedAsFarAsDeflateGoesIsStillAccepted() throws Exception {
+        // given a flat 1200 x 1200 PNG: 4.3 MB of pixels in a few kilobytes, a ratio near
+        // deflate's best (the forged-size check must not refuse genuine images like it)
+        byte[] flat = encode(TestImages.filled(1200, 1200, 0x808080), "png");
+
+        // when
+        float[] input = preprocessor.preprocess(flat);
+
+        // then
+        assertThat(1200 * 1200 * 3.0 / flat.length).isGreaterThan(300);
+        assertThat(input).containsOnly(128f);
+    }
+
+    @Test
     void aWideImageKeepsItsCentreSquare() throws Exception {
         // given 96 x 64: the synthetic image at x 16..79 between flat red bands
         RgbImage image = synthetic(8);
