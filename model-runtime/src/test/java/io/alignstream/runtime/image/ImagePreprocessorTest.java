@@ -332,6 +332,26 @@ class ImagePreprocessorTest {
     }
 
     @Test
+    void aWideCmykJpegIsCroppedLikeAnyOther() throws Exception {
+        // given a 96 x 64 CMYK JPEG: the ink colour in the centre 64 columns, no ink at the sides
+        WritableRaster raster = Raster.createInterleavedRaster(DataBuffer.TYPE_BYTE, 96, 64, 4, null);
+        for (int y = 0; y < 64; y++) {
+            for (int x = 16; x < 80; x++) {
+                raster.setPixel(x, y, INK);
+            }
+        }
+        byte[] jpeg = TestImages.jpegFromRaster(raster);
+
+        // when
+        float[] input = preprocessor.preprocess(jpeg);
+
+        // then only the centre (away from JPEG's ringing at the crop edges) is checked exactly
+        for (int x = 4; x < 60; x += 5) {
+            assertThat(pixel(input, x, 32)).as("x %d", x).containsExactly(INK_AS_RGB[0], INK_AS_RGB[1], INK_AS_RGB[2]);
+        }
+    }
+
+    @Test
     void preprocessIntoWritesOneSlotOfABatchAndNothingElse() throws Exception {
         // given a batch buffer for three images, filled with a marker value
         RgbImage image = synthetic(1);

@@ -15,6 +15,8 @@ import java.util.zip.Deflater;
 import java.util.zip.Inflater;
 import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Every way an image is refused, each with its reason and a message that names the problem. */
 class ImageRejectionTest {
@@ -244,6 +246,16 @@ class ImageRejectionTest {
         noise[2] = (byte) 0xFF;
 
         assertRejected(preprocessor, noise, Reason.CORRUPT).hasMessageContaining("JPEG");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gif", "bmp"})
+    void aGifOrBmpCutShortIsCorrupt(String format) {
+        // given a real GIF or BMP without its last tenth
+        byte[] image = TestImages.encode(TestImages.blownUp(synthetic(3), 2), format);
+        byte[] truncated = Arrays.copyOf(image, image.length * 9 / 10);
+
+        assertRejected(preprocessor, truncated, Reason.CORRUPT).hasMessageContaining("could not be decoded");
     }
 
     @Test

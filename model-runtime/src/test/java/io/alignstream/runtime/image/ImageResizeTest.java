@@ -30,11 +30,11 @@ class ImageResizeTest {
 
     @Test
     void aLargeNonSquareJpegIsCentreCroppedAndDownscaled() throws Exception {
-        // given a 2000 x 1600 JPEG: the synthetic image blown up 25 times (1600 x 1600) in the
-        // middle, with 200-pixel red bands left and right that the centre crop must drop
+        // given a 1000 x 768 JPEG: the synthetic image blown up 12 times (768 x 768) in the
+        // middle, with 116-pixel red bands left and right that the centre crop must drop
         RgbImage image = synthetic(7);
-        BufferedImage wide = TestImages.filled(2000, 1600, 0xFF0000);
-        wide.createGraphics().drawImage(TestImages.blownUp(image, 25), 200, 0, null);
+        BufferedImage wide = TestImages.filled(1000, 768, 0xFF0000);
+        wide.createGraphics().drawImage(TestImages.blownUp(image, 12), 116, 0, null);
         byte[] jpeg = TestImages.jpeg(wide, 0.95f);
 
         // when
