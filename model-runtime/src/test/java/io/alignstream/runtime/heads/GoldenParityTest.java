@@ -3,6 +3,7 @@ package io.alignstream.runtime.heads;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.alignstream.runtime.ModelRuntime;
+import io.alignstream.runtime.image.ImagePreprocessor;
 import io.alignstream.text.LongCaptionEncoder;
 import io.alignstream.text.MiniLmTextEncoder;
 import io.alignstream.world.Split;
@@ -140,6 +141,25 @@ class GoldenParityTest {
         worst.put("aligned_embedding", worstOver(i -> Agreement.of(tevi.get(i).alignedEmbedding(), golden.output("tevi", "aligned_embedding", i))));
         worst.put("pooled", worstOver(i -> Agreement.of(align.get(i).pooled(), golden.output("align", "pooled", i))));
         assertAllWithinParity("chain", worst);
+    }
+
+    @Test
+    void pngEventsThroughImagePreprocessingMatchGolden() throws Exception {
+        // given the golden scenes as the PNG bytes an image event carries
+        SyntheticWorld world = new SyntheticWorld(golden.worldSeed());
+        int size = runtime.bundle().manifest().preprocessing().imageSize();
+        ImagePreprocessor preprocessor = new ImagePreprocessor(size, size);
+        List<float[]> images = new ArrayList<>();
+        for (long index : golden.indices()) {
+            images.add(preprocessor.preprocess(world.sample(Split.TEST, index).image().toPng(), "image/png"));
+        }
+
+        // when they are decoded, preprocessed and embedded
+        List<VisionEmbedding> out = tower.embed(images);
+
+        // then the embeddings are PyTorch's
+        Agreement worst = worstOver(i -> Agreement.of(out.get(i).embedding(), golden.output("vision", "embedding", i)));
+        assertAllWithinParity("png->vision", Map.of("embedding", worst));
     }
 
     private static List<float[]> goldenImages() {
