@@ -3,10 +3,15 @@ package io.alignstream.runtime;
 import ai.djl.Model;
 import io.alignstream.runtime.bundle.BundleManifest;
 import io.alignstream.runtime.bundle.ModelBundle;
+import io.alignstream.runtime.engine.DeviceSelector;
+import io.alignstream.runtime.engine.DeviceSetting;
+import io.alignstream.runtime.engine.DeviceUnavailableException;
 import io.alignstream.runtime.engine.EngineConfig;
 import io.alignstream.runtime.engine.ExecutionDevice;
+import io.alignstream.runtime.engine.HostCapabilities;
 import io.alignstream.runtime.engine.InferenceEngine;
 import io.alignstream.runtime.heads.AlignVlmProjector;
+import io.alignstream.runtime.heads.InferenceException;
 import io.alignstream.runtime.heads.TeviAligner;
 import io.alignstream.runtime.heads.VisionTower;
 import java.util.ArrayList;
@@ -52,7 +57,31 @@ public final class ModelRuntime implements AutoCloseable {
 
     /** Loads the bundle's heads on the configured device and warms each up once. */
     public static ModelRuntime open(ModelBundle bundle, EngineConfig config) {
-        InferenceEngine engine = InferenceEngine.open(config);
+        return open(bundle, config, HostCapabilities.probe());
+    }
+
+    /**
+     * As {@link #open(ModelBundle, EngineConfig)}, choosing the device from stated host facts.
+     * With {@code auto}, a GPU device that passed the probe but still cannot load or run the
+     * heads (a library mismatch the probe cannot see) falls back to the CPU, with a warning
+     * saying why; an explicitly requested device never falls back.
+     */
+    public static ModelRuntime open(ModelBundle bundle, EngineConfig config, HostCapabilities host) {
+        ExecutionDevice device = DeviceSelector.select(config, host);
+        try {
+            return open(bundle, new InferenceEngine(device, config.intraOpThreads()));
+        } catch (DeviceUnavailableException | InferenceException e) {
+            if (config.device() != DeviceSetting.AUTO || !device.isGpu()) {
+                throw e;
+            }
+            LOG.warn("auto: {} was chosen but failed at startup ({}); falling back to cpu", device.kind(), e.getMessage());
+            ExecutionDevice cpu = new ExecutionDevice(DeviceSetting.AUTO, DeviceSetting.CPU, 0, config.tensorRtCache(),
+                    "auto: " + device.kind() + " failed at startup: " + e.getMessage());
+            return open(bundle, new InferenceEngine(cpu, config.intraOpThreads()));
+        }
+    }
+
+    private static ModelRuntime open(ModelBundle bundle, InferenceEngine engine) {
         List<Model> loaded = new ArrayList<>();
         try {
             for (String head : BundleManifest.HEADS) {
