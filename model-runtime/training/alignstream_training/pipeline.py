@@ -22,9 +22,9 @@ from .report import write_results
 from .vocabulary import WordPiece, read_minilm, restricted_vocabulary
 
 FULL = dict(seed=1234, batch=256, vision_batch=128, vision_lr=2e-3, vision_epochs=16,
-            sae_m=3072, sae_k=32, sae_lr=1e-3, sae_steps=2000, sae_dead_after=20000, sae_aux_coef=1 / 32,
-            mask_hidden=256, mask_lr=1e-3, mask_steps=2000, mask_sparsity=0.05,
-            align_vocab=2048, connector_lr=1e-3, connector_epochs=8, connector_tokens=16, version="0.1.0")
+            sae_m=3072, sae_k=32, sae_lr=1e-3, sae_steps=1200, sae_dead_after=20000, sae_aux_coef=1 / 32,
+            mask_hidden=256, mask_lr=1e-3, mask_steps=1500, mask_sparsity=0.05,
+            align_vocab=2048, connector_lr=1e-3, connector_epochs=6, connector_tokens=16, version="0.1.0")
 QUICK = dict(FULL, vision_epochs=2, sae_steps=300, mask_steps=200, connector_epochs=1)
 
 
