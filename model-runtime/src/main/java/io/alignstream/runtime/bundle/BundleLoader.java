@@ -7,6 +7,7 @@ import io.alignstream.runtime.retrieval.TeviDecoder;
 import io.alignstream.text.MiniLmTextEncoder;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -382,7 +383,7 @@ public final class BundleLoader {
     private static String digestResource(ClassLoader loader, String resource) {
         try (InputStream in = new DigestInputStream(Objects.requireNonNull(loader.getResourceAsStream(resource)),
                 MessageDigest.getInstance("SHA-256"))) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
+            in.transferTo(OutputStream.nullOutputStream());
             return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
         } catch (IOException | NoSuchAlgorithmException e) {
             throw new IllegalStateException("cannot hash " + resource, e);

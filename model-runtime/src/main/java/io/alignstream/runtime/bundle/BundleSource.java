@@ -7,6 +7,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Enumeration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.zip.ZipEntry;
@@ -71,7 +72,7 @@ public interface BundleSource extends AutoCloseable {
             return zip(path);
         }
         throw new InvalidBundleException(path.toString(),
-                java.util.List.of("bundle: no such directory or zip file: " + path.toAbsolutePath()));
+                List.of("bundle: no such directory or zip file: " + path.toAbsolutePath()));
     }
 
     static BundleSource directory(Path directory) {
@@ -106,7 +107,7 @@ public interface BundleSource extends AutoCloseable {
             zip = new ZipFile(file.toFile());
         } catch (IOException e) {
             throw new InvalidBundleException(file.toString(),
-                    java.util.List.of("bundle: not a readable zip file: " + e.getMessage()));
+                    List.of("bundle: not a readable zip file: " + e.getMessage()));
         }
         Map<String, ZipEntry> entries = new HashMap<>();
         String root = null;

@@ -3,6 +3,8 @@ package io.alignstream.runtime.bundle;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -33,7 +35,7 @@ final class ManifestReader {
             problems.add(BundleLoader.MANIFEST + ": not valid JSON: " + e.getOriginalMessage()
                     + " at line " + e.getLocation().getLineNr());
             return null;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             problems.add(BundleLoader.MANIFEST + ": unreadable: " + e.getMessage());
             return null;
         }
@@ -151,7 +153,7 @@ final class ManifestReader {
             if (!parent.isMissingNode()) {
                 problems.add(field(path, name) + (node.isMissingNode() ? " is missing" : " must be an object"));
             }
-            return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+            return MissingNode.getInstance();
         }
         return node;
     }

@@ -1,5 +1,6 @@
 package io.alignstream.runtime.engine;
 
+import ai.djl.engine.Engine;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtProvider;
@@ -9,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -47,10 +49,10 @@ public record HostCapabilities(String onnxRuntimeVersion, Set<OrtProvider> provi
         // DJL's engine creates the process-wide OrtEnvironment with its own thread settings and
         // fails if one exists already, so let DJL create it first and share it.
         System.setProperty("ai.djl.offline", "true");
-        ai.djl.engine.Engine.getEngine("OnnxRuntime");
+        Engine.getEngine("OnnxRuntime");
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         EnumSet<OrtProvider> providers = OrtEnvironment.getAvailableProviders();
-        Map<OrtProvider, String> failures = new java.util.EnumMap<>(OrtProvider.class);
+        Map<OrtProvider, String> failures = new EnumMap<>(OrtProvider.class);
         List<String> gpus = nvidiaGpus();
         // Appending a provider loads its shared library and CUDA/cuDNN/TensorRT: the real test.
         // Only tried with a GPU present, since without one it proves nothing and may be slow.

@@ -11,6 +11,7 @@ import ai.djl.translate.TranslateException;
 import io.alignstream.runtime.bundle.BundleManifest;
 import io.alignstream.runtime.bundle.InvalidBundleException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -99,7 +100,7 @@ final class HeadSession implements AutoCloseable {
         }
         if (!matches) {
             throw new InvalidBundleException(file, List.of(file + ": output " + output + " has shape "
-                    + java.util.Arrays.toString(actual) + " at run time but manifest.json heads." + name
+                    + Arrays.toString(actual) + " at run time but manifest.json heads." + name
                     + ".outputs." + output + " = " + declared));
         }
     }
