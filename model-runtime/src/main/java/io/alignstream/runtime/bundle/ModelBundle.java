@@ -1,0 +1,89 @@
+package io.alignstream.runtime.bundle;
+
+import io.alignstream.runtime.onnx.OnnxGraph;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A model bundle that passed every startup check ({@link BundleLoader}): its manifest, the
+ * verified bytes of its files, the parsed graphs of its heads and the text encoder's
+ * vocabulary. Immutable and thread-safe.
+ */
+public final class ModelBundle {
+
+    private final String location;
+    private final BundleManifest manifest;
+    private final Map<String, byte[]> files;
+    private final Map<String, OnnxGraph> graphs;
+    private final TokenizerVocabulary vocabulary;
+
+    ModelBundle(String location, BundleManifest manifest, Map<String, byte[]> files,
+                Map<String, OnnxGraph> graphs, TokenizerVocabulary vocabulary) {
+        this.location = location;
+        this.manifest = manifest;
+        this.files = Map.copyOf(files);
+        this.graphs = Map.copyOf(graphs);
+        this.vocabulary = vocabulary;
+    }
+
+    /** The default bundle shipped on model-runtime's classpath. */
+    public static ModelBundle loadDefault() {
+        return BundleLoader.load(BundleSource.defaultBundle());
+    }
+
+    /** A bundle directory or a zip of one. */
+    public static ModelBundle load(Path directoryOrZip) {
+        return BundleLoader.load(BundleSource.open(directoryOrZip));
+    }
+
+    /** Where it was read from. */
+    public String location() {
+        return location;
+    }
+
+    public BundleManifest manifest() {
+        return manifest;
+    }
+
+    public BundleManifest.Dims dims() {
+        return manifest.dims();
+    }
+
+    /** The ONNX file of a head ({@link BundleManifest#HEADS}), checksum-verified. */
+    public byte[] headModel(String head) {
+        return file(manifest.head(head).file());
+    }
+
+    /** The parsed graph of a head: declared inputs, outputs and initializers. */
+    public OnnxGraph graph(String head) {
+        OnnxGraph graph = graphs.get(head);
+        if (graph == null) {
+            throw new IllegalArgumentException("no head " + head + " in " + location);
+        }
+        return graph;
+    }
+
+    /** The golden outputs file's bytes (for parity checks). */
+    public byte[] golden() {
+        return file(manifest.golden());
+    }
+
+    /** A copy of a bundle file's verified bytes. */
+    public byte[] file(String name) {
+        byte[] bytes = files.get(name);
+        if (bytes == null) {
+            throw new IllegalArgumentException("no file " + name + " in " + location);
+        }
+        return bytes.clone();
+    }
+
+    /** The text encoder's WordPiece vocabulary (names AlignVLM's top words). */
+    public TokenizerVocabulary vocabulary() {
+        return vocabulary;
+    }
+
+    @Override
+    public String toString() {
+        return manifest.modelId() + " " + manifest.version() + " from " + location;
+    }
+}

@@ -1,0 +1,77 @@
+package io.alignstream.runtime.heads;
+
+import ai.djl.Model;
+import io.alignstream.runtime.bundle.BundleManifest;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The TEVI head ({@code tevi.onnx}): (image embedding, caption embedding) pairs to aligned
+ * embeddings, sparse codes and mask statistics; also an image's code alone and a caption's mask
+ * alone, which the retrieval scorer indexes and queries with.
+ *
+ * <p>Threading: as {@link VisionTower}: one thread at a time per instance.
+ */
+public final class TeviAligner implements AutoCloseable {
+
+    private final HeadSession session;
+    private final int embedding;
+
+    /** An aligner over the bundle's loaded TEVI model (the model stays owned by the caller). */
+    public TeviAligner(Model model, BundleManifest manifest) {
+        this.session = new HeadSession(BundleManifest.TEVI, model, manifest.head(BundleManifest.TEVI));
+        this.embedding = manifest.dims().embedding();
+    }
+
+    /**
+     * Aligns each image embedding to the caption at the same position.
+     *
+     * @param imageEmbeddings   from {@link VisionTower}, dims.embedding each
+     * @param captionEmbeddings MiniLM caption embeddings (docs/model-bundle.md's rule), same count
+     */
+    public synchronized List<TeviAlignment> align(List<float[]> imageEmbeddings, List<float[]> captionEmbeddings) {
+        HeadSession.Outputs out = run(imageEmbeddings, captionEmbeddings);
+        int batch = imageEmbeddings.size();
+        List<float[]> aligned = HeadSession.rows(out.floats("aligned_embedding"), batch);
+        List<float[]> codes = HeadSession.rows(out.floats("sparse_codes"), batch);
+        List<float[]> masks = HeadSession.rows(out.floats("mask"), batch);
+        List<TeviAlignment> results = new ArrayList<>(batch);
+        for (int i = 0; i < batch; i++) {
+            SparseCode code = SparseCode.fromDense(codes.get(i));
+            results.add(new TeviAlignment(aligned.get(i), code, MaskStatistics.of(masks.get(i), code)));
+        }
+        return results;
+    }
+
+    /** The sparse codes of images (they do not depend on any caption). */
+    public synchronized List<SparseCode> codes(List<float[]> imageEmbeddings) {
+        // The head needs a caption; the code ignores it, so the image embedding stands in.
+        HeadSession.Outputs out = run(imageEmbeddings, imageEmbeddings);
+        return HeadSession.rows(out.floats("sparse_codes"), imageEmbeddings.size()).stream()
+                .map(SparseCode::fromDense).toList();
+    }
+
+    /** The dense masks of captions over the dictionary (they do not depend on any image). */
+    public synchronized List<float[]> masks(List<float[]> captionEmbeddings) {
+        HeadSession.Outputs out = run(captionEmbeddings, captionEmbeddings);
+        return HeadSession.rows(out.floats("mask"), captionEmbeddings.size());
+    }
+
+    private HeadSession.Outputs run(List<float[]> imageEmbeddings, List<float[]> captionEmbeddings) {
+        if (imageEmbeddings.size() != captionEmbeddings.size()) {
+            throw new IllegalArgumentException("tevi: " + imageEmbeddings.size() + " image embeddings but "
+                    + captionEmbeddings.size() + " caption embeddings");
+        }
+        int batch = imageEmbeddings.size();
+        return session.run(
+                new HeadSession.Input("image_embedding",
+                        HeadSession.concat(session.name(), "image_embedding", imageEmbeddings, embedding), batch, embedding),
+                new HeadSession.Input("caption_embedding",
+                        HeadSession.concat(session.name(), "caption_embedding", captionEmbeddings, embedding), batch, embedding));
+    }
+
+    @Override
+    public synchronized void close() {
+        session.close();
+    }
+}

@@ -1,0 +1,40 @@
+package io.alignstream.runtime.heads;
+
+/** How closely two output vectors agree: the two numbers issue 4's parity criterion uses. */
+record Agreement(double cosine, double maxAbsDiff) {
+
+    static final double MIN_COSINE = 0.9999;
+    static final double MAX_ABS_DIFF = 1e-3;
+
+    static Agreement of(float[] actual, float[] expected) {
+        if (actual.length != expected.length) {
+            throw new AssertionError("length " + actual.length + " != " + expected.length);
+        }
+        double dot = 0;
+        double aa = 0;
+        double ee = 0;
+        double max = 0;
+        for (int i = 0; i < actual.length; i++) {
+            dot += (double) actual[i] * expected[i];
+            aa += (double) actual[i] * actual[i];
+            ee += (double) expected[i] * expected[i];
+            max = Math.max(max, Math.abs((double) actual[i] - expected[i]));
+        }
+        double cosine = aa == 0 && ee == 0 ? 1 : dot / Math.sqrt(aa * ee);
+        return new Agreement(cosine, max);
+    }
+
+    /** The worse of two agreements, for a per-output summary over items. */
+    Agreement worst(Agreement other) {
+        return new Agreement(Math.min(cosine, other.cosine), Math.max(maxAbsDiff, other.maxAbsDiff));
+    }
+
+    boolean withinParity() {
+        return cosine >= MIN_COSINE && maxAbsDiff <= MAX_ABS_DIFF;
+    }
+
+    @Override
+    public String toString() {
+        return String.format("cosine %.7f, max |diff| %.2e", cosine, maxAbsDiff);
+    }
+}

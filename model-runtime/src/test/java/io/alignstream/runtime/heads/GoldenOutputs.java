@@ -1,0 +1,85 @@
+package io.alignstream.runtime.heads;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.alignstream.runtime.bundle.ModelBundle;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+/** The bundle's golden.json: PyTorch's inputs and outputs for the first test-split scenes. */
+final class GoldenOutputs {
+
+    private final JsonNode root;
+
+    private GoldenOutputs(JsonNode root) {
+        this.root = root;
+    }
+
+    static GoldenOutputs of(ModelBundle bundle) {
+        try {
+            return new GoldenOutputs(new ObjectMapper().readTree(bundle.golden()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    long worldSeed() {
+        return root.path("world_seed").longValue();
+    }
+
+    List<Long> indices() {
+        List<Long> out = new ArrayList<>();
+        root.path("indices").forEach(i -> out.add(i.longValue()));
+        return out;
+    }
+
+    int count() {
+        return root.path("indices").size();
+    }
+
+    /** The exact image bytes, HWC RGB. */
+    byte[] imageBytes(int item) {
+        return Base64.getDecoder().decode(root.path("image_hwc_uint8_base64").get(item).textValue());
+    }
+
+    String captionText(int item) {
+        return root.path("caption_text").get(item).textValue();
+    }
+
+    float[] captionEmbedding(int item) {
+        return floats(root.path("caption_embedding").get(item));
+    }
+
+    /** One head output of one item, flattened. */
+    float[] output(String head, String output, int item) {
+        return floats(root.path(head).path(output).get(item));
+    }
+
+    long[] longs(String head, String output, int item) {
+        JsonNode node = root.path(head).path(output).get(item);
+        long[] out = new long[node.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = node.get(i).longValue();
+        }
+        return out;
+    }
+
+    List<float[]> outputs(String head, String output) {
+        List<float[]> out = new ArrayList<>();
+        for (int i = 0; i < count(); i++) {
+            out.add(output(head, output, i));
+        }
+        return out;
+    }
+
+    private static float[] floats(JsonNode array) {
+        float[] out = new float[array.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = array.get(i).floatValue();
+        }
+        return out;
+    }
+}

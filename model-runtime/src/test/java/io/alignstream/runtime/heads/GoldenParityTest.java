@@ -1,0 +1,198 @@
+package io.alignstream.runtime.heads;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.alignstream.runtime.ModelRuntime;
+import io.alignstream.runtime.image.ImagePreprocessor;
+import io.alignstream.text.LongCaptionEncoder;
+import io.alignstream.text.MiniLmTextEncoder;
+import io.alignstream.world.Split;
+import io.alignstream.world.SyntheticWorld;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Parity with the bundle's golden PyTorch outputs through this runtime's own classes: every
+ * output of every head within cosine >= 0.9999 and max |diff| <= 1e-3 (issue 4), on the golden
+ * inputs, which the synthetic world and MiniLM regenerate.
+ */
+class GoldenParityTest {
+
+    private static ModelRuntime runtime;
+    private static GoldenOutputs golden;
+    private static VisionTower tower;
+    private static TeviAligner aligner;
+    private static AlignVlmProjector projector;
+
+    @BeforeAll
+    static void open() {
+        runtime = ModelRuntime.openDefault();
+        golden = GoldenOutputs.of(runtime.bundle());
+        tower = runtime.newVisionTower();
+        aligner = runtime.newTeviAligner();
+        projector = runtime.newAlignVlmProjector();
+    }
+
+    @AfterAll
+    static void close() {
+        projector.close();
+        aligner.close();
+        tower.close();
+        runtime.close();
+    }
+
+    @Test
+    void goldenInputsAreTheSyntheticWorldsTestScenes() {
+        // given the world the bundle names, when its test scenes are rendered again
+        SyntheticWorld world = new SyntheticWorld(golden.worldSeed());
+        for (int i = 0; i < golden.count(); i++) {
+            // then they are byte for byte the golden images, with the golden long captions
+            var sample = world.sample(Split.TEST, golden.indices().get(i));
+            assertThat(sample.image().pixels()).isEqualTo(golden.imageBytes(i));
+            assertThat(sample.longCaption().text()).isEqualTo(golden.captionText(i));
+        }
+    }
+
+    @Test
+    void captionEmbeddingsMatchMiniLmRunHere() {
+        try (MiniLmTextEncoder encoder = MiniLmTextEncoder.load()) {
+            LongCaptionEncoder captions = new LongCaptionEncoder(encoder);
+            Agreement worst = worstOver(i -> Agreement.of(captions.embed(golden.captionText(i)), golden.captionEmbedding(i)));
+            report("text", "caption_embedding", worst);
+            assertThat(worst.withinParity()).as("caption_embedding %s", worst).isTrue();
+        }
+    }
+
+    @Test
+    void visionTowerMatchesGolden() {
+        // when the golden images run through the vision tower
+        List<VisionEmbedding> out = tower.embed(goldenImages());
+
+        // then both outputs agree with PyTorch
+        Map<String, Agreement> worst = new LinkedHashMap<>();
+        worst.put("embedding", worstOver(i -> Agreement.of(out.get(i).embedding(), golden.output("vision", "embedding", i))));
+        worst.put("patch_tokens", worstOver(i -> Agreement.of(out.get(i).patchTokens(), golden.output("vision", "patch_tokens", i))));
+        assertAllWithinParity("vision", worst);
+    }
+
+    @Test
+    void teviHeadMatchesGolden() {
+        // when the golden image embeddings are aligned to the golden caption embeddings
+        List<float[]> captions = new ArrayList<>();
+        for (int i = 0; i < golden.count(); i++) {
+            captions.add(golden.captionEmbedding(i));
+        }
+        List<TeviAlignment> out = aligner.align(golden.outputs("vision", "embedding"), captions);
+        List<float[]> masks = aligner.masks(captions);
+        int latents = runtime.bundle().dims().saeLatents();
+
+        // then aligned embeddings, codes and masks agree with PyTorch
+        Map<String, Agreement> worst = new LinkedHashMap<>();
+        worst.put("aligned_embedding", worstOver(i -> Agreement.of(out.get(i).alignedEmbedding(), golden.output("tevi", "aligned_embedding", i))));
+        worst.put("sparse_codes", worstOver(i -> Agreement.of(out.get(i).code().toDense(latents), golden.output("tevi", "sparse_codes", i))));
+        worst.put("mask", worstOver(i -> Agreement.of(masks.get(i), golden.output("tevi", "mask", i))));
+        assertAllWithinParity("tevi", worst);
+        // and each code has the bundle's k active latents
+        out.forEach(a -> assertThat(a.code().size()).isEqualTo(runtime.bundle().dims().saeK()));
+    }
+
+    @Test
+    void alignVlmConnectorMatchesGoldenIncludingItsTopWords() {
+        // when the golden patch tokens are projected
+        List<AlignVlmProjection> out = projector.project(golden.outputs("vision", "patch_tokens"));
+
+        // then projected tokens, pooled vectors and top-word weights agree with PyTorch
+        Map<String, Agreement> worst = new LinkedHashMap<>();
+        worst.put("projected_tokens", worstOver(i -> Agreement.of(out.get(i).projectedTokens(), golden.output("align", "projected_tokens", i))));
+        worst.put("pooled", worstOver(i -> Agreement.of(out.get(i).pooled(), golden.output("align", "pooled", i))));
+        worst.put("top_weights", worstOver(i -> Agreement.of(weights(out.get(i)), golden.output("align", "top_weights", i))));
+        assertAllWithinParity("align", worst);
+        // and the top word ids are exactly PyTorch's, named from MiniLM's vocabulary
+        for (int i = 0; i < golden.count(); i++) {
+            assertThat(out.get(i).topWords().stream().mapToLong(VocabularyWord::id).toArray())
+                    .isEqualTo(golden.longs("align", "top_ids", i));
+            out.get(i).topWords().forEach(w -> assertThat(w.word()).isEqualTo(runtime.bundle().vocabulary().word(w.id())));
+        }
+    }
+
+    @Test
+    void theWholeChainFromSyntheticImageMatchesGolden() {
+        // given a scene rendered by the world, when it runs vision then TEVI and AlignVLM
+        SyntheticWorld world = new SyntheticWorld(golden.worldSeed());
+        List<float[]> images = new ArrayList<>();
+        for (long index : golden.indices()) {
+            images.add(ImagePixels.toFloats(world.sample(Split.TEST, index).image().pixels()));
+        }
+        List<VisionEmbedding> vision = tower.embed(images);
+        List<float[]> captions = new ArrayList<>();
+        for (int i = 0; i < golden.count(); i++) {
+            captions.add(golden.captionEmbedding(i));
+        }
+        List<TeviAlignment> tevi = aligner.align(vision.stream().map(VisionEmbedding::embedding).toList(), captions);
+        List<AlignVlmProjection> align = projector.project(vision.stream().map(VisionEmbedding::patchTokens).toList());
+
+        // then the end results agree with PyTorch's too
+        Map<String, Agreement> worst = new LinkedHashMap<>();
+        worst.put("aligned_embedding", worstOver(i -> Agreement.of(tevi.get(i).alignedEmbedding(), golden.output("tevi", "aligned_embedding", i))));
+        worst.put("pooled", worstOver(i -> Agreement.of(align.get(i).pooled(), golden.output("align", "pooled", i))));
+        assertAllWithinParity("chain", worst);
+    }
+
+    @Test
+    void pngEventsThroughImagePreprocessingMatchGolden() throws Exception {
+        // given the golden scenes as the PNG bytes an image event carries
+        SyntheticWorld world = new SyntheticWorld(golden.worldSeed());
+        int size = runtime.bundle().manifest().preprocessing().imageSize();
+        ImagePreprocessor preprocessor = new ImagePreprocessor(size, size);
+        List<float[]> images = new ArrayList<>();
+        for (long index : golden.indices()) {
+            images.add(preprocessor.preprocess(world.sample(Split.TEST, index).image().toPng(), "image/png"));
+        }
+
+        // when they are decoded, preprocessed and embedded
+        List<VisionEmbedding> out = tower.embed(images);
+
+        // then the embeddings are PyTorch's
+        Agreement worst = worstOver(i -> Agreement.of(out.get(i).embedding(), golden.output("vision", "embedding", i)));
+        assertAllWithinParity("png->vision", Map.of("embedding", worst));
+    }
+
+    private static List<float[]> goldenImages() {
+        List<float[]> images = new ArrayList<>();
+        for (int i = 0; i < golden.count(); i++) {
+            images.add(ImagePixels.toFloats(golden.imageBytes(i)));
+        }
+        return images;
+    }
+
+    private static float[] weights(AlignVlmProjection projection) {
+        float[] out = new float[projection.topWords().size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = projection.topWords().get(i).weight();
+        }
+        return out;
+    }
+
+    private static Agreement worstOver(java.util.function.IntFunction<Agreement> perItem) {
+        Agreement worst = new Agreement(1, 0);
+        for (int i = 0; i < golden.count(); i++) {
+            worst = worst.worst(perItem.apply(i));
+        }
+        return worst;
+    }
+
+    private static void assertAllWithinParity(String head, Map<String, Agreement> worst) {
+        worst.forEach((output, agreement) -> report(head, output, agreement));
+        worst.forEach((output, agreement) ->
+                assertThat(agreement.withinParity()).as("%s.%s: %s", head, output, agreement).isTrue());
+    }
+
+    private static void report(String head, String output, Agreement agreement) {
+        System.out.printf("parity %s.%s: %s%n", head, output, agreement);
+    }
+}
