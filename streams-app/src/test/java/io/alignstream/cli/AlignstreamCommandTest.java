@@ -42,6 +42,26 @@ class AlignstreamCommandTest {
                 .contains("Round trip through the Avro Serde over the broker: OK");
     }
 
+    @Test
+    void benchRuntimeMeasuresEveryStageAndWritesItsReport(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        // when the runtime benchmark runs briefly (two batch sizes, a short memory run)
+        java.nio.file.Path report = dir.resolve("runtime.md");
+        Run run = run("bench", "runtime", "--batch-sizes=1,4", "--seconds-per-point=0.05", "--memory-items=256",
+                "--out=" + report);
+
+        // then the report has every stage at every batch size, the speed-ups, the matmul
+        // reference and the resident-set samples, and it was written to the file
+        assertThat(run.exitCode).as(run.out).isZero();
+        String written = java.nio.file.Files.readString(report);
+        assertThat(written)
+                .contains("| vision | 1 |").contains("| vision | 4 |")
+                .contains("| tevi | 4 |").contains("| alignvlm | 4 |").contains("| text (MiniLM, web caption) | 4 |")
+                .contains("## Batching speed-up").contains("Dynamic batching speed-up for the vision tower")
+                .contains("ONNX Runtime MatMul 512x512x512").contains("| 256 |");
+        assertThat(run.out).contains(written.lines().findFirst().orElseThrow());
+    }
+
     private static Run run(String... args) {
         PrintStream original = System.out;
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();

@@ -2,6 +2,7 @@ package io.alignstream.runtime.bundle;
 
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 
 /**
  * A bundle's {@code manifest.json}, typed (docs/model-bundle.md describes every field). Built
@@ -52,9 +53,12 @@ public record BundleManifest(
 
     /**
      * One ONNX head: its file and the shapes of its inputs and outputs, in declaration order;
-     * each dimension is an Integer or the String {@code "batch"} (dynamic).
+     * each dimension is an Integer or the String {@code "batch"} (dynamic). {@code macsPerItem}
+     * (optional, {@code macs_per_item}) is the exporter's count of multiply-accumulates per batch
+     * item, from which the benchmark computes the FLOP/s a head reaches.
      */
-    public record Head(String file, Map<String, List<Object>> inputs, Map<String, List<Object>> outputs) {
+    public record Head(String file, Map<String, List<Object>> inputs, Map<String, List<Object>> outputs,
+                       OptionalLong macsPerItem) {
     }
 
     /** A bundle file's expected size and SHA-256 (lower-case hex). */

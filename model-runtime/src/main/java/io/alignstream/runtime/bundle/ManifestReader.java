@@ -10,6 +10,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 
 /**
  * Parses manifest.json into a {@link BundleManifest}, collecting one problem per missing or
@@ -89,9 +90,24 @@ final class ManifestReader {
             out.put(head.getKey(), new BundleManifest.Head(
                     text(head.getValue(), path, "file"),
                     shapes(object(head.getValue(), path, "inputs"), path + ".inputs"),
-                    shapes(object(head.getValue(), path, "outputs"), path + ".outputs")));
+                    shapes(object(head.getValue(), path, "outputs"), path + ".outputs"),
+                    optionalPositiveLong(head.getValue(), path, "macs_per_item")));
         }
         return out;
+    }
+
+    /** An optional whole number above zero; absent or null gives empty. */
+    private OptionalLong optionalPositiveLong(JsonNode node, String path, String field) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return OptionalLong.empty();
+        }
+        if (!value.canConvertToLong() || !value.isIntegralNumber() || value.asLong() <= 0) {
+            problems.add(BundleLoader.MANIFEST + ": " + path + "." + field
+                    + ": must be a whole number above 0, got " + value);
+            return OptionalLong.empty();
+        }
+        return OptionalLong.of(value.asLong());
     }
 
     private Map<String, List<Object>> shapes(JsonNode node, String path) {

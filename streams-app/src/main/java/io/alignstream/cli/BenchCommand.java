@@ -1,0 +1,52 @@
+package io.alignstream.cli;
+
+import io.alignstream.runtime.bench.RuntimeBenchmark;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Benchmarks that print numbers and write them to a file; not timed tests. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Runs alignstream's benchmarks and writes a Markdown report.",
+        subcommands = {BenchCommand.Runtime.class})
+final class BenchCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    @Command(name = "runtime", mixinStandardHelpOptions = true,
+            description = {"The model runtime on this machine's CPU: each stage at each batch size,",
+                    "the batching speed-up, the vision tower's share of the measured matmul",
+                    "throughput, and the resident set over a long run."})
+    static final class Runtime implements Callable<Integer> {
+        @Option(names = "--batch-sizes", split = ",", defaultValue = "1,2,4,8,16,32,64",
+                description = "Batch sizes to measure (default: ${DEFAULT-VALUE}).")
+        List<Integer> batchSizes;
+
+        @Option(names = "--seconds-per-point", defaultValue = "1.5",
+                description = "Time spent on each measured point (default: ${DEFAULT-VALUE}).")
+        double secondsPerPoint;
+
+        @Option(names = "--memory-items", defaultValue = "100000",
+                description = "Items run through all heads while the resident set is sampled; 0 skips it"
+                        + " (default: ${DEFAULT-VALUE}).")
+        long memoryItems;
+
+        @Option(names = "--out", defaultValue = "target/bench/runtime-benchmark.md",
+                description = "Where the report is written (default: ${DEFAULT-VALUE}).")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            new RuntimeBenchmark(new RuntimeBenchmark.Options(List.copyOf(batchSizes), secondsPerPoint,
+                    memoryItems, RuntimeBenchmark.Options.defaults().clients(), out), System.out).run();
+            return 0;
+        }
+    }
+}
