@@ -4,12 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.alignstream.embedded.kafka.EmbeddedKafkaBroker;
-import io.alignstream.embedded.registry.EmbeddedSchemaRegistry;
 import io.alignstream.events.CaptionEvent;
 import io.alignstream.produce.SyntheticEventFactory;
 import io.alignstream.registry.serde.KafkaAvroDeserializer;
 import io.alignstream.registry.serde.KafkaAvroSerializer;
+import io.alignstream.testing.EmbeddedKafkaAndRegistry;
 import io.alignstream.world.Split;
 import io.alignstream.world.SyntheticWorld;
 import java.io.IOException;
@@ -32,9 +31,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -52,33 +50,17 @@ class ConfluentPythonInteropTest {
     private static final int RECORDS = 25;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static EmbeddedKafkaBroker kafka;
-    private static EmbeddedSchemaRegistry registry;
+    @RegisterExtension
+    static final EmbeddedKafkaAndRegistry PLATFORM = new EmbeddedKafkaAndRegistry();
 
     @TempDir
     Path work;
-
-    @BeforeAll
-    static void startBrokerAndRegistry() {
-        kafka = EmbeddedKafkaBroker.builder().start();
-        registry = EmbeddedSchemaRegistry.builder().bootstrapServers(kafka.bootstrapServers()).start();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (registry != null) {
-            registry.close();
-        }
-        if (kafka != null) {
-            kafka.close();
-        }
-    }
 
     @Test
     void recordsWrittenByConfluentsPythonProducerAreReadByOurSerde() throws Exception {
         // given captions of the synthetic world, handed to Confluent's AvroProducer as JSON
         String topic = "interop.python-to-java.captions";
-        kafka.createTopics(new NewTopic(topic, 2, (short) 1));
+        PLATFORM.kafka().createTopics(new NewTopic(topic, 2, (short) 1));
         List<CaptionEvent> sent = captions();
         Path records = work.resolve("records.jsonl");
         Files.write(records, sent.stream().map(ConfluentPythonInteropTest::toJson).toList());
@@ -98,7 +80,7 @@ class ConfluentPythonInteropTest {
     void recordsWrittenByOurSerdeAreReadByConfluentsPythonConsumer() throws Exception {
         // given captions sent through our serializer (Avro string key, CaptionEvent value)
         String topic = "interop.java-to-python.captions";
-        kafka.createTopics(new NewTopic(topic, 2, (short) 1));
+        PLATFORM.kafka().createTopics(new NewTopic(topic, 2, (short) 1));
         List<CaptionEvent> sent = captions();
         int schemaId = produceWithOurSerde(topic, sent);
 
@@ -160,8 +142,8 @@ class ConfluentPythonInteropTest {
 
     private int produceWithOurSerde(String topic, List<CaptionEvent> captions) throws Exception {
         Map<String, Object> config = new HashMap<>();
-        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        config.put("schema.registry.url", registry.url());
+        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, PLATFORM.bootstrapServers());
+        config.put("schema.registry.url", PLATFORM.registryUrl());
         try (KafkaProducer<Object, Object> producer =
                      new KafkaProducer<>(config, serializer(config, true), serializer(config, false))) {
             for (CaptionEvent caption : captions) {
@@ -188,7 +170,7 @@ class ConfluentPythonInteropTest {
 
     private List<ConsumerRecord<Object, Object>> consumeWithOurSerde(String topic, int count) {
         Map<String, Object> config = consumerConfig("ours");
-        config.put("schema.registry.url", registry.url());
+        config.put("schema.registry.url", PLATFORM.registryUrl());
         config.put("specific.avro.reader", true);
         KafkaAvroDeserializer keys = new KafkaAvroDeserializer();
         keys.configure(config, true);
@@ -207,7 +189,7 @@ class ConfluentPythonInteropTest {
 
     private Map<String, Object> consumerConfig(String group) {
         Map<String, Object> config = new HashMap<>();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, PLATFORM.bootstrapServers());
         config.put(ConsumerConfig.GROUP_ID_CONFIG, "interop-" + group + "-" + System.nanoTime());
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         return config;
@@ -217,7 +199,7 @@ class ConfluentPythonInteropTest {
     private String python(String command, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(
                 System.getenv().getOrDefault("ALIGNSTREAM_PYTHON", "/usr/bin/python3"), SCRIPT.toString(),
-                "--bootstrap", kafka.bootstrapServers(), "--registry", registry.url(), "--timeout", "60",
+                "--bootstrap", PLATFORM.bootstrapServers(), "--registry", PLATFORM.registryUrl(), "--timeout", "60",
                 command));
         cmd.addAll(List.of(args));
         Path log = work.resolve(command + ".log");

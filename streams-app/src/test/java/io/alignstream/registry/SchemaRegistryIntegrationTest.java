@@ -3,7 +3,6 @@ package io.alignstream.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.alignstream.embedded.kafka.EmbeddedKafkaBroker;
 import io.alignstream.embedded.registry.EmbeddedSchemaRegistry;
 import io.alignstream.events.CaptionEvent;
 import io.alignstream.produce.SyntheticEventFactory;
@@ -17,6 +16,7 @@ import io.alignstream.registry.serde.KafkaAvroSerializer;
 import io.alignstream.registry.serde.UnknownMagicByteException;
 import io.alignstream.registry.serde.UnknownSchemaIdException;
 import io.alignstream.schemas.EventTopic;
+import io.alignstream.testing.EmbeddedKafkaAndRegistry;
 import io.alignstream.world.Split;
 import io.alignstream.world.SyntheticWorld;
 import java.io.IOException;
@@ -30,45 +30,28 @@ import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.common.errors.SerializationException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Our registry client and Serde against our embedded registry server on a real KRaft broker:
  * the behaviour a producing or consuming team relies on.
  */
 class SchemaRegistryIntegrationTest {
-    private static EmbeddedKafkaBroker kafka;
-    private static EmbeddedSchemaRegistry registry;
+    @RegisterExtension
+    static final EmbeddedKafkaAndRegistry PLATFORM = new EmbeddedKafkaAndRegistry();
     private static final SyntheticEventFactory EVENTS = new SyntheticEventFactory(new SyntheticWorld(7), Split.TRAIN);
-
-    @BeforeAll
-    static void startBrokerAndRegistry() {
-        kafka = EmbeddedKafkaBroker.builder().start();
-        registry = EmbeddedSchemaRegistry.builder().bootstrapServers(kafka.bootstrapServers()).start();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (registry != null) {
-            registry.close();
-        }
-        if (kafka != null) {
-            kafka.close();
-        }
-    }
 
     @Test
     void registeringTheSameSchemaAgainGivesTheSameId() {
-        try (SchemaRegistryClient client = client(registry.url())) {
+        try (SchemaRegistryClient client = client(PLATFORM.registryUrl())) {
             // given the caption schema registered under its topic's subject
             String subject = EventTopic.valueSubject("it.register.captions");
             int first = client.register(subject, CaptionEvent.getClassSchema());
 
             // when it is registered again, by a fresh client with no cache
             int second;
-            try (SchemaRegistryClient other = client(registry.url())) {
+            try (SchemaRegistryClient other = client(PLATFORM.registryUrl())) {
                 second = other.register(subject, CaptionEvent.getClassSchema());
             }
 
@@ -82,7 +65,7 @@ class SchemaRegistryIntegrationTest {
     @Test
     void anIncompatibleChangeIsRefusedAndTheUserSeesTheRegistrysReason() {
         String topic = "it.incompatible.captions";
-        Map<String, Object> config = serdeConfig(registry.url());
+        Map<String, Object> config = serdeConfig(PLATFORM.registryUrl());
         try (KafkaAvroSerializer serializer = new KafkaAvroSerializer()) {
             serializer.configure(config, false);
             // given captions already flowing on the topic
@@ -109,7 +92,7 @@ class SchemaRegistryIntegrationTest {
         byte[] written;
         int id;
         try (EmbeddedSchemaRegistry first = EmbeddedSchemaRegistry.builder()
-                .bootstrapServers(kafka.bootstrapServers()).topic(storage).start();
+                .bootstrapServers(PLATFORM.bootstrapServers()).topic(storage).start();
              KafkaAvroSerializer serializer = new KafkaAvroSerializer()) {
             serializer.configure(serdeConfig(first.url()), false);
             written = serializer.serialize(topic, EVENTS.scene(2, Instant.EPOCH).image());
@@ -118,7 +101,7 @@ class SchemaRegistryIntegrationTest {
 
         // when a new registry process starts on the same storage topic
         try (EmbeddedSchemaRegistry second = EmbeddedSchemaRegistry.builder()
-                .bootstrapServers(kafka.bootstrapServers()).topic(storage).start();
+                .bootstrapServers(PLATFORM.bootstrapServers()).topic(storage).start();
              SchemaRegistryClient client = client(second.url());
              KafkaAvroDeserializer deserializer = new KafkaAvroDeserializer()) {
             deserializer.configure(specificReader(second.url()), false);
@@ -137,13 +120,13 @@ class SchemaRegistryIntegrationTest {
         byte[] bytes = ByteBuffer.allocate(6).put((byte) 0).putInt(987_654).put((byte) 0).array();
 
         try (KafkaAvroDeserializer deserializer = new KafkaAvroDeserializer()) {
-            deserializer.configure(specificReader(registry.url()), false);
+            deserializer.configure(specificReader(PLATFORM.registryUrl()), false);
 
             // when it is read, then the error names the id and the registry
             assertThatThrownBy(() -> deserializer.deserialize("it.unknown-id", bytes))
                     .isInstanceOf(UnknownSchemaIdException.class)
                     .hasMessageContaining("987654")
-                    .hasMessageContaining(registry.url());
+                    .hasMessageContaining(PLATFORM.registryUrl());
         }
     }
 
@@ -153,7 +136,7 @@ class SchemaRegistryIntegrationTest {
         byte[] bytes = "{\"imageId\":\"x\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
         try (KafkaAvroDeserializer deserializer = new KafkaAvroDeserializer()) {
-            deserializer.configure(specificReader(registry.url()), false);
+            deserializer.configure(specificReader(PLATFORM.registryUrl()), false);
 
             // when it is read, then the error says the magic byte is wrong
             assertThatThrownBy(() -> deserializer.deserialize("it.wrong-magic", bytes))
@@ -188,7 +171,7 @@ class SchemaRegistryIntegrationTest {
 
     @Test
     void anUnknownSubjectIsTheRegistrysNotFoundError() {
-        try (SchemaRegistryClient client = client(registry.url())) {
+        try (SchemaRegistryClient client = client(PLATFORM.registryUrl())) {
             assertThatThrownBy(() -> client.getLatestSchemaMetadata("it.never-registered-value"))
                     .isInstanceOf(SchemaRegistryException.class)
                     .satisfies(e -> assertThat(((SchemaRegistryException) e).errorCode()).isEqualTo(40401));
