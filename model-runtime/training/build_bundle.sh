@@ -17,10 +17,10 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 MVN_OFFLINE=${MVN_OFFLINE--o}
 SEED=7
 if [[ -n "${QUICK:-}" ]]; then
-  TRAIN=300 TEST=100 EXTRA=(--quick)
+  TRAIN=300 TEST=100 UNLABELLED=2000 EXTRA=(--quick)
   BUNDLE=$WORK/quick/bundle RESULTS=$WORK/quick/results.md
 else
-  TRAIN=6000 TEST=1000 EXTRA=()
+  TRAIN=6000 TEST=1000 UNLABELLED=30000 EXTRA=()
   BUNDLE=$ROOT/model-runtime/src/main/resources/io/alignstream/bundle/default
   RESULTS=$ROOT/docs/results.md
 fi
@@ -44,6 +44,9 @@ echo "== dataset ($TRAIN train, $TEST test, seed $SEED)"
 rm -rf "$WORK/dataset"
 java -cp "model-runtime/target/classes:$CLASSPATH_JARS" io.alignstream.world.DatasetWriter \
   "$WORK/dataset" "$SEED" "$TRAIN" "$TEST" 4 2>&1 | grep -v -E 'WARN|INFO'
+# More train-distribution scenes without captions, for the sparse autoencoder only.
+java -cp "model-runtime/target/classes:$CLASSPATH_JARS" io.alignstream.world.UnlabelledImageWriter \
+  "$WORK/dataset/train_unlabelled_images.u8" "$SEED" "$TRAIN" "$UNLABELLED"
 generated=$(date +%s)
 
 echo "== training, evaluation, export"

@@ -36,6 +36,7 @@ class Dataset:
     text_embeddings: np.ndarray   # float32 [n_texts, 384]
     train: SplitData
     test: SplitData
+    unlabelled_images: np.ndarray = None   # uint8 [u, 64, 64, 3]: more train-split scenes, no captions
 
     def values(self, family):
         base = family.replace("second_", "")
@@ -96,6 +97,10 @@ def load(root):
             texts.append(line.rstrip("\n").split("\t", 1)[1])
     emb = np.fromfile(os.path.join(root, "text_embeddings.f32"), dtype="<f4").reshape(len(texts), meta["embedding_dim"])
     ds = Dataset(meta, texts, emb, _read_split(root, "train", meta), _read_split(root, "test", meta))
+    unlabelled = os.path.join(root, "train_unlabelled_images.u8")
+    if os.path.exists(unlabelled):
+        size = meta["image_size"]
+        ds.unlabelled_images = np.fromfile(unlabelled, dtype=np.uint8).reshape(-1, size, size, 3)
     for split in (ds.train, ds.test):
         for fam in ALL_FAMILIES:
             vals = ds.values(fam)

@@ -121,7 +121,7 @@ def connector_words(ds, align, tokens_test, word_ids):
             "both": float((colour_hit & shape_hit).mean())}
 
 
-def connector_noise(ds, connectors, tokens_test, targets, seed):
+def connector_noise(ds, connectors, tokens_test, targets, center, seed):
     """Cosine distance between clean and noisy outputs (pooled and per token), and long-caption
     text->image R@1 with bag-of-words targets, clean and with noise on the patch tokens."""
     gen = torch.Generator().manual_seed(seed)
@@ -134,8 +134,8 @@ def connector_noise(ds, connectors, tokens_test, targets, seed):
         for name, connector in connectors.items():
             clean_tokens, clean = connector(tokens_test)[:2]
             noisy_tok, noisy = connector(noisy_tokens)[:2]
-            clean_r = recall((F.normalize(clean, dim=-1) @ t.t()).t(), hits.t())["R@1"]
-            noisy_r = recall((F.normalize(noisy, dim=-1) @ t.t()).t(), hits.t())["R@1"]
+            clean_r = recall((F.normalize(clean - center, dim=-1) @ t.t()).t(), hits.t())["R@1"]
+            noisy_r = recall((F.normalize(noisy - center, dim=-1) @ t.t()).t(), hits.t())["R@1"]
             out[name] = {
                 "cosine_distance_pooled": (1 - F.cosine_similarity(clean, noisy, dim=-1)).mean().item(),
                 "cosine_distance_tokens": (1 - F.cosine_similarity(clean_tokens, noisy_tok, dim=-1)).mean().item(),

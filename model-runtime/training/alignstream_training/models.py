@@ -75,15 +75,21 @@ class TopKSAE(nn.Module):
 
 
 class CaptionMask(nn.Module):
-    """mask = sigmoid(MLP(t)), one value in [0, 1] per dictionary latent."""
+    """mask = sigmoid(MLP(t)), one value in [0, 1] per dictionary latent.
+
+    `gain` scales the MLP's output (it is part of its last layer) and is annealed upwards during
+    training so the trained mask saturates towards 0/1: a latent kept at 0.02 still carries
+    its attribute to a linear probe, so "filtered" must mean close to zero.
+    """
 
     def __init__(self, d=EMBED_DIM, m=8 * EMBED_DIM, hidden=256):
         super().__init__()
         self.net = nn.Sequential(nn.Linear(d, hidden), nn.GELU(), nn.Linear(hidden, m))
         nn.init.constant_(self.net[2].bias, 2.0)   # start near "keep everything"
+        self.register_buffer("gain", torch.tensor(1.0))
 
     def forward(self, t):
-        return torch.sigmoid(self.net(t))
+        return torch.sigmoid(self.gain * self.net(t))
 
 
 class TeviHead(nn.Module):
@@ -136,7 +142,7 @@ def tevi_pair_scores_sparse(sae, codes, masks, t):
 class AlignConnector(nn.Module):
     """AlignVLM: P = softmax(LN(W2 LN(W1 F))), F_align = P E_text, over a restricted vocabulary."""
 
-    def __init__(self, word_embeddings, vocab_ids, top=10):
+    def __init__(self, word_embeddings, vocab_ids, top=10, logit_gain=1.0):
         super().__init__()
         v, d = word_embeddings.shape
         self.W1 = nn.Linear(128, d)
@@ -144,6 +150,9 @@ class AlignConnector(nn.Module):
         self.W2 = nn.Linear(d, v, bias=False)
         self.W2.weight.data.copy_(word_embeddings)       # initialised from MiniLM's (tied) head
         self.ln2 = nn.LayerNorm(v)
+        # The second LayerNorm's gain is the softmax's inverse temperature: at 1 the logits have
+        # unit spread over V words and P starts almost uniform, which trains very slowly.
+        nn.init.constant_(self.ln2.weight, logit_gain)
         self.register_buffer("E_text", word_embeddings.clone())    # frozen
         self.register_buffer("vocab_ids", vocab_ids.clone())       # restricted -> BERT ids
         self.top = top

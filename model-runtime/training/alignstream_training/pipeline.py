@@ -22,15 +22,19 @@ from .report import write_results
 from .vocabulary import WordPiece, read_minilm, restricted_vocabulary
 
 FULL = dict(seed=1234, batch=256, vision_batch=128, vision_lr=2e-3, vision_epochs=16,
-            sae_m=3072, sae_k=32, sae_lr=1e-3, sae_steps=1200, sae_dead_after=20000, sae_aux_coef=1 / 32,
-            mask_hidden=256, mask_lr=1e-3, mask_steps=1500, mask_sparsity=0.05,
-            align_vocab=2048, connector_lr=1e-3, connector_epochs=6, connector_tokens=16, version="0.1.0")
+            sae_m=3072, sae_k=32, sae_lr=1e-3, sae_steps=1500, sae_dead_after=20000, sae_aux_coef=1 / 32,
+            mask_hidden=256, mask_lr=1e-3, mask_steps=1500, mask_sparsity=0.05, mask_final_gain=8.0,
+            align_vocab=2048, connector_lr=2e-3, connector_epochs=16, align_temperature_init=4.0, connector_tokens=16, word_weight=1.0, version="0.1.0")
 QUICK = dict(FULL, vision_epochs=2, sae_steps=300, mask_steps=200, connector_epochs=1)
+
+
+REUSED = []
 
 
 def _cached(path, reuse, build):
     if reuse and os.path.exists(path):
         S.log(f"reusing {path}")
+        REUSED.append(os.path.basename(path))
         return torch.load(path)
     value = build()
     torch.save(value, path)
@@ -72,7 +76,12 @@ def main():
     x_trunc_test, _ = S.embed_images(tower_trunc, ds.test.images)
 
     t0 = time.time()
-    sae = _cached(os.path.join(args.work, "sae.pt"), args.reuse, lambda: S.train_sae(x_train, cfg))
+    # The SAE learns from every train-distribution image we have, captioned or not.
+    x_sae = x_train
+    if ds.unlabelled_images is not None:
+        x_sae = torch.cat([x_train, S.embed_images(tower, ds.unlabelled_images, keep_tokens=False)[0]])
+    S.log(f"SAE data: {x_sae.shape[0]} image embeddings")
+    sae = _cached(os.path.join(args.work, "sae.pt"), args.reuse, lambda: S.train_sae(x_sae, cfg))
     mask = _cached(os.path.join(args.work, "mask.pt"), args.reuse, lambda: S.train_mask(ds, sae, x_train, cfg))
     for p in list(sae.parameters()) + list(mask.parameters()):
         p.requires_grad_(False)
@@ -91,12 +100,16 @@ def main():
         for tok in doc:
             df[tok] = df.get(tok, 0) + 1
     idf = {tok: math.log(len(train_docs) / c) for tok, c in df.items() if vocab[tok].isalnum()}
-    targets = S.bag_of_words_targets(tokens_of, word_matrix, idf)
+    center = word_matrix[restricted].mean(axis=0)
+    targets = S.bag_of_words_targets(tokens_of, word_matrix, idf, center)
+    center = torch.from_numpy(center)
     align = _cached(os.path.join(args.work, "align.pt"), args.reuse, lambda: S.train_connector(
-        AlignConnector(torch.from_numpy(word_matrix[restricted]), torch.from_numpy(restricted)),
-        tok_train, ds, targets, cfg, "align"))
+        AlignConnector(torch.from_numpy(word_matrix[restricted]), torch.from_numpy(restricted),
+                       logit_gain=cfg["align_temperature_init"]),
+        tok_train, ds, targets, center, cfg, "align",
+        words=S.word_distributions(tokens_of, ds.train.long, restricted, idf)))
     mlp = _cached(os.path.join(args.work, "mlp.pt"), args.reuse, lambda: S.train_connector(
-        MlpConnector(), tok_train, ds, targets, cfg, "mlp"))
+        MlpConnector(), tok_train, ds, targets, center, cfg, "mlp"))
     timings["connectors (ALIGN + MLP)"] = time.time() - t0
 
     t0 = time.time()
@@ -108,7 +121,7 @@ def main():
         "retrieval": E.retrieval(ds, x_test, sae, mask),
         "probe": E.probe_experiment(ds, x_train, x_test, sae, mask, cfg["seed"]),
         "align_words": E.connector_words(ds, align, tok_test, word_ids),
-        "align_noise": E.connector_noise(ds, {"ALIGN": align, "MLP": mlp}, tok_test, targets, cfg["seed"]),
+        "align_noise": E.connector_noise(ds, {"ALIGN": align, "MLP": mlp}, tok_test, targets, center, cfg["seed"]),
         "clips_ablation": {"clips": E.retrieval(ds, x_test, None, None),
                            "truncation": E.retrieval(ds, x_trunc_test, None, None)},
         "vocabulary": {"size": int(len(restricted)), "from_captions": int(len(set(caption_tokens)))},
@@ -127,6 +140,7 @@ def main():
         timings["total (generate + train + export + report)"] = time.time() - started + args.dataset_seconds
     results["bundle_bytes"] = sum(f["bytes"] for f in manifest["files"].values())
     results["timings_s"] = timings
+    results["reused_checkpoints"] = REUSED
     results["threads"] = torch.get_num_threads()
     results["device"] = device_note
     with open(os.path.join(args.work, "results.json"), "w", encoding="utf-8") as f:

@@ -117,6 +117,9 @@ def write_results(r, path):
     ]
     for stage, seconds in r["timings_s"].items():
         lines.append(f"| {stage} | {seconds:.0f} |")
+    if r.get("reused_checkpoints"):
+        lines += ["", "This run reused stage checkpoints from an earlier run of the same code "
+                  f"({', '.join(r['reused_checkpoints'])}), so those stages' times are not included."]
     lines.append("")
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(lines))

@@ -41,14 +41,14 @@ class CaptionTable:
         return named
 
 
-def embed_images(tower, images, batch=500):
+def embed_images(tower, images, batch=500, keep_tokens=True):
     tower.eval()
     embs, toks = [], []
     with torch.no_grad():
         for s in range(0, images.shape[0], batch):
             e, t = tower(D.images_to_tensor(images[s:s + batch]))
             embs.append(e)
-            toks.append(t)
+            toks.append(t if keep_tokens else t[:0])
     return torch.cat(embs), torch.cat(toks)
 
 
@@ -178,6 +178,8 @@ def train_mask(ds, sae, x_train, cfg):
     kind_probs = torch.tensor([0.35, 0.25, 0.2, 0.2])   # web, single, long, sub
     for step in range(cfg["mask_steps"]):
         cosine_lr(opt, cfg["mask_lr"], step, cfg["mask_steps"])
+        # Sigmoid gain annealed geometrically from 1 to mask_final_gain over training.
+        mask.gain.fill_(cfg["mask_final_gain"] ** (step / max(1, cfg["mask_steps"] - 1)))
         idx = torch.randint(0, n, (bs,), generator=gen)
         kinds = torch.multinomial(kind_probs, bs, replacement=True, generator=gen)
         w = torch.randint(0, D.WEB_PER_IMAGE, (bs,), generator=gen)
@@ -203,27 +205,46 @@ def train_mask(ds, sae, x_train, cfg):
         loss.backward()
         opt.step()
         if (step + 1) % max(1, cfg["mask_steps"] // 5) == 0:
-            log(f"mask step {step + 1}/{cfg['mask_steps']} loss {loss.item():.4f} mean mask {m.mean().item():.3f}")
+            log(f"mask step {step + 1}/{cfg['mask_steps']} loss {loss.item():.4f} mean mask {m.mean().item():.3f} "
+                f"gain {mask.gain.item():.2f}")
     mask.eval()
     return mask
 
 
-def bag_of_words_targets(token_lists, word_embeddings_full, idf):
-    """A caption's target in the word-embedding space: IDF-weighted mean of its tokens'
-    embeddings, L2-normalised (frequent template words weigh ~0, attribute words most)."""
+def bag_of_words_targets(token_lists, word_embeddings_full, idf, center):
+    """A caption's target in the word-embedding space: the IDF-weighted mean of its tokens'
+    embeddings (frequent template words weigh ~0), minus `center` (the vocabulary's mean word
+    embedding: BERT's input embeddings share a large common direction that would otherwise
+    dominate every cosine), L2-normalised."""
     out = np.zeros((len(token_lists), word_embeddings_full.shape[1]), np.float32)
     for c, tokens in enumerate(token_lists):
         weights = np.array([idf.get(t, 0.0) for t in tokens], np.float32)
         if weights.sum() > 0:
-            out[c] = (weights[:, None] * word_embeddings_full[tokens]).sum(0)
+            out[c] = (weights[:, None] * word_embeddings_full[tokens]).sum(0) / weights.sum() - center
     out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-8)
     return torch.from_numpy(out)
 
 
-def train_connector(connector, tokens_train, ds, targets, cfg, name):
+def word_distributions(token_lists, text_ids, restricted, idf):
+    """For ALIGN's word term: per text, the IDF-weighted distribution of its word pieces over
+    the restricted vocabulary, float32 [len(text_ids), V]."""
+    position = {int(v): i for i, v in enumerate(restricted)}
+    out = np.zeros((len(text_ids), len(restricted)), np.float32)
+    for row, text in enumerate(text_ids):
+        for token in token_lists[text]:
+            if token in position:
+                out[row, position[token]] += idf.get(token, 0.0)
+    out /= np.maximum(out.sum(axis=1, keepdims=True), 1e-8)
+    return torch.from_numpy(out)
+
+
+def train_connector(connector, tokens_train, ds, targets, center, cfg, name, words=None):
     """Our AlignVLM objective, identical for ALIGN and MLP: the pooled connector output is
-    contrasted with bag-of-words targets of the image's captions, CLIPS-style with two
+    (minus the mean word embedding) contrasted with bag-of-words targets of the image's captions, CLIPS-style with two
     positives per image (a web caption and the long caption), separate softmaxes averaged.
+    ALIGN only (it alone has a word distribution P): plus `word_weight` x the cross-entropy of
+    the token-averaged P against the long caption's IDF-weighted word distribution `words`
+    [n_train, V], so its top words are the caption's content words.
     Each step sees a random subset of each image's patch tokens (FLIP-style token dropping):
     four times cheaper on CPU; evaluation and export use all tokens."""
     torch.manual_seed(cfg["seed"] + 5)
@@ -244,7 +265,8 @@ def train_connector(connector, tokens_train, ds, targets, cfg, name):
             cosine_lr(opt, cfg["connector_lr"], step, total)
             keep = torch.rand(len(idx), tokens_train.shape[1], generator=gen).argsort(dim=1)[:, :cfg["connector_tokens"]]
             subset = torch.gather(tokens_train[idx], 1, keep[:, :, None].expand(-1, -1, tokens_train.shape[2]))
-            pooled = F.normalize(connector(subset)[1], dim=-1)
+            outputs = connector(subset)
+            pooled = F.normalize(outputs[1] - center, dim=-1)
             scale = logit_scale.exp().clamp(max=100)
             labels = table.labels[idx]
             w = torch.randint(0, D.WEB_PER_IMAGE, (len(idx),), generator=gen)
@@ -253,6 +275,9 @@ def train_connector(connector, tokens_train, ds, targets, cfg, name):
                                  positives_by_attributes(labels, table.web_named[idx, w]))
                     + soft_infonce(scale * pooled @ targets[table.long[idx]].t(),
                                    positives_by_attributes(labels, labels))) / 2
+            if words is not None:
+                mean_p = connector.distribution(subset).mean(dim=1)
+                loss = loss - cfg["word_weight"] * (words[idx] * mean_p.clamp_min(1e-9).log()).sum(dim=1).mean()
             opt.zero_grad()
             loss.backward()
             opt.step()
