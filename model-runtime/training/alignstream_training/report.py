@@ -77,7 +77,8 @@ def write_results(r, path):
         f"(target >= 80% for both: {_verdict(words['both'] >= 0.8)}).",
         "",
         "Gaussian noise (sigma = 3; patch tokens are layer-normalised, so about 3x their scale) "
-        "on the visual features, ALIGN against the MLP connector trained with the same objective. "
+        "on the visual features, ALIGN against the MLP connector trained with the same contrastive "
+        "objective (ALIGN also has a word term on P; docs/training.md). "
         "Retrieval: long-caption text->image R@1 against the captions' bag-of-words targets.",
         "",
         "| connector | cosine distance, pooled | cosine distance, per token | R@1 clean | R@1 noisy | drop |",
