@@ -139,10 +139,10 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
                 }
             }
             long images = sent.stream().filter(r -> r.getSchema().equals(EventTopic.IMAGES.valueSchema())).count();
+            boolean identical = received.size() == sent.size() && received.containsAll(sent);
             out.printf("  sent %d image and %d caption events, read back %d; identical: %s%n",
-                    images, sent.size() - images, received.size(),
-                    received.size() == sent.size() && received.containsAll(sent));
-            return received.size() == sent.size() && received.containsAll(sent);
+                    images, sent.size() - images, received.size(), identical);
+            return identical;
         }
     }
 

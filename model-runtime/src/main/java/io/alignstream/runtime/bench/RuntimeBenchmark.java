@@ -150,8 +150,7 @@ public final class RuntimeBenchmark {
                 continue;
             }
             Point one = ofStage.stream().filter(p -> p.batchSize() == 1).findFirst().orElse(ofStage.get(0));
-            Point best = ofStage.stream().max((a, b) -> Double.compare(a.result().itemsPerSecond(),
-                    b.result().itemsPerSecond())).orElseThrow();
+            Point best = fastest(ofStage, stage);
             line(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %d | %.2fx |", stage,
                     one.result().itemsPerSecond(), best.result().itemsPerSecond(), best.batchSize(),
                     best.result().itemsPerSecond() / one.result().itemsPerSecond()));
@@ -195,8 +194,7 @@ public final class RuntimeBenchmark {
             matmul = probe.measureGflops(512, Math.max(1.0, options.secondsPerPoint()));
         }
         OptionalLong macs = manifest.heads().get("vision").macsPerItem();
-        Point best = points.stream().filter(p -> p.stage().equals("vision"))
-                .max((a, b) -> Double.compare(a.result().itemsPerSecond(), b.result().itemsPerSecond())).orElseThrow();
+        Point best = fastest(points, "vision");
         line(String.format(Locale.ROOT, "- ONNX Runtime MatMul 512x512x512 (same engine and threads): %.2f GFLOP/s",
                 matmul));
         if (macs.isEmpty()) {
@@ -259,11 +257,17 @@ public final class RuntimeBenchmark {
         line("");
     }
 
+    /** The measured point of {@code stage} with the most items/s. */
+    private static Point fastest(List<Point> points, String stage) {
+        return points.stream().filter(p -> p.stage().equals(stage))
+                .max((a, b) -> Double.compare(a.result().itemsPerSecond(), b.result().itemsPerSecond()))
+                .orElseThrow();
+    }
+
+    /** Items/s of {@code stage} at {@code batch}, or at its fastest batch when that size was not measured. */
     private static double pointRate(List<Point> points, String stage, int batch) {
         return points.stream().filter(p -> p.stage().equals(stage) && p.batchSize() == batch)
-                .mapToDouble(p -> p.result().itemsPerSecond()).findFirst()
-                .orElse(points.stream().filter(p -> p.stage().equals(stage))
-                        .mapToDouble(p -> p.result().itemsPerSecond()).max().orElse(1000));
+                .findFirst().orElseGet(() -> fastest(points, stage)).result().itemsPerSecond();
     }
 
     private static String human(long nanos) {
