@@ -16,6 +16,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -221,9 +222,13 @@ final class HttpImageSource implements AutoCloseable {
                 return new ImageFetchException(UNREACHABLE, "timed out waiting for a response from " + uri + " after "
                         + elapsedMillis(start) + " ms (limit " + limits.timeout().toMillis() + " ms)", cause);
             }
-            if (t instanceof ConnectException) {
-                return new ImageFetchException(UNREACHABLE, "could not connect to " + address
-                        + " (connection refused or no route): " + cause, cause);
+            if (t instanceof UnresolvedAddressException) {
+                return new ImageFetchException(UNREACHABLE, "could not resolve host " + uri.getHost(), cause);
+            }
+            if (t instanceof ConnectException && !(t.getCause() instanceof UnresolvedAddressException)) {
+                // Java 17 reports a refused connection as a ConnectException without a message.
+                String detail = t.getMessage() == null ? "connection refused" : t.getMessage();
+                return new ImageFetchException(UNREACHABLE, "could not connect to " + address + ": " + detail, cause);
             }
             if (t instanceof SSLException) {
                 return new ImageFetchException(UNREACHABLE, "TLS failure with " + address + ": " + t.getMessage(), cause);
