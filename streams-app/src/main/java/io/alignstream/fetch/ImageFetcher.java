@@ -1,0 +1,128 @@
+package io.alignstream.fetch;
+
+import static io.alignstream.fetch.ImageFetchException.Reason.MALFORMED_REFERENCE;
+import static io.alignstream.fetch.ImageFetchException.Reason.NOT_ALLOWED;
+import static io.alignstream.fetch.ImageFetchException.Reason.TOO_LARGE;
+
+import io.alignstream.events.ImageEvent;
+import io.alignstream.events.ImageReference;
+import io.alignstream.events.InlineImage;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
+
+/**
+ * Gets the encoded bytes of an {@link ImageEvent}'s image, inline or by reference ({@code file:},
+ * {@code http:}, {@code https:}), within {@link FetchLimits}.
+ *
+ * <p>One fetcher holds one HTTP client; share it between fetches and {@link #close()} it when done.
+ * Fetching is blocking and bounded by {@link FetchLimits#timeout()} for HTTP. There are no retries,
+ * no proxy and no authentication (see {@code docs/image-fetching.md}). Thread-safe.
+ */
+public final class ImageFetcher implements AutoCloseable {
+
+    private final FetchLimits limits;
+    private final FileImageSource files;
+    private final HttpImageSource http;
+    private volatile boolean closed;
+
+    public ImageFetcher(FetchLimits limits) {
+        this(limits, Optional.empty());
+    }
+
+    /** With a given TLS context, for tests against a server with a self-signed certificate. */
+    ImageFetcher(FetchLimits limits, Optional<SSLContext> sslContext) {
+        this.limits = Objects.requireNonNull(limits, "limits");
+        this.files = new FileImageSource(limits);
+        this.http = new HttpImageSource(limits, sslContext);
+    }
+
+    /**
+     * The image's bytes and content type.
+     *
+     * @throws ImageFetchException when the image is over the size limit, cannot be reached in time,
+     *     is refused by policy, or its reference is malformed; {@link ImageFetchException#deadLetterReason()}
+     *     says how to dead-letter it
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public FetchedImage fetch(ImageEvent event) throws ImageFetchException {
+        Objects.requireNonNull(event, "event");
+        if (closed) {
+            throw new IllegalStateException("ImageFetcher is closed");
+        }
+        Object content = event.getContent();
+        if (content instanceof InlineImage inline) {
+            return image(event, inlineBytes(inline), "");
+        }
+        if (content instanceof ImageReference reference) {
+            return fetchReference(event, reference.getUri());
+        }
+        throw new ImageFetchException(MALFORMED_REFERENCE, "image " + event.getImageId()
+                + " has neither inline bytes nor a reference (content: " + content + ")");
+    }
+
+    private byte[] inlineBytes(InlineImage inline) throws ImageFetchException {
+        ByteBuffer data = inline.getData();
+        if (data == null) {
+            throw new ImageFetchException(MALFORMED_REFERENCE, "inline image has no data");
+        }
+        int size = data.remaining();
+        if (size > limits.maxBytes()) {
+            throw new ImageFetchException(TOO_LARGE,
+                    "inline image is " + size + " bytes, over the limit of " + limits.maxBytes() + " bytes");
+        }
+        byte[] bytes = new byte[size];
+        // A duplicate, so the event's buffer keeps its position for whoever reads it next (the Serde, a dead letter).
+        data.duplicate().get(bytes);
+        return bytes;
+    }
+
+    private FetchedImage fetchReference(ImageEvent event, String raw) throws ImageFetchException {
+        if (raw == null || raw.isEmpty()) {
+            throw new ImageFetchException(MALFORMED_REFERENCE, "image reference is empty");
+        }
+        URI uri;
+        try {
+            uri = new URI(raw);
+        } catch (URISyntaxException e) {
+            throw new ImageFetchException(MALFORMED_REFERENCE, "unparsable image reference '" + raw + "': " + e.getMessage(), e);
+        }
+        if (uri.getScheme() == null) {
+            throw new ImageFetchException(MALFORMED_REFERENCE,
+                    "image reference '" + raw + "' has no scheme (expected one of " + allowed() + ")");
+        }
+        String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!limits.allowedSchemes().contains(scheme)) {
+            throw new ImageFetchException(NOT_ALLOWED,
+                    "scheme '" + scheme + "' of image reference " + raw + " is not allowed (allowed: " + allowed() + ")");
+        }
+        if (scheme.equals("file")) {
+            return image(event, files.read(uri), "");
+        }
+        HttpImageSource.Result result = http.fetch(uri);
+        return image(event, result.bytes(), result.contentType());
+    }
+
+    private String allowed() {
+        return limits.allowedSchemes().isEmpty() ? "none" : String.join(", ", limits.allowedSchemes().stream().sorted().toList());
+    }
+
+    private static FetchedImage image(ImageEvent event, byte[] bytes, String fetchedContentType) {
+        // The producer's declared type wins: servers often send application/octet-stream.
+        String declared = event.getContentType();
+        return new FetchedImage(bytes, declared != null && !declared.isBlank() ? declared : fetchedContentType);
+    }
+
+    /** Releases the HTTP client and its threads. Idempotent; fetches after it fail. */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            http.close();
+        }
+    }
+}
