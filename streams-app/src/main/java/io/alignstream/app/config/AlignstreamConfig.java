@@ -18,6 +18,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
@@ -248,8 +249,9 @@ public final class AlignstreamConfig extends AbstractConfig {
 
             .define(MODEL_BUNDLE_CONFIG, Type.STRING, "", Importance.HIGH, MODEL_BUNDLE_DOC)
             .define(MODEL_DEVICE_CONFIG, Type.STRING, DeviceSetting.CPU.toString(),
-                    ConfigDef.CaseInsensitiveValidString.in(
-                            Arrays.stream(DeviceSetting.values()).map(DeviceSetting::toString).toArray(String[]::new)),
+                    ConfigDef.LambdaValidator.with(AlignstreamConfig::validateDevice, () -> Arrays.stream(
+                            DeviceSetting.values()).map(DeviceSetting::toString).collect(Collectors.joining(", "))
+                            + " (any case)"),
                     Importance.HIGH, MODEL_DEVICE_DOC)
 
             .define(OUTPUT_INCLUDE_RAW_EMBEDDING_CONFIG, Type.BOOLEAN, false, Importance.LOW,
@@ -572,6 +574,14 @@ public final class AlignstreamConfig extends AbstractConfig {
         if (!LEGAL_TOPIC_NAME.matcher(name).matches()) {
             throw new ConfigException(key, value, "a topic name may only contain ASCII letters, digits, '.', '_' "
                     + "and '-'");
+        }
+    }
+
+    private static void validateDevice(String key, Object value) {
+        try {
+            DeviceSetting.parse(String.valueOf(value));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(key, value, e.getMessage());
         }
     }
 

@@ -68,7 +68,32 @@ public final class ConfigDocs {
         if (value == null) {
             return "null";
         }
-        return value.isEmpty() ? "`\"\"`" : "`" + cell(value) + "`";
+        if (value.isEmpty()) {
+            return "`\"\"`";
+        }
+        return "`" + cell(value) + "`" + readable(key.name, key.defaultValue);
+    }
+
+    /** " (7 days)" for a whole number of days, hours, minutes or seconds in a .ms key, " (20 MiB)" for bytes. */
+    private static String readable(String name, Object value) {
+        if (!(value instanceof Number number) || number.longValue() <= 0) {
+            return "";
+        }
+        long n = number.longValue();
+        if (name.endsWith(".ms") && n >= 1000) {
+            long[] units = {86_400_000L, 3_600_000L, 60_000L, 1000L};
+            String[] names = {"day", "hour", "minute", "second"};
+            for (int i = 0; i < units.length; i++) {
+                if (n % units[i] == 0) {
+                    long count = n / units[i];
+                    return " (" + count + " " + names[i] + (count == 1 ? "" : "s") + ")";
+                }
+            }
+        }
+        if (name.endsWith(".bytes") && n >= 1024 * 1024 && n % (1024 * 1024) == 0) {
+            return " (" + n / (1024 * 1024) + " MiB)";
+        }
+        return "";
     }
 
     private static String validValues(ConfigKey key) {
