@@ -50,8 +50,9 @@ public final class KafkaStreamsMetricsCollector implements MultiCollector {
     public static final String PREFIX = "kafka_streams_";
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaStreamsMetricsCollector.class);
-    private static final Map<String, Double> TIME_UNITS_TO_SECONDS = Map.of(
-            "ns", 1e-9, "us", 1e-6, "ms", 1e-3, "s", 1.0, "sec", 1.0, "secs", 1.0);
+    /** Time unit abbreviations in Kafka's names, and how many of each make a second. */
+    private static final Map<String, Double> TIME_UNITS_PER_SECOND = Map.of(
+            "ns", 1e9, "us", 1e6, "ms", 1e3, "s", 1.0, "sec", 1.0, "secs", 1.0);
     private static final Set<String> RESERVED_GAUGE_SUFFIXES = Set.of(
             "_total", "_count", "_sum", "_bucket", "_created", "_info");
     private static final Comparator<MetricName> ORDER = Comparator
@@ -73,23 +74,23 @@ public final class KafkaStreamsMetricsCollector implements MultiCollector {
      *
      * @param name    the full Prometheus name (a counter's ends in {@code _total})
      * @param counter whether it is a counter
-     * @param scale   what the Kafka value is multiplied by (unit conversion to seconds)
+     * @param divisor what the Kafka value is divided by (unit conversion to seconds)
      */
-    record Exposition(String name, boolean counter, double scale) {
+    record Exposition(String name, boolean counter, double divisor) {
         /** The name of the metric family: a counter's without {@code _total}. */
         String familyName() {
             return counter ? name.substring(0, name.length() - "_total".length()) : name;
         }
     }
 
-    /** How {@code metricName} is exposed: name, type and unit scale. */
+    /** How {@code metricName} is exposed: name, type and unit conversion. */
     static Exposition exposition(MetricName metricName) {
         String raw = PREFIX + PrometheusNames.sanitize(metricName.group()) + "_"
                 + PrometheusNames.sanitize(metricName.name());
         String[] parts = raw.split("_");
         int unitIndex = -1;
         for (int i = 2; i < parts.length; i++) { // never the "kafka_streams" prefix
-            if (TIME_UNITS_TO_SECONDS.containsKey(parts[i])) {
+            if (TIME_UNITS_PER_SECOND.containsKey(parts[i])) {
                 if (unitIndex >= 0) { // two units in one name: ambiguous, leave it as Kafka names it
                     unitIndex = -1;
                     break;
@@ -97,21 +98,21 @@ public final class KafkaStreamsMetricsCollector implements MultiCollector {
                 unitIndex = i;
             }
         }
-        double scale = 1.0;
+        double divisor = 1.0;
         if (unitIndex >= 0) {
-            scale = TIME_UNITS_TO_SECONDS.get(parts[unitIndex]);
+            divisor = TIME_UNITS_PER_SECOND.get(parts[unitIndex]);
             parts[unitIndex] = "seconds";
             raw = String.join("_", parts);
         }
         if (raw.endsWith("_total")) {
-            return new Exposition(raw, true, scale);
+            return new Exposition(raw, true, divisor);
         }
         for (String suffix : RESERVED_GAUGE_SUFFIXES) {
             if (raw.endsWith(suffix)) {
-                return new Exposition(raw + "_value", false, scale);
+                return new Exposition(raw + "_value", false, divisor);
             }
         }
-        return new Exposition(raw, false, scale);
+        return new Exposition(raw, false, divisor);
     }
 
     /** The labels for {@code tags}: names sanitised; of two tags whose names collide, the first (by name) wins. */
@@ -157,7 +158,7 @@ public final class KafkaStreamsMetricsCollector implements MultiCollector {
                 continue;
             }
             Exposition exposition = exposition(metricName);
-            value *= exposition.scale();
+            value /= exposition.divisor();
             if (exposition.counter() && value < 0) {
                 continue;
             }
