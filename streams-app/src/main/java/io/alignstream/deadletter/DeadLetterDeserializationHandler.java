@@ -1,0 +1,54 @@
+package io.alignstream.deadletter;
+
+import io.alignstream.events.DeadLetterReason;
+import io.alignstream.registry.client.SchemaRegistryUnavailableException;
+import io.alignstream.registry.serde.UnknownSchemaIdException;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
+import org.apache.kafka.streams.errors.ErrorHandlerContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A record that cannot be deserialised goes to the dead-letter topic (reason
+ * {@code UNKNOWN_SCHEMA_ID} when its schema id is not in the registry, else
+ * {@code DESERIALIZATION_FAILED}) and the stream goes on. An unreachable registry is not the
+ * record's fault: that fails the stream thread, which the application replaces, so the record
+ * is read again once the registry is back.
+ */
+public final class DeadLetterDeserializationHandler implements DeserializationExceptionHandler {
+    private static final Logger log = LoggerFactory.getLogger(DeadLetterDeserializationHandler.class);
+
+    private DeadLetterEncoder encoder;
+
+    @Override
+    public void configure(Map<String, ?> configs) {
+        encoder = DeadLetterEncoder.configure(configs);
+    }
+
+    @Override
+    public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record,
+                                Exception exception) {
+        if (causedBy(exception, SchemaRegistryUnavailableException.class)) {
+            log.error("cannot deserialise {}-{}@{}: the schema registry is unreachable; failing the stream "
+                    + "thread so the record is retried", record.topic(), record.partition(), record.offset(), exception);
+            return Response.fail();
+        }
+        DeadLetterReason reason = causedBy(exception, UnknownSchemaIdException.class)
+                ? DeadLetterReason.UNKNOWN_SCHEMA_ID : DeadLetterReason.DESERIALIZATION_FAILED;
+        String message = DeadLetters.describe(exception);
+        log.warn("dead-lettering {}-{}@{} ({}): {}", record.topic(), record.partition(), record.offset(), reason, message);
+        SourceCoordinates source = new SourceCoordinates(record.topic(), record.partition(), record.offset(), record.key());
+        return Response.resume(encoder.encode(source, reason, message, record.value()));
+    }
+
+    static boolean causedBy(Throwable error, Class<? extends Throwable> type) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

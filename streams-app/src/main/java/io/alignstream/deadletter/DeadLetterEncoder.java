@@ -1,0 +1,64 @@
+package io.alignstream.deadletter;
+
+import io.alignstream.events.DeadLetter;
+import io.alignstream.events.DeadLetterReason;
+import io.alignstream.metrics.PipelineMetrics;
+import io.alignstream.registry.serde.KafkaAvroSerializer;
+import io.alignstream.schemas.EventTopic;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * Turns a failure that Kafka Streams reports to a handler into the dead-letter producer record
+ * the handler returns (KIP-1034): a {@link DeadLetter} in the Confluent wire format, keyed by
+ * the original key, on the configured dead-letter topic. Kafka Streams then sends it in the
+ * task's own transaction.
+ */
+final class DeadLetterEncoder implements AutoCloseable {
+    /** The dead-letter topic; the same key as {@code AlignstreamConfig}'s. */
+    static final String TOPIC_CONFIG = "alignstream.topic.dead.letters";
+    /** A {@link PipelineMetrics} instance passed in the Streams configuration (optional). */
+    static final String METRICS_CONFIG = "alignstream.internal.pipeline.metrics";
+
+    private final String topic;
+    private final KafkaAvroSerializer serializer;
+    private final PipelineMetrics metrics;
+
+    private DeadLetterEncoder(String topic, KafkaAvroSerializer serializer, PipelineMetrics metrics) {
+        this.topic = topic;
+        this.serializer = serializer;
+        this.metrics = metrics;
+    }
+
+    static DeadLetterEncoder configure(Map<String, ?> configs) {
+        Object topic = configs.get(TOPIC_CONFIG);
+        Object metrics = configs.get(METRICS_CONFIG);
+        if (metrics != null && !(metrics instanceof PipelineMetrics)) {
+            throw new ConfigException(METRICS_CONFIG, metrics, "must be a PipelineMetrics instance");
+        }
+        KafkaAvroSerializer serializer = new KafkaAvroSerializer();
+        serializer.configure(configs, false);
+        return new DeadLetterEncoder(topic == null ? EventTopic.DEAD_LETTERS.defaultName() : topic.toString(),
+                serializer, metrics == null ? PipelineMetrics.noop() : (PipelineMetrics) metrics);
+    }
+
+    String topic() {
+        return topic;
+    }
+
+    List<ProducerRecord<byte[], byte[]>> encode(SourceCoordinates source, DeadLetterReason reason, String message,
+                                                byte[] payload) {
+        DeadLetter letter = DeadLetters.of(source, reason, message, payload, Instant.now());
+        byte[] value = serializer.serialize(topic, letter);
+        metrics.deadLetter(source.topic(), reason);
+        return List.of(new ProducerRecord<>(topic, null, source.key(), value));
+    }
+
+    @Override
+    public void close() {
+        serializer.close();
+    }
+}

@@ -1,0 +1,127 @@
+package io.alignstream.topology;
+
+import io.alignstream.events.AlignVlmEmbedding;
+import io.alignstream.events.CaptionEvent;
+import io.alignstream.events.DeadLetter;
+import io.alignstream.events.ImageEvent;
+import io.alignstream.events.TeviEmbedding;
+import io.alignstream.inference.InferenceModels;
+import io.alignstream.metrics.PipelineMetrics;
+import io.alignstream.registry.serde.KafkaAvroSerializer;
+import io.alignstream.registry.serde.SpecificAvroSerde;
+import io.alignstream.topology.batching.EmbeddingProcessor;
+import io.alignstream.topology.batching.PayloadEncoder;
+import io.alignstream.topology.keying.EventRules;
+import io.alignstream.topology.keying.InputKeyer;
+import io.alignstream.topology.state.BufferedInput;
+import io.alignstream.topology.state.PendingCaption;
+import io.alignstream.topology.state.StoredImage;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * alignstream's topology, built by a plain function from a {@link StreamsBuilder} (configuration
+ * and {@code main} live elsewhere):
+ *
+ * <pre>
+ * images   --keyer(validate, key by imageId)--> images-by-id   --\
+ *                                                                  merge --> embed (batched, stateful) --+--> TEVI embeddings
+ * captions --keyer(validate, key by imageId)--> captions-by-id --/                                       +--> AlignVLM embeddings
+ *                                                                                                         +--> dead letters
+ * </pre>
+ *
+ * The two re-keying topics have the same partition count, so an image and its captions meet in
+ * one task. docs/topology.md walks through it.
+ */
+public final class AlignstreamTopology {
+    static final String IMAGES_BY_ID = "images-by-id";
+    static final String CAPTIONS_BY_ID = "captions-by-id";
+
+    private AlignstreamTopology() {
+    }
+
+    /**
+     * Defines the topology on {@code builder} and returns it.
+     *
+     * @param serdeConfig the Schema Registry serde configuration (schema.registry.url and friends)
+     * @param models      opened by the caller, who closes them after the Kafka Streams instance
+     */
+    public static Topology build(StreamsBuilder builder, TopologySettings settings, Map<String, ?> serdeConfig,
+                                 InferenceModels models, PipelineMetrics metrics) {
+        SpecificAvroSerde<ImageEvent> imageSerde = valueSerde(ImageEvent.class, serdeConfig);
+        SpecificAvroSerde<CaptionEvent> captionSerde = valueSerde(CaptionEvent.class, serdeConfig);
+        // Internal topics must be writable even where producers may not register schemas.
+        Map<String, Object> internalConfig = new HashMap<>(serdeConfig);
+        internalConfig.put("auto.register.schemas", true);
+        internalConfig.put("use.latest.version", false);
+        SpecificAvroSerde<ImageEvent> internalImageSerde = valueSerde(ImageEvent.class, internalConfig);
+        SpecificAvroSerde<CaptionEvent> internalCaptionSerde = valueSerde(CaptionEvent.class, internalConfig);
+
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.INFERENCE_BUFFER),
+                Serdes.Long(), BufferedInput.serde()).withCachingDisabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.IMAGE_EMBEDDINGS),
+                Serdes.String(), StoredImage.serde()).withCachingDisabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.PENDING_CAPTIONS),
+                Serdes.String(), PendingCaption.serde()).withCachingDisabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.EMITTED_CAPTIONS),
+                Serdes.String(), Serdes.Long()).withCachingDisabled());
+
+        KStream<String, SpecificRecordBase> images = builder
+                .stream(settings.topics().images(), Consumed.with(Serdes.ByteArray(), imageSerde).withName("images"))
+                .process(() -> new InputKeyer<>(EventRules.IMAGES, metrics), Named.as("image-keyer"))
+                .repartition(Repartitioned.with(Serdes.String(), internalImageSerde)
+                        .withName(IMAGES_BY_ID).withNumberOfPartitions(settings.partitions()))
+                .mapValues(image -> (SpecificRecordBase) image, Named.as("image-input"));
+        KStream<String, SpecificRecordBase> captions = builder
+                .stream(settings.topics().captions(), Consumed.with(Serdes.ByteArray(), captionSerde).withName("captions"))
+                .process(() -> new InputKeyer<>(EventRules.CAPTIONS, metrics), Named.as("caption-keyer"))
+                .repartition(Repartitioned.with(Serdes.String(), internalCaptionSerde)
+                        .withName(CAPTIONS_BY_ID).withNumberOfPartitions(settings.partitions()))
+                .mapValues(caption -> (SpecificRecordBase) caption, Named.as("caption-input"));
+
+        PayloadEncoder payloads = payloadEncoder(serdeConfig);
+        KStream<String, SpecificRecord> outputs = images.merge(captions, Named.as("inputs"))
+                .process(() -> new EmbeddingProcessor(settings, models, metrics, payloads), Named.as("embed"),
+                        StoreNames.INFERENCE_BUFFER, StoreNames.IMAGE_EMBEDDINGS, StoreNames.PENDING_CAPTIONS,
+                        StoreNames.EMITTED_CAPTIONS);
+
+        outputs.split(Named.as("output-"))
+                .branch((imageId, value) -> value instanceof TeviEmbedding, Branched.withConsumer(tevi -> tevi
+                        .mapValues(value -> (TeviEmbedding) value)
+                        .to(settings.topics().tevi(), Produced.with(Serdes.String(), valueSerde(TeviEmbedding.class,
+                                serdeConfig)).withName("tevi-embeddings")), "tevi"))
+                .branch((imageId, value) -> value instanceof AlignVlmEmbedding, Branched.withConsumer(align -> align
+                        .mapValues(value -> (AlignVlmEmbedding) value)
+                        .to(settings.topics().alignVlm(), Produced.with(Serdes.String(),
+                                valueSerde(AlignVlmEmbedding.class, serdeConfig)).withName("alignvlm-embeddings")), "alignvlm"))
+                .defaultBranch(Branched.withConsumer(letters -> letters
+                        .mapValues(value -> (DeadLetter) value)
+                        .to(settings.topics().deadLetters(), Produced.with(Serdes.String(),
+                                valueSerde(DeadLetter.class, serdeConfig)).withName("dead-letters")), "dead-letters"));
+        return builder.build();
+    }
+
+    private static <T extends SpecificRecord> SpecificAvroSerde<T> valueSerde(Class<T> type, Map<String, ?> config) {
+        SpecificAvroSerde<T> serde = new SpecificAvroSerde<>(type);
+        serde.configure(config, false);
+        return serde;
+    }
+
+    private static PayloadEncoder payloadEncoder(Map<String, ?> serdeConfig) {
+        KafkaAvroSerializer serializer = new KafkaAvroSerializer();
+        serializer.configure(serdeConfig, false);
+        return serializer::serialize;
+    }
+}

@@ -1,0 +1,363 @@
+package io.alignstream.topology.batching;
+
+import io.alignstream.deadletter.DeadLetters;
+import io.alignstream.deadletter.SourceCoordinates;
+import io.alignstream.events.CaptionEvent;
+import io.alignstream.events.DeadLetterReason;
+import io.alignstream.events.ImageEvent;
+import io.alignstream.fetch.ImageFetcher;
+import io.alignstream.inference.InferenceModels;
+import io.alignstream.inference.InferenceSession;
+import io.alignstream.metrics.InferenceStage;
+import io.alignstream.metrics.PipelineMetrics;
+import io.alignstream.runtime.heads.TeviAlignment;
+import io.alignstream.text.CaptionPreparer;
+import io.alignstream.text.SubCaptionSplitter;
+import io.alignstream.topology.StoreNames;
+import io.alignstream.topology.TopologySettings;
+import io.alignstream.topology.embedding.CaptionEmbedder;
+import io.alignstream.topology.embedding.EmbeddedImage;
+import io.alignstream.topology.embedding.EmbeddingRecords;
+import io.alignstream.topology.embedding.ImageEmbedder;
+import io.alignstream.topology.embedding.StageResult;
+import io.alignstream.topology.join.CaptionJoin;
+import io.alignstream.topology.state.BufferedInput;
+import io.alignstream.topology.state.Fingerprints;
+import io.alignstream.topology.state.PendingCaption;
+import io.alignstream.topology.state.StoredImage;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one stateful step: image and caption events keyed by image id in, TEVI embeddings,
+ * AlignVLM embeddings and dead letters out (forwarded as {@link SpecificRecord}s and routed by
+ * type). Inputs wait in an {@link InferenceBuffer}; a batch runs when it holds
+ * {@code batchMaxSize} inputs or its oldest has waited {@code batchMaxWait}. In a batch, images
+ * are embedded first (once each), so captions of the same batch find them.
+ */
+public final class EmbeddingProcessor implements Processor<String, SpecificRecordBase, String, SpecificRecord> {
+    private static final Logger log = LoggerFactory.getLogger(EmbeddingProcessor.class);
+
+    private final TopologySettings settings;
+    private final InferenceModels models;
+    private final PipelineMetrics metrics;
+    private final PayloadEncoder payloads;
+
+    private ProcessorContext<String, SpecificRecord> context;
+    private InferenceBuffer buffer;
+    private org.apache.kafka.streams.state.KeyValueStore<String, StoredImage> images;
+    private CaptionJoin join;
+    private InferenceSession session;
+    private ImageFetcher fetcher;
+    private ImageEmbedder imageEmbedder;
+    private CaptionEmbedder captionEmbedder;
+    private EmbeddingRecords records;
+    private long lastGraceCheckMs;
+
+    public EmbeddingProcessor(TopologySettings settings, InferenceModels models, PipelineMetrics metrics,
+                              PayloadEncoder payloads) {
+        this.settings = settings;
+        this.models = models;
+        this.metrics = metrics;
+        this.payloads = payloads;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, SpecificRecord> context) {
+        this.context = context;
+        this.buffer = new InferenceBuffer(context.getStateStore(StoreNames.INFERENCE_BUFFER));
+        this.images = context.getStateStore(StoreNames.IMAGE_EMBEDDINGS);
+        this.join = new CaptionJoin(context.getStateStore(StoreNames.PENDING_CAPTIONS),
+                context.getStateStore(StoreNames.EMITTED_CAPTIONS));
+        this.session = models.openSession();
+        this.fetcher = new ImageFetcher(settings.fetchLimits());
+        this.imageEmbedder = new ImageEmbedder(session, fetcher, models.preprocessor(), metrics);
+        CaptionPreparer preparer = new CaptionPreparer(
+                new SubCaptionSplitter(models.tokenCounter(), SubCaptionSplitter.DEFAULT_MAX_TOKENS),
+                settings.captionMaxCharacters(), settings.captionMaxSubCaptions());
+        this.captionEmbedder = new CaptionEmbedder(session, preparer, metrics);
+        this.records = new EmbeddingRecords(models.modelRef(), settings.alignVlmDtype(), settings.includeRawEmbedding(),
+                session.dictionarySize());
+        this.lastGraceCheckMs = context.currentSystemTimeMs();
+        context.schedule(tickInterval(), PunctuationType.WALL_CLOCK_TIME, this::onTick);
+        if (buffer.size() > 0) {
+            log.info("task {}: {} inputs restored into the inference buffer; they run in the next batch",
+                    context.taskId(), buffer.size());
+        }
+    }
+
+    /** Often enough to honour both the batch wait and the caption grace, and never busier than every millisecond. */
+    private Duration tickInterval() {
+        long waitMs = settings.batchMaxWait().toMillis();
+        long graceMs = settings.captionGrace().toMillis();
+        long interval = Math.min(Math.max(1, waitMs / 2), Math.max(1, Math.min(1000, graceMs / 4)));
+        return Duration.ofMillis(Math.max(1, interval));
+    }
+
+    @Override
+    public void process(Record<String, SpecificRecordBase> record) {
+        SourceCoordinates here = context.recordMetadata()
+                .map(m -> new SourceCoordinates(m.topic(), m.partition(), m.offset(), null))
+                .orElse(new SourceCoordinates("unknown", -1, -1, null));
+        SourceCoordinates source = SourceCoordinates.readFrom(record.headers(), here);
+        buffer.add(new BufferedInput(record.value(), source, record.timestamp(), context.currentSystemTimeMs()));
+        if (buffer.size() >= settings.batchMaxSize()) {
+            runBatch();
+        }
+    }
+
+    private void onTick(long nowMs) {
+        if (buffer.due(nowMs, settings.batchMaxWait().toMillis())) {
+            runBatch();
+        }
+        if (nowMs - lastGraceCheckMs >= Math.min(1000, Math.max(1, settings.captionGrace().toMillis() / 4))) {
+            lastGraceCheckMs = nowMs;
+            expireWaitingCaptions(nowMs);
+        }
+    }
+
+    private void runBatch() {
+        List<BufferedInput> batch = buffer.drain();
+        try {
+            new Batch(batch).run();
+        } catch (RuntimeException e) {
+            // A bug or an unexpected model failure must not make this batch come back forever
+            // after a restart: its inputs are dead-lettered and the partition moves on.
+            log.error("task {}: a batch of {} inputs failed as a whole; dead-lettering them", context.taskId(),
+                    batch.size(), e);
+            for (BufferedInput input : batch) {
+                deadLetter(input.source(), input.event(), input.timestamp(), DeadLetterReason.OTHER,
+                        "the batch failed: " + DeadLetters.describe(e));
+            }
+        }
+        metrics.pendingCaptions(context.taskId().partition(), join.waiting());
+    }
+
+    private void expireWaitingCaptions(long nowMs) {
+        List<PendingCaption> expired = join.expire(nowMs, settings.captionGrace().toMillis());
+        for (PendingCaption caption : expired) {
+            deadLetter(caption.source(), caption.caption(), caption.timestamp(), DeadLetterReason.CAPTION_WITHOUT_IMAGE,
+                    "caption " + caption.caption().getCaptionId() + " waited " + (nowMs - caption.heldSinceMs())
+                            + " ms for image " + caption.caption().getImageId() + ", longer than the grace period of "
+                            + settings.captionGrace().toMillis() + " ms");
+        }
+        if (!expired.isEmpty()) {
+            metrics.pendingCaptions(context.taskId().partition(), join.waiting());
+        }
+    }
+
+    /** One batch's work; the order of its steps is what lets captions meet images of the same batch. */
+    private final class Batch {
+        private final List<BufferedInput> inputs;
+        private final Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+        private final List<Pair> pairs = new ArrayList<>();
+        /** Record timestamps of images embedded in this batch, for their pairs' output timestamps. */
+        private final Map<String, Long> imageTimestamps = new HashMap<>();
+
+        Batch(List<BufferedInput> inputs) {
+            this.inputs = inputs;
+        }
+
+        void run() {
+            embedImages();
+            embedCaptions();
+            alignPairs();
+        }
+
+        private void embedImages() {
+            List<BufferedInput> fresh = new ArrayList<>();
+            Map<String, Long> seen = new HashMap<>();
+            for (BufferedInput input : inputs) {
+                if (input.event() instanceof ImageEvent image) {
+                    long fingerprint = Fingerprints.of(image);
+                    StoredImage known = images.get(image.getImageId());
+                    Long inBatch = seen.get(image.getImageId());
+                    if ((inBatch != null && inBatch == fingerprint) || (inBatch == null && known != null
+                            && known.fingerprint() == fingerprint)) {
+                        continue; // re-sent: its outputs were (or are being) published once already
+                    }
+                    seen.put(image.getImageId(), fingerprint);
+                    fresh.add(input);
+                }
+            }
+            if (fresh.isEmpty()) {
+                return;
+            }
+            List<StageResult<EmbeddedImage>> results = imageEmbedder.embed(
+                    fresh.stream().map(input -> (ImageEvent) input.event()).toList());
+            for (int i = 0; i < fresh.size(); i++) {
+                BufferedInput input = fresh.get(i);
+                ImageEvent image = (ImageEvent) input.event();
+                if (results.get(i) instanceof StageResult.Rejected<EmbeddedImage> rejected) {
+                    deadLetter(input.source(), image, input.timestamp(), rejected.reason(), rejected.message());
+                    continue;
+                }
+                EmbeddedImage embedded = ((StageResult.Done<EmbeddedImage>) results.get(i)).value();
+                StoredImage stored = new StoredImage(Fingerprints.of(image), embedded.vision().embedding(),
+                        embedded.code(), image.getEventTime().toEpochMilli());
+                images.put(image.getImageId(), stored);
+                imageTimestamps.put(image.getImageId(), input.timestamp());
+                publish(image.getImageId(), records.alignVlm(image, embedded.vision(), embedded.projection(), now),
+                        input.timestamp(), settings.topics().alignVlm(), image.getEventTime());
+                for (PendingCaption waiting : join.release(image.getImageId())) {
+                    metrics.captionJoinWait(now.toEpochMilli() - waiting.heldSinceMs());
+                    pairs.add(new Pair(waiting.caption(), waiting.captionEmbedding(), waiting.source(),
+                            Math.max(waiting.timestamp(), input.timestamp()), stored));
+                }
+            }
+        }
+
+        private void embedCaptions() {
+            List<BufferedInput> fresh = new ArrayList<>();
+            Map<String, BufferedInput> latest = new HashMap<>();
+            for (BufferedInput input : inputs) {
+                if (input.event() instanceof CaptionEvent caption) {
+                    String key = CaptionJoin.pairKey(caption.getImageId(), caption.getCaptionId());
+                    BufferedInput earlier = latest.get(key);
+                    if (earlier != null && ((CaptionEvent) earlier.event()).getText().equals(caption.getText())) {
+                        continue; // the same caption twice in one batch
+                    }
+                    if (join.isDuplicate(caption, Fingerprints.of(caption.getText()))) {
+                        continue;
+                    }
+                    latest.put(key, input);
+                    fresh.add(input);
+                }
+            }
+            if (fresh.isEmpty()) {
+                return;
+            }
+            List<StageResult<float[]>> results = captionEmbedder.embed(
+                    fresh.stream().map(input -> (CaptionEvent) input.event()).toList());
+            for (int i = 0; i < fresh.size(); i++) {
+                BufferedInput input = fresh.get(i);
+                CaptionEvent caption = (CaptionEvent) input.event();
+                if (results.get(i) instanceof StageResult.Rejected<float[]> rejected) {
+                    deadLetter(input.source(), caption, input.timestamp(), rejected.reason(), rejected.message());
+                    continue;
+                }
+                float[] embedding = ((StageResult.Done<float[]>) results.get(i)).value();
+                StoredImage image = images.get(caption.getImageId());
+                if (image != null) {
+                    long imageTimestamp = imageTimestamps.getOrDefault(caption.getImageId(), image.eventTimeMs());
+                    pairs.add(new Pair(caption, embedding, input.source(), Math.max(input.timestamp(), imageTimestamp),
+                            image));
+                } else if (settings.captionGrace().isZero()) {
+                    deadLetter(input.source(), caption, input.timestamp(), DeadLetterReason.CAPTION_WITHOUT_IMAGE,
+                            "caption " + caption.getCaptionId() + ": image " + caption.getImageId()
+                                    + " is unknown and the grace period is 0");
+                } else {
+                    // Grace counts from when the caption arrived, not from when its batch ran.
+                    join.hold(new PendingCaption(caption, embedding, input.source(), input.timestamp(),
+                            input.arrivedAtMs()));
+                }
+            }
+        }
+
+        private void alignPairs() {
+            // Released captions can make this longer than a batch: align in batch-sized chunks.
+            for (int start = 0; start < pairs.size(); start += settings.batchMaxSize()) {
+                List<Pair> chunk = pairs.subList(start, Math.min(pairs.size(), start + settings.batchMaxSize()));
+                List<StageResult<TeviAlignment>> aligned = alignChunk(chunk);
+                for (int i = 0; i < chunk.size(); i++) {
+                    Pair pair = chunk.get(i);
+                    if (aligned.get(i) instanceof StageResult.Rejected<TeviAlignment> rejected) {
+                        deadLetter(pair.source(), pair.caption(), pair.timestamp(), rejected.reason(), rejected.message());
+                        continue;
+                    }
+                    TeviAlignment alignment = ((StageResult.Done<TeviAlignment>) aligned.get(i)).value();
+                    publish(pair.caption().getImageId(), records.tevi(pair.caption(), pair.captionEmbedding(),
+                                    pair.image().embedding(), Instant.ofEpochMilli(pair.image().eventTimeMs()), alignment, now),
+                            pair.timestamp(), settings.topics().tevi(), laterOf(pair));
+                    join.markEmitted(pair.caption(), Fingerprints.of(pair.caption().getText()));
+                }
+            }
+        }
+
+        private List<StageResult<TeviAlignment>> alignChunk(List<Pair> chunk) {
+            List<StageResult<TeviAlignment>> results = new ArrayList<>(chunk.size());
+            List<float[]> imageEmbeddings = chunk.stream().map(pair -> pair.image().embedding()).toList();
+            List<float[]> captionEmbeddings = chunk.stream().map(Pair::captionEmbedding).toList();
+            try {
+                long start = System.nanoTime();
+                List<TeviAlignment> out = session.align(imageEmbeddings, captionEmbeddings);
+                metrics.batch(InferenceStage.TEVI, chunk.size(), System.nanoTime() - start);
+                out.forEach(alignment -> results.add(StageResult.done(alignment)));
+            } catch (RuntimeException batchError) {
+                for (Pair pair : chunk) {
+                    try {
+                        results.add(StageResult.done(session.align(List.of(pair.image().embedding()),
+                                List.of(pair.captionEmbedding())).get(0)));
+                    } catch (RuntimeException e) {
+                        results.add(StageResult.rejected(DeadLetterReason.MODEL_ERROR,
+                                "tevi failed: " + DeadLetters.describe(e)));
+                    }
+                }
+            }
+            return results;
+        }
+
+        private Instant laterOf(Pair pair) {
+            Instant caption = pair.caption().getEventTime();
+            Instant image = Instant.ofEpochMilli(pair.image().eventTimeMs());
+            return caption.isAfter(image) ? caption : image;
+        }
+    }
+
+    /** A caption ready to be aligned with its image. */
+    private record Pair(CaptionEvent caption, float[] captionEmbedding, SourceCoordinates source, long timestamp,
+                        StoredImage image) {
+    }
+
+    private void publish(String imageId, SpecificRecord value, long timestamp, String topic, Instant eventTime) {
+        context.forward(new Record<>(imageId, value, timestamp, new RecordHeaders()));
+        metrics.eventOut(topic);
+        metrics.endToEndLatency(topic, Math.max(0, context.currentSystemTimeMs() - eventTime.toEpochMilli()));
+    }
+
+    private void deadLetter(SourceCoordinates source, SpecificRecordBase event, long timestamp, DeadLetterReason reason,
+                            String message) {
+        byte[] payload = null;
+        String note = "";
+        try {
+            payload = payloads.encode(source.topic(), event);
+        } catch (RuntimeException e) {
+            note = " (payload not re-encoded: " + DeadLetters.describe(e) + ")";
+        }
+        log.warn("dead-lettering {} ({}): {}", source, reason, message);
+        context.forward(new Record<>(keyOf(event), DeadLetters.of(source, reason, message + note, payload,
+                Instant.ofEpochMilli(context.currentSystemTimeMs())), timestamp, new RecordHeaders()));
+        metrics.deadLetter(source.topic(), reason);
+        metrics.eventOut(settings.topics().deadLetters());
+    }
+
+    private static String keyOf(SpecificRecordBase event) {
+        return event instanceof ImageEvent image ? image.getImageId() : ((CaptionEvent) event).getImageId();
+    }
+
+    @Override
+    public void close() {
+        if (imageEmbedder != null) {
+            imageEmbedder.close();
+        }
+        if (fetcher != null) {
+            fetcher.close();
+        }
+        if (session != null) {
+            session.close();
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package io.alignstream.topology.embedding;
+
+import io.alignstream.events.CaptionEvent;
+import io.alignstream.events.DeadLetterReason;
+import io.alignstream.inference.InferenceSession;
+import io.alignstream.metrics.InferenceStage;
+import io.alignstream.metrics.PipelineMetrics;
+import io.alignstream.text.CaptionPreparer;
+import io.alignstream.text.CaptionPreparer.PreparedCaption;
+import io.alignstream.text.CaptionRejectedException;
+import io.alignstream.text.LongCaptionEncoder;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Captions of one batch, to embeddings by the bundle's rule (docs/model-bundle.md): cleaned,
+ * split into sub-captions of at most 32 tokens, every sub-caption of the batch embedded in one
+ * MiniLM call, and each caption's embedding the L2-normalised mean of its sub-captions'.
+ */
+public final class CaptionEmbedder {
+    private final InferenceSession session;
+    private final CaptionPreparer preparer;
+    private final IsolatingCall call;
+
+    public CaptionEmbedder(InferenceSession session, CaptionPreparer preparer, PipelineMetrics metrics) {
+        this.session = session;
+        this.preparer = preparer;
+        this.call = new IsolatingCall(metrics);
+    }
+
+    /** One result per caption, in order. */
+    public List<StageResult<float[]>> embed(List<CaptionEvent> captions) {
+        List<StageResult<float[]>> results = new ArrayList<>(captions.size());
+        List<PreparedCaption> prepared = new ArrayList<>();
+        List<Integer> preparedAt = new ArrayList<>();
+        for (int i = 0; i < captions.size(); i++) {
+            CaptionEvent caption = captions.get(i);
+            results.add(null);
+            try {
+                prepared.add(preparer.prepare(caption.getText()));
+                preparedAt.add(i);
+            } catch (CaptionRejectedException e) {
+                results.set(i, StageResult.rejected(e.reason() == CaptionRejectedException.Reason.TOO_LONG
+                        ? DeadLetterReason.OVER_LIMIT : DeadLetterReason.INVALID_EVENT,
+                        "caption " + caption.getCaptionId() + ": " + e.getMessage()));
+            }
+        }
+        // The unit of isolation is a caption (all its sub-captions), so a failing caption fails alone.
+        List<StageResult<float[]>> embedded = call.run(InferenceStage.TEXT, prepared, this::embedPrepared);
+        for (int j = 0; j < embedded.size(); j++) {
+            results.set(preparedAt.get(j), embedded.get(j));
+        }
+        return results;
+    }
+
+    private List<float[]> embedPrepared(List<PreparedCaption> captions) {
+        List<String> subCaptions = new ArrayList<>();
+        captions.forEach(caption -> subCaptions.addAll(caption.subCaptions()));
+        List<float[]> vectors = session.embedTexts(subCaptions);
+        List<float[]> out = new ArrayList<>(captions.size());
+        int next = 0;
+        for (PreparedCaption caption : captions) {
+            int count = caption.subCaptions().size();
+            out.add(LongCaptionEncoder.meanOfNormalised(vectors.subList(next, next + count).toArray(float[][]::new)));
+            next += count;
+        }
+        return out;
+    }
+}

@@ -1,0 +1,91 @@
+package io.alignstream.topology.join;
+
+import io.alignstream.events.CaptionEvent;
+import io.alignstream.topology.state.PendingCaption;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * The two stores of the caption side of the join, keyed by {@code imageId NUL captionId} (ids
+ * cannot contain NUL, so a prefix scan on {@code imageId NUL} finds exactly one image's
+ * captions).
+ */
+public final class CaptionJoin {
+    private static final char SEPARATOR = '\u0000';
+    private static final StringSerializer KEYS = new StringSerializer();
+
+    private final KeyValueStore<String, PendingCaption> pending;
+    private final KeyValueStore<String, Long> emitted;
+
+    public CaptionJoin(KeyValueStore<String, PendingCaption> pending, KeyValueStore<String, Long> emitted) {
+        this.pending = pending;
+        this.emitted = emitted;
+    }
+
+    public static String pairKey(String imageId, String captionId) {
+        return imageId + SEPARATOR + captionId;
+    }
+
+    /** True when this caption, with this text, has already been published or is already waiting. */
+    public boolean isDuplicate(CaptionEvent caption, long textFingerprint) {
+        String key = pairKey(caption.getImageId(), caption.getCaptionId());
+        Long published = emitted.get(key);
+        if (published != null && published == textFingerprint) {
+            return true;
+        }
+        PendingCaption waiting = pending.get(key);
+        return waiting != null && waiting.caption().getText().equals(caption.getText());
+    }
+
+    /** Holds a caption until its image comes; a newer version of a waiting caption replaces it. */
+    public void hold(PendingCaption caption) {
+        pending.put(pairKey(caption.caption().getImageId(), caption.caption().getCaptionId()), caption);
+    }
+
+    /** Removes and returns every caption waiting for {@code imageId}. */
+    public List<PendingCaption> release(String imageId) {
+        List<KeyValue<String, PendingCaption>> found = new ArrayList<>();
+        try (KeyValueIterator<String, PendingCaption> it = pending.prefixScan(imageId + SEPARATOR, KEYS)) {
+            it.forEachRemaining(found::add);
+        }
+        List<PendingCaption> released = new ArrayList<>(found.size());
+        for (KeyValue<String, PendingCaption> entry : found) {
+            pending.delete(entry.key);
+            released.add(entry.value);
+        }
+        return released;
+    }
+
+    /** Removes and returns the captions that have waited {@code graceMs} or longer by {@code nowMs}. */
+    public List<PendingCaption> expire(long nowMs, long graceMs) {
+        List<KeyValue<String, PendingCaption>> expired = new ArrayList<>();
+        try (KeyValueIterator<String, PendingCaption> it = pending.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, PendingCaption> entry = it.next();
+                if (nowMs - entry.value.heldSinceMs() >= graceMs) {
+                    expired.add(entry);
+                }
+            }
+        }
+        List<PendingCaption> out = new ArrayList<>(expired.size());
+        for (KeyValue<String, PendingCaption> entry : expired) {
+            pending.delete(entry.key);
+            out.add(entry.value);
+        }
+        return out;
+    }
+
+    /** Records that the pair's TEVI embedding, for this caption text, was published. */
+    public void markEmitted(CaptionEvent caption, long textFingerprint) {
+        emitted.put(pairKey(caption.getImageId(), caption.getCaptionId()), textFingerprint);
+    }
+
+    /** Captions waiting now (approximate for persistent stores). */
+    public long waiting() {
+        return pending.approximateNumEntries();
+    }
+}

@@ -1,0 +1,306 @@
+package io.alignstream.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.alignstream.events.AlignVlmEmbedding;
+import io.alignstream.events.CaptionEvent;
+import io.alignstream.events.DeadLetter;
+import io.alignstream.events.DeadLetterReason;
+import io.alignstream.events.ImageEvent;
+import io.alignstream.events.TeviEmbedding;
+import io.alignstream.inference.InferenceSession;
+import io.alignstream.produce.SyntheticEventFactory;
+import io.alignstream.produce.SyntheticEventFactory.SceneEvents;
+import io.alignstream.runtime.heads.TeviAlignment;
+import io.alignstream.runtime.heads.VisionEmbedding;
+import io.alignstream.text.LongCaptionEncoder;
+import io.alignstream.text.SubCaptionSplitter;
+import io.alignstream.topology.embedding.TensorEncoding;
+import io.alignstream.world.Split;
+import io.alignstream.world.SyntheticWorld;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The topology's paths in a TopologyTestDriver over the real model bundle: images and captions
+ * in any order, several captions per image, re-sent events, batching. Dead letters have their
+ * own specification ({@link DeadLetterPathsTest}).
+ */
+class AlignstreamTopologyTest {
+    static final SyntheticEventFactory EVENTS = new SyntheticEventFactory(new SyntheticWorld(11), Split.TEST);
+    private static final TopologySettings SETTINGS = TopologySettings.defaults()
+            .withBatch(8, Duration.ofMillis(50)).withCaptionGrace(Duration.ofSeconds(30));
+
+    static SceneEvents scene(int index) {
+        return EVENTS.scene(index, TopologyHarness.START.plusSeconds(index));
+    }
+
+    @Test
+    void anImageAndItsCaptionsYieldOneAlignVlmRecordAndOneTeviRecordPerCaption() {
+        try (TopologyHarness topology = new TopologyHarness(SETTINGS, SharedModels.real())) {
+            // given a scene with several captions
+            SceneEvents scene = scene(0);
+            assertThat(scene.captions()).hasSizeGreaterThan(1);
+
+            // when the image and then its captions arrive and the batch runs
+            topology.send(scene.image());
+            scene.captions().forEach(topology::send);
+            topology.flushBatches();
+
+            // then one AlignVLM record for the image and one TEVI record per caption, keyed by image id
+            List<AlignVlmEmbedding> align = topology.alignVlm();
+            assertThat(align).singleElement().satisfies(a -> {
+                assertThat(a.getImageId()).isEqualTo(scene.image().getImageId());
+                assertThat(a.getTopWords()).isNotEmpty();
+                assertThat(a.getPooled()).isNotEmpty();
+            });
+            List<TeviEmbedding> tevi = topology.tevi();
+            assertThat(tevi).extracting(TeviEmbedding::getCaptionId)
+                    .containsExactlyInAnyOrderElementsOf(scene.captions().stream().map(CaptionEvent::getCaptionId).toList());
+            assertThat(topology.deadLetters()).isEmpty();
+        }
+    }
+
+    @Test
+    void publishedEmbeddingsAreTheModelsOwnOutputs() {
+        try (TopologyHarness topology = new TopologyHarness(SETTINGS, SharedModels.real());
+             InferenceSession direct = SharedModels.real().openSession()) {
+            // given a scene's long caption and image
+            SceneEvents scene = scene(1);
+            CaptionEvent longCaption = scene.captions().get(scene.captions().size() - 1);
+
+            // when they go through the topology
+            topology.send(scene.image());
+            topology.send(longCaption);
+            topology.flushBatches();
+            TeviEmbedding published = topology.tevi().get(0);
+            AlignVlmEmbedding projected = topology.alignVlm().get(0);
+
+            // then the records equal the heads run directly, with the sub-caption rule for the caption
+            float[] pixels = preprocess(scene.image());
+            VisionEmbedding vision = direct.embedImages(List.of(pixels)).get(0);
+            List<String> chunks = new SubCaptionSplitter(SharedModels.real().tokenCounter(),
+                    SubCaptionSplitter.DEFAULT_MAX_TOKENS).chunks(longCaption.getText());
+            float[] caption = LongCaptionEncoder.meanOfNormalised(direct.embedTexts(chunks).toArray(float[][]::new));
+            TeviAlignment expected = direct.align(List.of(vision.embedding()), List.of(caption)).get(0);
+            assertClose(published.getCaptionEmbedding(), caption);
+            assertClose(published.getAlignedEmbedding(), expected.alignedEmbedding());
+            assertThat(published.getCodes().getIndices()).containsExactlyElementsOf(
+                    java.util.Arrays.stream(expected.code().indices()).boxed().toList());
+            float[] tokens = TensorEncoding.decode(projected.getTokens(), projected.getDtype());
+            assertClose(tokens, direct.project(List.of(vision.patchTokens())).get(0).projectedTokens());
+            assertThat(published.getScores().getTevi()).isGreaterThan(published.getScores().getRaw() - 1f);
+        }
+    }
+
+    @Test
+    void aCaptionThatArrivesBeforeItsImageWaitsAndIsJoinedWhenTheImageComes() {
+        try (TopologyHarness topology = new TopologyHarness(SETTINGS, SharedModels.real())) {
+            // given a caption whose image has not arrived
+            SceneEvents scene = scene(2);
+            CaptionEvent early = scene.captions().get(0);
+            topology.send(early);
+            topology.advance(Duration.ofSeconds(10));
+            assertThat(topology.tevi()).isEmpty();
+
+            // when the image arrives within the grace period
+            topology.send(scene.image());
+            topology.flushBatches();
+
+            // then the held caption is joined with it, once
+            assertThat(topology.tevi()).extracting(TeviEmbedding::getCaptionId).containsExactly(early.getCaptionId());
+            assertThat(topology.deadLetters()).isEmpty();
+            topology.advance(Duration.ofSeconds(60));
+            assertThat(topology.tevi()).isEmpty();
+            assertThat(topology.deadLetters()).isEmpty();
+        }
+    }
+
+    @Test
+    void aCaptionWhoseImageNeverComesIsDeadLetteredAfterTheGracePeriod() {
+        try (TopologyHarness topology = new TopologyHarness(SETTINGS, SharedModels.real())) {
+            // given a caption whose image does not arrive
+            SceneEvents scene = scene(3);
+            CaptionEvent orphan = scene.captions().get(0);
+            topology.send(orphan);
+
+            // when less, then more than the grace period passes
+            topology.advance(Duration.ofSeconds(20));
+            assertThat(topology.deadLetters()).isEmpty();
+            topology.advance(Duration.ofSeconds(15));
+
+            // then it is dead-lettered with its reason and original bytes, and a late image no longer pairs with it
+            DeadLetter letter = topology.deadLetters().get(0);
+            assertThat(letter.getReason()).isEqualTo(DeadLetterReason.CAPTION_WITHOUT_IMAGE);
+            assertThat(letter.getSourceTopic()).isEqualTo(SETTINGS.topics().captions());
+            assertThat(letter.getMessage()).contains(orphan.getCaptionId(), "grace period");
+            assertThat(bytes(letter.getPayload()))
+                    .isEqualTo(topology.encode(SETTINGS.topics().captions(), orphan));
+            topology.send(scene.image());
+            topology.flushBatches();
+            assertThat(topology.alignVlm()).hasSize(1);
+            assertThat(topology.tevi()).isEmpty();
+        }
+    }
+
+    @Test
+    void reSentImagesAndCaptionsYieldNoSecondOutput() {
+        try (TopologyHarness topology = new TopologyHarness(SETTINGS, SharedModels.real())) {
+            // given a scene processed once
+            SceneEvents scene = scene(4);
+            topology.send(scene.image());
+            scene.captions().forEach(topology::send);
+            topology.flushBatches();
+            assertThat(topology.alignVlm()).hasSize(1);
+            assertThat(topology.tevi()).hasSize(scene.captions().size());
+
+            // when every event is sent again, in the same batch twice and in a later one
+            topology.send(scene.image());
+            topology.send(scene.image());
+            scene.captions().forEach(topology::send);
+            scene.captions().forEach(topology::send);
+            topology.flushBatches();
+
+            // then nothing new is published
+            assertThat(topology.alignVlm()).isEmpty();
+            assertThat(topology.tevi()).isEmpty();
+            assertThat(topology.deadLetters()).isEmpty();
+        }
+    }
+
+    @Test
+    void aCaptionWhoseTextChangedIsPublishedAgain() {
+        try (TopologyHarness topology = new TopologyHarness(SETTINGS, SharedModels.real())) {
+            SceneEvents scene = scene(5);
+            CaptionEvent caption = scene.captions().get(0);
+            topology.send(scene.image());
+            topology.send(caption);
+            topology.flushBatches();
+            assertThat(topology.tevi()).hasSize(1);
+
+            // when the same caption id comes with another text (a correction)
+            CaptionEvent corrected = CaptionEvent.newBuilder(caption).setText(scene.captions().get(1).getText()).build();
+            topology.send(corrected);
+            topology.flushBatches();
+
+            // then the corrected pair is published
+            assertThat(topology.tevi()).singleElement().satisfies(t -> assertThat(t.getCaptionId())
+                    .isEqualTo(caption.getCaptionId()));
+        }
+    }
+
+    @Test
+    void theVisionTowerRunsOncePerImageNotOncePerCaption() {
+        SharedModels.Counting counting = new SharedModels.Counting();
+        try (TopologyHarness topology = new TopologyHarness(SETTINGS.withBatch(64, Duration.ofMillis(50)), counting)) {
+            // given three scenes with all their captions, some captions before their image
+            int captions = 0;
+            for (int i = 10; i < 13; i++) {
+                SceneEvents scene = scene(i);
+                topology.send(scene.captions().get(0));
+                topology.send(scene.image());
+                scene.captions().subList(1, scene.captions().size()).forEach(topology::send);
+                captions += scene.captions().size();
+            }
+
+            // when the batch runs
+            topology.flushBatches();
+
+            // then three images were embedded, in one vision call, and every caption was published
+            assertThat(counting.imagesEmbedded.get()).isEqualTo(3);
+            assertThat(counting.visionCalls.get()).isEqualTo(1);
+            assertThat(topology.tevi()).hasSize(captions);
+        }
+    }
+
+    @Test
+    void aBatchRunsWhenFullOrWhenItsOldestInputHasWaitedTheMaximumWait() {
+        SharedModels.Counting counting = new SharedModels.Counting();
+        TopologySettings settings = SETTINGS.withBatch(3, Duration.ofMillis(200));
+        try (TopologyHarness topology = new TopologyHarness(settings, counting)) {
+            // given two images: fewer than a batch
+            topology.send(scene(20).image());
+            topology.send(scene(21).image());
+            topology.advance(Duration.ofMillis(100));
+            assertThat(topology.alignVlm()).isEmpty();
+
+            // when a third arrives, the batch is full and runs at once
+            topology.send(scene(22).image());
+            assertThat(topology.alignVlm()).hasSize(3);
+            assertThat(counting.visionCalls.get()).isEqualTo(1);
+
+            // and a lone image runs once the maximum wait has passed, not before
+            topology.send(scene(23).image());
+            topology.advance(Duration.ofMillis(150));
+            assertThat(topology.alignVlm()).isEmpty();
+            topology.advance(Duration.ofMillis(100));
+            assertThat(topology.alignVlm()).hasSize(1);
+        }
+    }
+
+    @Test
+    void captionsFromManyScenesInAnyOrderAllMeetTheirImages() {
+        try (TopologyHarness topology = new TopologyHarness(SETTINGS, SharedModels.real())) {
+            // given twelve scenes whose events arrive interleaved: captions of a scene before and after its image
+            Set<String> expected = new java.util.HashSet<>();
+            for (int i = 30; i < 42; i++) {
+                SceneEvents scene = scene(i);
+                scene.captions().forEach(c -> expected.add(c.getImageId() + "/" + c.getCaptionId()));
+                if (i % 2 == 0) {
+                    scene.captions().forEach(topology::send);
+                }
+            }
+            for (int i = 30; i < 42; i++) {
+                topology.send(scene(i).image());
+            }
+            for (int i = 31; i < 42; i += 2) {
+                scene(i).captions().forEach(topology::send);
+            }
+
+            // when all batches have run
+            topology.flushBatches();
+
+            // then every (image, caption) pair was published exactly once
+            List<String> published = topology.tevi().stream().map(t -> t.getImageId() + "/" + t.getCaptionId()).toList();
+            assertThat(published).doesNotHaveDuplicates();
+            assertThat(published.stream().collect(Collectors.toSet())).isEqualTo(expected);
+            assertThat(topology.alignVlm()).hasSize(12);
+        }
+    }
+
+    static float[] preprocess(ImageEvent image) {
+        try {
+            io.alignstream.events.InlineImage inline = (io.alignstream.events.InlineImage) image.getContent();
+            byte[] bytes = new byte[inline.getData().remaining()];
+            inline.getData().duplicate().get(bytes);
+            return SharedModels.real().preprocessor().preprocess(bytes, image.getContentType());
+        } catch (io.alignstream.runtime.image.ImageRejectedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    static byte[] bytes(java.nio.ByteBuffer buffer) {
+        byte[] out = new byte[buffer.remaining()];
+        buffer.duplicate().get(out);
+        return out;
+    }
+
+    private static void assertClose(List<Float> actual, float[] expected) {
+        assertThat(actual).hasSize(expected.length);
+        for (int i = 0; i < expected.length; i++) {
+            assertThat(actual.get(i)).isCloseTo(expected[i], within(1e-5f));
+        }
+    }
+
+    private static void assertClose(float[] actual, float[] expected) {
+        assertThat(actual).hasSize(expected.length);
+        for (int i = 0; i < expected.length; i++) {
+            assertThat(actual[i]).isCloseTo(expected[i], within(1e-5f));
+        }
+    }
+}

@@ -1,0 +1,244 @@
+package io.alignstream.topology;
+
+import static io.alignstream.topology.AlignstreamTopologyTest.bytes;
+import static io.alignstream.topology.AlignstreamTopologyTest.scene;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.alignstream.events.CaptionEvent;
+import io.alignstream.events.DeadLetter;
+import io.alignstream.events.DeadLetterReason;
+import io.alignstream.events.ImageEvent;
+import io.alignstream.events.ImageReference;
+import io.alignstream.events.InlineImage;
+import io.alignstream.fetch.FetchLimits;
+import io.alignstream.produce.SyntheticEventFactory.SceneEvents;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every failure class goes to the dead-letter topic as a DeadLetter with its reason, where it
+ * came from and its payload, and the stream goes on: after each bad record, a good scene still
+ * yields its embeddings.
+ */
+class DeadLetterPathsTest {
+    private static final TopologySettings SETTINGS = TopologySettings.defaults()
+            .withBatch(8, Duration.ofMillis(50)).withCaptionGrace(Duration.ofSeconds(30));
+
+    @TempDir
+    Path files;
+
+    @Test
+    void anUndeserialisableImageIsDeadLetteredWithItsExactBytes() {
+        try (TopologyHarness topology = new TopologyHarness(SETTINGS, SharedModels.real())) {
+            // given bytes that are not the Confluent wire format
+            byte[] garbage = "not avro at all".getBytes(StandardCharsets.UTF_8);
+
+            // when they arrive on the images topic, followed by a good scene
+            topology.sendRawImage("k1".getBytes(StandardCharsets.UTF_8), garbage);
+            DeadLetter letter = onlyDeadLetterThenStreamGoesOn(topology);
+
+            // then the dead letter has the reason, the coordinates, the key and the bytes as read
+            assertThat(letter.getReason()).isEqualTo(DeadLetterReason.DESERIALIZATION_FAILED);
+            assertThat(letter.getSourceTopic()).isEqualTo(SETTINGS.topics().images());
+            assertThat(letter.getOffset()).isZero();
+            assertThat(bytes(letter.getKey())).isEqualTo("k1".getBytes(StandardCharsets.UTF_8));
+            assertThat(bytes(letter.getPayload())).isEqualTo(garbage);
+        }
+    }
+
+    @Test
+    void anImageWithAnUnknownSchemaIdIsDeadLetteredAsSuch() {
+        try (TopologyHarness topology = new TopologyHarness(SETTINGS, SharedModels.real())) {
+            // given a well-formed record whose schema id no registry knows
+            byte[] valid = topology.encode(SETTINGS.topics().images(), scene(50).image());
+            byte[] unknownId = valid.clone();
+            ByteBuffer.wrap(unknownId).putInt(1, 987_654);
+
+            // when it arrives
+            topology.sendRawImage(null, unknownId);
+
+            // then it is dead-lettered as UNKNOWN_SCHEMA_ID with its bytes
+            DeadLetter letter = onlyDeadLetterThenStreamGoesOn(topology);
+            assertThat(letter.getReason()).isEqualTo(DeadLetterReason.UNKNOWN_SCHEMA_ID);
+            assertThat(letter.getMessage()).contains("987654");
+            assertThat(bytes(letter.getPayload())).isEqualTo(unknownId);
+        }
+    }
+
+    @Test
+    void anInvalidEventIsDeadLetteredWithTheBytesThatWereRead() {
+        try (TopologyHarness topology = new TopologyHarness(SETTINGS, SharedModels.real())) {
+            // given an image event without an image id, and a caption without a caption id
+            ImageEvent noId = ImageEvent.newBuilder(scene(51).image()).setImageId(" ").build();
+            CaptionEvent noCaptionId = CaptionEvent.newBuilder(scene(51).captions().get(0)).setCaptionId("").build();
+
+            // when they arrive
+            topology.send(noId);
+            topology.send(noCaptionId);
+            topology.flushBatches();
+
+            // then both are dead-lettered as INVALID_EVENT, each with the bytes of its own topic
+            List<DeadLetter> letters = topology.deadLetters();
+            assertThat(letters).extracting(DeadLetter::getReason).containsOnly(DeadLetterReason.INVALID_EVENT);
+            assertThat(letters).extracting(DeadLetter::getSourceTopic)
+                    .containsExactly(SETTINGS.topics().images(), SETTINGS.topics().captions());
+            assertThat(letters.get(0).getMessage()).contains("imageId is empty");
+            assertThat(bytes(letters.get(0).getPayload())).isEqualTo(topology.encode(SETTINGS.topics().images(), noId));
+            assertThat(topology.alignVlm()).isEmpty();
+            assertThat(topology.tevi()).isEmpty();
+        }
+    }
+
+    @Test
+    void aDamagedImageIsDeadLetteredAsABadImage() {
+        try (TopologyHarness topology = new TopologyHarness(SETTINGS, SharedModels.real())) {
+            // given a PNG cut in half
+            ImageEvent image = scene(52).image();
+            byte[] png = inline(image);
+            ImageEvent truncated = withInline(image, Arrays.copyOf(png, png.length / 2));
+
+            // when it arrives
+            topology.send(truncated);
+
+            // then BAD_IMAGE, with where it came from, and the payload replays the original event
+            DeadLetter letter = onlyDeadLetterThenStreamGoesOn(topology);
+            assertThat(letter.getReason()).isEqualTo(DeadLetterReason.BAD_IMAGE);
+            assertThat(letter.getSourceTopic()).isEqualTo(SETTINGS.topics().images());
+            assertThat(letter.getMessage()).contains(image.getImageId());
+            assertThat(bytes(letter.getPayload())).isEqualTo(topology.encode(SETTINGS.topics().images(), truncated));
+        }
+    }
+
+    @Test
+    void anImageOverTheSizeLimitIsDeadLetteredAsOverLimit() {
+        // given a fetch limit smaller than the synthetic world's PNGs
+        ImageEvent image = scene(53).image();
+        int size = inline(image).length;
+        TopologySettings small = SETTINGS.withFetchLimits(new FetchLimits(size - 1, Duration.ofSeconds(2),
+                java.util.Set.of("file", "http", "https"), java.util.Optional.empty(), 3));
+        try (TopologyHarness topology = new TopologyHarness(small, SharedModels.real())) {
+            // when the image arrives
+            topology.send(image);
+            topology.flushBatches();
+
+            // then it is OVER_LIMIT
+            assertThat(topology.deadLetters()).singleElement()
+                    .satisfies(letter -> assertThat(letter.getReason()).isEqualTo(DeadLetterReason.OVER_LIMIT));
+            assertThat(topology.alignVlm()).isEmpty();
+        }
+    }
+
+    @Test
+    void anImageReferenceThatCannotBeReadIsDeadLetteredAsUnreachable() {
+        try (TopologyHarness topology = new TopologyHarness(SETTINGS, SharedModels.real())) {
+            // given an image by reference to a file that does not exist
+            ImageEvent missing = ImageEvent.newBuilder(scene(54).image())
+                    .setContent(ImageReference.newBuilder().setUri(files.resolve("missing.png").toUri().toString()).build())
+                    .build();
+
+            // when it arrives
+            topology.send(missing);
+
+            // then UNREACHABLE_REFERENCE
+            DeadLetter letter = onlyDeadLetterThenStreamGoesOn(topology);
+            assertThat(letter.getReason()).isEqualTo(DeadLetterReason.UNREACHABLE_REFERENCE);
+            assertThat(letter.getMessage()).contains("missing.png");
+        }
+    }
+
+    @Test
+    void anImageByFileReferenceIsFetchedAndEmbedded() throws Exception {
+        try (TopologyHarness topology = new TopologyHarness(SETTINGS, SharedModels.real())) {
+            // given an image stored as a file and sent by reference
+            SceneEvents scene = scene(55);
+            Path png = files.resolve("scene-55.png");
+            java.nio.file.Files.write(png, inline(scene.image()));
+            ImageEvent byReference = ImageEvent.newBuilder(scene.image())
+                    .setContent(ImageReference.newBuilder().setUri(png.toUri().toString()).build()).build();
+
+            // when it and a caption arrive
+            topology.send(byReference);
+            topology.send(scene.captions().get(0));
+            topology.flushBatches();
+
+            // then it is embedded like an inline image
+            assertThat(topology.alignVlm()).hasSize(1);
+            assertThat(topology.tevi()).hasSize(1);
+            assertThat(topology.deadLetters()).isEmpty();
+        }
+    }
+
+    @Test
+    void anEmptyOrOverlongCaptionIsDeadLettered() {
+        TopologySettings limited = SETTINGS.withCaptionLimits(4096, 1);
+        try (TopologyHarness topology = new TopologyHarness(limited, SharedModels.real())) {
+            // given a scene's image, a blank caption, and its long caption, which needs more than one sub-caption
+            SceneEvents scene = scene(56);
+            CaptionEvent blank = CaptionEvent.newBuilder(scene.captions().get(0)).setText(" \t\n").build();
+            CaptionEvent longCaption = scene.captions().get(scene.captions().size() - 1);
+
+            // when they arrive
+            topology.send(scene.image());
+            topology.send(blank);
+            topology.send(longCaption);
+            topology.flushBatches();
+
+            // then INVALID_EVENT for the blank one and OVER_LIMIT for the long one; the image is still published
+            assertThat(topology.deadLetters()).extracting(DeadLetter::getReason)
+                    .containsExactlyInAnyOrder(DeadLetterReason.INVALID_EVENT, DeadLetterReason.OVER_LIMIT);
+            assertThat(topology.alignVlm()).hasSize(1);
+            assertThat(topology.tevi()).isEmpty();
+        }
+    }
+
+    @Test
+    void aModelErrorFailsOnlyTheImageThatCausesIt() {
+        // given a vision tower that fails on one particular image
+        SceneEvents poison = scene(57);
+        SceneEvents good = scene(58);
+        SharedModels.FailingFor models = SharedModels.FailingFor.image(AlignstreamTopologyTest.preprocess(poison.image()));
+        try (TopologyHarness topology = new TopologyHarness(SETTINGS, models)) {
+            // when it arrives in one batch with a good scene
+            topology.send(poison.image());
+            topology.send(good.image());
+            good.captions().forEach(topology::send);
+            topology.flushBatches();
+
+            // then only it is dead-lettered, as MODEL_ERROR, and the good scene is published in full
+            assertThat(topology.deadLetters()).singleElement().satisfies(letter -> {
+                assertThat(letter.getReason()).isEqualTo(DeadLetterReason.MODEL_ERROR);
+                assertThat(letter.getMessage()).contains("simulated device fault");
+            });
+            assertThat(topology.alignVlm()).extracting(a -> a.getImageId()).containsExactly(good.image().getImageId());
+            assertThat(topology.tevi()).hasSize(good.captions().size());
+        }
+    }
+
+    /** The one dead letter so far; then a good scene still goes through (nothing blocks the partition). */
+    private static DeadLetter onlyDeadLetterThenStreamGoesOn(TopologyHarness topology) {
+        topology.flushBatches();
+        List<DeadLetter> letters = topology.deadLetters();
+        assertThat(letters).hasSize(1);
+        SceneEvents next = scene(99);
+        topology.send(next.image());
+        next.captions().forEach(topology::send);
+        topology.flushBatches();
+        assertThat(topology.alignVlm()).extracting(a -> a.getImageId()).contains(next.image().getImageId());
+        assertThat(topology.tevi()).hasSize(next.captions().size());
+        return letters.get(0);
+    }
+
+    private static byte[] inline(ImageEvent image) {
+        return bytes(((InlineImage) image.getContent()).getData());
+    }
+
+    private static ImageEvent withInline(ImageEvent image, byte[] data) {
+        return ImageEvent.newBuilder(image).setContent(InlineImage.newBuilder().setData(ByteBuffer.wrap(data)).build()).build();
+    }
+}
