@@ -18,6 +18,11 @@ import org.slf4j.LoggerFactory;
  * is read again once the registry is back.
  */
 public final class DeadLetterDeserializationHandler implements DeserializationExceptionHandler {
+    /**
+     * Streams configuration key under which the application passes its
+     * {@link io.alignstream.metrics.PipelineMetrics} instance to both dead-letter handlers (optional).
+     */
+    public static final String METRICS_CONFIG = "alignstream.internal.pipeline.metrics";
     private static final Logger log = LoggerFactory.getLogger(DeadLetterDeserializationHandler.class);
 
     private DeadLetterEncoder encoder;

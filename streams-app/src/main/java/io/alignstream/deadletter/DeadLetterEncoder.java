@@ -1,5 +1,6 @@
 package io.alignstream.deadletter;
 
+import io.alignstream.app.config.AlignstreamConfig;
 import io.alignstream.events.DeadLetter;
 import io.alignstream.events.DeadLetterReason;
 import io.alignstream.metrics.PipelineMetrics;
@@ -18,10 +19,10 @@ import org.apache.kafka.common.config.ConfigException;
  * task's own transaction.
  */
 final class DeadLetterEncoder implements AutoCloseable {
-    /** The dead-letter topic; the same key as {@code AlignstreamConfig}'s. */
-    static final String TOPIC_CONFIG = "alignstream.topic.dead.letters";
+    /** The dead-letter topic. */
+    static final String TOPIC_CONFIG = AlignstreamConfig.TOPIC_DEAD_LETTERS_CONFIG;
     /** A {@link PipelineMetrics} instance passed in the Streams configuration (optional). */
-    static final String METRICS_CONFIG = "alignstream.internal.pipeline.metrics";
+    static final String METRICS_CONFIG = DeadLetterDeserializationHandler.METRICS_CONFIG;
 
     private final String topic;
     private final KafkaAvroSerializer serializer;

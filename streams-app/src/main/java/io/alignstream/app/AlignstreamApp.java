@@ -1,0 +1,187 @@
+package io.alignstream.app;
+
+import io.alignstream.app.config.AlignstreamConfig;
+import io.alignstream.app.config.ConfigSources;
+import io.alignstream.app.topics.ProvisioningReport;
+import io.alignstream.app.topics.TopicProvisioner;
+import io.alignstream.deadletter.DeadLetterDeserializationHandler;
+import io.alignstream.deadletter.DeadLetterProcessingHandler;
+import io.alignstream.fetch.FetchLimits;
+import io.alignstream.inference.InferenceModels;
+import io.alignstream.inference.RuntimeInferenceModels;
+import io.alignstream.metrics.KafkaStreamsMetricsCollector;
+import io.alignstream.metrics.MetricsRegistries;
+import io.alignstream.metrics.MetricsServer;
+import io.alignstream.metrics.PipelineMetrics;
+import io.alignstream.metrics.PrometheusPipelineMetrics;
+import io.alignstream.runtime.ModelRuntime;
+import io.alignstream.runtime.bundle.ModelBundle;
+import io.alignstream.runtime.engine.EngineConfig;
+import io.alignstream.topology.AlignstreamTopology;
+import io.alignstream.topology.TopologySettings;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running alignstream instance: topics checked or created, models opened, the topology
+ * started on Kafka Streams, and /metrics and /health served. Closing it stops everything in
+ * reverse order.
+ */
+public final class AlignstreamApp implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(AlignstreamApp.class);
+    /** How long close() lets Kafka Streams finish its current batch and commit. */
+    static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+    private final InferenceModels models;
+    private final KafkaStreams streams;
+    private final MetricsServer http;
+    private final ProvisioningReport topics;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    private AlignstreamApp(InferenceModels models, KafkaStreams streams, MetricsServer http, ProvisioningReport topics) {
+        this.models = models;
+        this.streams = streams;
+        this.http = http;
+        this.topics = topics;
+    }
+
+    /** Starts an instance; it runs until {@link #close()}. */
+    public static AlignstreamApp start(AlignstreamConfig config) {
+        log.info("starting alignstream with\n{}", ConfigSources.render(config));
+        Properties streamsProperties = config.streamsProperties();
+        ProvisioningReport topics;
+        try (Admin admin = Admin.create(new StreamsConfig(streamsProperties).getAdminConfigs("alignstream-provisioner"))) {
+            topics = new TopicProvisioner(admin, config).provision();
+        }
+        log.info("topics: {}", topics.summary());
+
+        InferenceModels models = openModels(config);
+        MetricsServer http = null;
+        try {
+            PrometheusRegistry registry = MetricsRegistries.withJvmMetrics();
+            PipelineMetrics metrics = new PrometheusPipelineMetrics(registry);
+            Topology topology = AlignstreamTopology.build(new StreamsBuilder(), topologySettings(config),
+                    config.serdeConfig(), models, metrics);
+            KafkaStreams streams = new KafkaStreams(topology, streamsConfig(config, metrics));
+            // A failed stream thread (registry unreachable, broker fenced us) is replaced; its
+            // tasks restart from their last commit, so no record is lost or duplicated.
+            streams.setUncaughtExceptionHandler(error -> {
+                log.error("a stream thread failed; replacing it", error);
+                return StreamThreadExceptionResponse.REPLACE_THREAD;
+            });
+            registry.register(new KafkaStreamsMetricsCollector(streams::metrics));
+            if (config.httpPort() >= 0) {
+                http = MetricsServer.start(config.httpHost(), config.httpPort(), registry, streams::state);
+                log.info("metrics and health at {}", http.baseUri());
+            }
+            AlignstreamApp app = new AlignstreamApp(models, streams, http, topics);
+            streams.setStateListener((now, before) -> {
+                log.info("streams state {} -> {}", before, now);
+                if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
+                    app.stopped.countDown();
+                }
+            });
+            streams.start();
+            return app;
+        } catch (RuntimeException e) {
+            if (http != null) {
+                http.close();
+            }
+            models.close();
+            throw e;
+        }
+    }
+
+    /** The topology's settings from the configuration. */
+    public static TopologySettings topologySettings(AlignstreamConfig config) {
+        FetchLimits fetch = new FetchLimits(config.imageFetchMaxBytes(), config.imageFetchTimeout(),
+                config.imageFetchSchemes(), config.imageFetchFileRoot().map(Path::of),
+                FetchLimits.defaults().maxRedirects());
+        return new TopologySettings(config.topicNames(), config.topicsPartitions(), config.batchMaxSize(),
+                config.batchMaxWait(), config.captionGrace(), fetch, config.captionMaxCharacters(),
+                config.captionMaxSubCaptions(), config.outputIncludeRawEmbedding(), config.outputAlignVlmDType());
+    }
+
+    /** Kafka Streams' configuration: the pass-through keys plus the dead-letter handlers and what they need. */
+    static Properties streamsConfig(AlignstreamConfig config, PipelineMetrics metrics) {
+        Properties properties = config.streamsProperties();
+        properties.putIfAbsent(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                DeadLetterDeserializationHandler.class.getName());
+        properties.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+                DeadLetterProcessingHandler.class.getName());
+        properties.put(AlignstreamConfig.TOPIC_DEAD_LETTERS_CONFIG, config.topicNames().deadLetters());
+        properties.put(DeadLetterDeserializationHandler.METRICS_CONFIG, metrics);
+        return properties;
+    }
+
+    private static InferenceModels openModels(AlignstreamConfig config) {
+        ModelBundle bundle = config.modelBundle().map(path -> ModelBundle.load(Path.of(path)))
+                .orElseGet(ModelBundle::loadDefault);
+        ModelRuntime runtime = ModelRuntime.open(bundle, EngineConfig.defaults().withDevice(config.modelDevice()));
+        log.info("model bundle {} {} on {}", bundle.manifest().modelId(), bundle.manifest().version(), runtime.device());
+        return RuntimeInferenceModels.owning(runtime, config.imageLimits());
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    public ProvisioningReport topics() {
+        return topics;
+    }
+
+    /** The port /metrics and /health are served on, or -1 when the HTTP server is off. */
+    public int httpPort() {
+        return http == null ? -1 : http.port();
+    }
+
+    /** Waits until the instance is RUNNING; false if it did not get there in time. */
+    public boolean awaitRunning(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (streams.state() == KafkaStreams.State.RUNNING) {
+                return true;
+            }
+            if (streams.state() == KafkaStreams.State.ERROR || streams.state() == KafkaStreams.State.NOT_RUNNING) {
+                return false;
+            }
+            Thread.sleep(50);
+        }
+        return false;
+    }
+
+    /** Blocks until Kafka Streams stops (after close() or an unrecoverable error). */
+    public void awaitStopped() throws InterruptedException {
+        stopped.await();
+    }
+
+    public boolean awaitStopped(Duration timeout) throws InterruptedException {
+        return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() {
+        streams.close(CLOSE_TIMEOUT);
+        if (http != null) {
+            http.close();
+        }
+        models.close();
+        stopped.countDown();
+    }
+}

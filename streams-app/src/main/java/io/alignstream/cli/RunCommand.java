@@ -1,0 +1,52 @@
+package io.alignstream.cli;
+
+import io.alignstream.app.AlignstreamApp;
+import io.alignstream.app.config.AlignstreamConfig;
+import io.alignstream.app.config.ConfigSources;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.KafkaStreams;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Runs the service against a Kafka cluster and Schema Registry until stopped (SIGTERM or
+ * Ctrl-C closes it cleanly: the current batch finishes and is committed).
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Runs the alignstream service: consumes image and caption events and",
+                "publishes TEVI and AlignVLM embeddings and dead letters, until stopped.",
+                "Configuration: a properties file, ALIGNSTREAM_* environment variables, then",
+                "--set overrides (docs/configuration.md)."})
+final class RunCommand implements Callable<Integer> {
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+            description = "Properties file (default: $ALIGNSTREAM_CONFIG_FILE if set).")
+    Path configFile;
+
+    @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE",
+            description = "Overrides one key, e.g. --set bootstrap.servers=localhost:9092 (repeatable).")
+    Map<String, String> overrides = new LinkedHashMap<>();
+
+    @Override
+    public Integer call() throws Exception {
+        AlignstreamConfig config;
+        try {
+            Optional<Path> file = Optional.ofNullable(configFile)
+                    .or(() -> Optional.ofNullable(System.getenv(ConfigSources.CONFIG_FILE_VARIABLE)).map(Path::of));
+            config = ConfigSources.load(file, System.getenv(), overrides);
+        } catch (ConfigException | IllegalArgumentException e) {
+            System.err.println("alignstream: configuration error: " + e.getMessage());
+            return 2;
+        }
+        AlignstreamApp app = AlignstreamApp.start(config);
+        Thread stopper = new Thread(app::close, "alignstream-shutdown");
+        Runtime.getRuntime().addShutdownHook(stopper);
+        app.awaitStopped();
+        return app.state() == KafkaStreams.State.ERROR ? 1 : 0;
+    }
+}
