@@ -122,6 +122,10 @@ public final class AlignstreamApp implements AutoCloseable {
         properties.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
                 DeadLetterProcessingHandler.class.getName());
         properties.put(AlignstreamConfig.TOPIC_DEAD_LETTERS_CONFIG, config.topicNames().deadLetters());
+        // Wall-clock punctuation (a batch's maximum wait) is only checked between polls: an idle
+        // poll must not outlast the wait by much, or a lone record waits up to Kafka's 100 ms.
+        properties.putIfAbsent(StreamsConfig.POLL_MS_CONFIG,
+                Long.toString(Math.max(5, Math.min(100, config.batchMaxWait().toMillis()))));
         properties.put(DeadLetterDeserializationHandler.METRICS_CONFIG, metrics);
         return properties;
     }

@@ -16,30 +16,43 @@ class AlignstreamCommandTest {
         Run run = run("--help");
 
         assertThat(run.exitCode).isZero();
-        assertThat(run.out).contains("Usage: alignstream").contains("demo");
+        assertThat(run.out).contains("Usage: alignstream").contains("demo").contains("run");
     }
 
     @Test
-    void demoHelpSaysWhatItRunsAndWhatIsNotBuiltYet() {
+    void runRefusesABadConfigurationNamingTheKeyBeforeConnectingAnywhere() {
+        // when the service is started with a batch size of zero and no broker at all
+        Run run = run("run", "--set", "bootstrap.servers=localhost:1", "--set", "schema.registry.url=http://localhost:1",
+                "--set", "alignstream.batch.max.size=0");
+
+        // then it stops at once with a configuration error that names the key
+        assertThat(run.exitCode).isEqualTo(2);
+        assertThat(run.err).contains("configuration error").contains("alignstream.batch.max.size");
+    }
+
+    @Test
+    void demoHelpSaysWhatItRuns() {
         Run run = run("demo", "--help");
 
         assertThat(run.exitCode).isZero();
-        assertThat(run.out).contains("--scenes").contains("KRaft broker").contains("not built yet");
+        assertThat(run.out).contains("--scenes").contains("KRaft").contains("exactly-once").contains("--http-port");
         assertThat(run.out.lines()).allSatisfy(line -> assertThat(line).hasSizeLessThanOrEqualTo(80));
     }
 
     @Test
-    void demoRoundTripsSyntheticEventsThroughTheRealBrokerAndRegistry() {
+    void demoRunsThePipelineEndToEndOnTheEmbeddedDefault() {
         // when the demo runs with two scenes on the embedded default
-        Run run = run("demo", "--scenes", "2");
+        Run run = run("demo", "--scenes", "2", "--http-port", "0");
 
-        // then every schema is registered and every event comes back identical
+        // then every schema is registered and every embedding comes back once, with one dead letter
         assertThat(run.exitCode).as(run.out).isZero();
         assertThat(run.out)
                 .contains("alignstream.images-value")
                 .contains("alignstream.dead-letters-value")
-                .contains("sent 2 image and 10 caption events, read back 12; identical: true")
-                .contains("Round trip through the Avro Serde over the broker: OK");
+                .contains("Produced 2 images, 10 captions, and 1 undeserialisable record")
+                .contains("2 of 2 AlignVLM embeddings, 10 of 10 TEVI embeddings, 1 dead letter(s)")
+                .contains("Dead letter: DESERIALIZATION_FAILED")
+                .contains("Demo complete: every embedding arrived exactly once.");
     }
 
     @Test
@@ -64,15 +77,19 @@ class AlignstreamCommandTest {
 
     private static Run run(String... args) {
         PrintStream original = System.out;
+        PrintStream originalErr = System.err;
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        ByteArrayOutputStream errors = new ByteArrayOutputStream();
         System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(errors, true, StandardCharsets.UTF_8));
         try {
             int exit = new CommandLine(new AlignstreamCommand()).execute(args);
-            return new Run(exit, buffer.toString(StandardCharsets.UTF_8));
+            return new Run(exit, buffer.toString(StandardCharsets.UTF_8), errors.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(original);
+            System.setErr(originalErr);
         }
     }
 
-    private record Run(int exitCode, String out) { }
+    private record Run(int exitCode, String out, String err) { }
 }
