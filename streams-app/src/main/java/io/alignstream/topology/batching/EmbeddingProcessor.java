@@ -8,7 +8,6 @@ import io.alignstream.events.ImageEvent;
 import io.alignstream.fetch.ImageFetcher;
 import io.alignstream.inference.InferenceModels;
 import io.alignstream.inference.InferenceSession;
-import io.alignstream.metrics.InferenceStage;
 import io.alignstream.metrics.PipelineMetrics;
 import io.alignstream.runtime.heads.TeviAlignment;
 import io.alignstream.text.CaptionPreparer;
@@ -19,6 +18,7 @@ import io.alignstream.topology.embedding.CaptionEmbedder;
 import io.alignstream.topology.embedding.EmbeddedImage;
 import io.alignstream.topology.embedding.EmbeddingRecords;
 import io.alignstream.topology.embedding.ImageEmbedder;
+import io.alignstream.topology.embedding.PairAligner;
 import io.alignstream.topology.embedding.StageResult;
 import io.alignstream.topology.join.CaptionJoin;
 import io.alignstream.topology.state.BufferedInput;
@@ -64,6 +64,7 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
     private ImageFetcher fetcher;
     private ImageEmbedder imageEmbedder;
     private CaptionEmbedder captionEmbedder;
+    private PairAligner aligner;
     private EmbeddingRecords records;
     private long lastGraceCheckMs;
 
@@ -89,6 +90,7 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
                 new SubCaptionSplitter(models.tokenCounter(), SubCaptionSplitter.DEFAULT_MAX_TOKENS),
                 settings.captionMaxCharacters(), settings.captionMaxSubCaptions());
         this.captionEmbedder = new CaptionEmbedder(session, preparer, metrics);
+        this.aligner = new PairAligner(session, metrics);
         this.records = new EmbeddingRecords(models.modelRef(), settings.alignVlmDtype(), settings.includeRawEmbedding(),
                 session.dictionarySize());
         this.lastGraceCheckMs = context.currentSystemTimeMs();
@@ -288,26 +290,8 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
         }
 
         private List<StageResult<TeviAlignment>> alignChunk(List<Pair> chunk) {
-            List<StageResult<TeviAlignment>> results = new ArrayList<>(chunk.size());
-            List<float[]> imageEmbeddings = chunk.stream().map(pair -> pair.image().embedding()).toList();
-            List<float[]> captionEmbeddings = chunk.stream().map(Pair::captionEmbedding).toList();
-            try {
-                long start = System.nanoTime();
-                List<TeviAlignment> out = session.align(imageEmbeddings, captionEmbeddings);
-                metrics.batch(InferenceStage.TEVI, chunk.size(), System.nanoTime() - start);
-                out.forEach(alignment -> results.add(StageResult.done(alignment)));
-            } catch (RuntimeException batchError) {
-                for (Pair pair : chunk) {
-                    try {
-                        results.add(StageResult.done(session.align(List.of(pair.image().embedding()),
-                                List.of(pair.captionEmbedding())).get(0)));
-                    } catch (RuntimeException e) {
-                        results.add(StageResult.rejected(DeadLetterReason.MODEL_ERROR,
-                                "tevi failed: " + DeadLetters.describe(e)));
-                    }
-                }
-            }
-            return results;
+            return aligner.align(chunk.stream()
+                    .map(pair -> new PairAligner.Embeddings(pair.image().embedding(), pair.captionEmbedding())).toList());
         }
 
         private Instant laterOf(Pair pair) {
