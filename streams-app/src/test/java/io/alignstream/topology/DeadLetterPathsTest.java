@@ -220,6 +220,36 @@ class DeadLetterPathsTest {
         }
     }
 
+    @Test
+    void aBatchThatFailsAsAWholeIsDeadLetteredAndTheStreamGoesOn() {
+        // given a tokenizer that breaks (a bug outside any one input's model call)
+        SharedModels.Decorated broken = new SharedModels.Decorated(SharedModels.real()) {
+            @Override
+            public io.alignstream.text.TokenCounter tokenCounter() {
+                return text -> {
+                    throw new IllegalStateException("tokenizer crashed");
+                };
+            }
+        };
+        try (TopologyHarness topology = new TopologyHarness(SETTINGS, broken)) {
+            SceneEvents scene = scene(59);
+            // when a batch with an image and a caption runs
+            topology.send(scene.image());
+            topology.send(scene.captions().get(0));
+            topology.flushBatches();
+
+            // then the image is published, the caption dead-lettered as OTHER with the cause, and nothing is stuck
+            assertThat(topology.alignVlm()).hasSize(1);
+            assertThat(topology.deadLetters()).singleElement().satisfies(letter -> {
+                assertThat(letter.getReason()).isEqualTo(DeadLetterReason.OTHER);
+                assertThat(letter.getMessage()).contains("tokenizer crashed");
+            });
+            topology.send(scene(60).image());
+            topology.flushBatches();
+            assertThat(topology.alignVlm()).hasSize(1);
+        }
+    }
+
     /** The one dead letter so far; then a good scene still goes through (nothing blocks the partition). */
     private static DeadLetter onlyDeadLetterThenStreamGoesOn(TopologyHarness topology) {
         topology.flushBatches();

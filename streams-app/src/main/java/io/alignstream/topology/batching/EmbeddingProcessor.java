@@ -28,6 +28,9 @@ import io.alignstream.topology.state.StoredImage;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -132,18 +135,16 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
     }
 
     private void runBatch() {
-        List<BufferedInput> batch = buffer.drain();
+        Batch batch = new Batch(buffer.drain());
         try {
-            new Batch(batch).run();
+            batch.run();
         } catch (RuntimeException e) {
-            // A bug or an unexpected model failure must not make this batch come back forever
-            // after a restart: its inputs are dead-lettered and the partition moves on.
-            log.error("task {}: a batch of {} inputs failed as a whole; dead-lettering them", context.taskId(),
-                    batch.size(), e);
-            for (BufferedInput input : batch) {
-                deadLetter(input.source(), input.event(), input.timestamp(), DeadLetterReason.OTHER,
-                        "the batch failed: " + DeadLetters.describe(e));
-            }
+            // A bug or an unexpected failure must not make this batch come back forever after a
+            // restart: what it had not finished is dead-lettered and the partition moves on.
+            // Inputs it already published or dead-lettered are left alone (no double outcome).
+            log.error("task {}: a batch of {} inputs failed as a whole; dead-lettering its unfinished work",
+                    context.taskId(), batch.inputs.size(), e);
+            batch.deadLetterUnfinished("the batch failed: " + DeadLetters.describe(e));
         }
         metrics.pendingCaptions(context.taskId().partition(), join.waiting());
     }
@@ -168,6 +169,8 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
         private final List<Pair> pairs = new ArrayList<>();
         /** Record timestamps of images embedded in this batch, for their pairs' output timestamps. */
         private final Map<String, Long> imageTimestamps = new HashMap<>();
+        /** Inputs and pairs whose outcome (published, dead-lettered, held, skipped) is decided. */
+        private final Set<Object> settled = Collections.newSetFromMap(new IdentityHashMap<>());
 
         Batch(List<BufferedInput> inputs) {
             this.inputs = inputs;
@@ -177,6 +180,20 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
             embedImages();
             embedCaptions();
             alignPairs();
+        }
+
+        /** Dead-letters every input and pair of this batch whose outcome was not decided yet. */
+        void deadLetterUnfinished(String message) {
+            for (Pair pair : pairs) {
+                if (settled.add(pair)) {
+                    deadLetter(pair.source(), pair.caption(), pair.timestamp(), DeadLetterReason.OTHER, message);
+                }
+            }
+            for (BufferedInput input : inputs) {
+                if (settled.add(input)) {
+                    deadLetter(input.source(), input.event(), input.timestamp(), DeadLetterReason.OTHER, message);
+                }
+            }
         }
 
         private void embedImages() {
@@ -189,6 +206,7 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
                     Long inBatch = seen.get(image.getImageId());
                     if ((inBatch != null && inBatch == fingerprint) || (inBatch == null && known != null
                             && known.fingerprint() == fingerprint)) {
+                        settled.add(input);
                         continue; // re-sent: its outputs were (or are being) published once already
                     }
                     seen.put(image.getImageId(), fingerprint);
@@ -204,6 +222,7 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
                 BufferedInput input = fresh.get(i);
                 ImageEvent image = (ImageEvent) input.event();
                 if (results.get(i) instanceof StageResult.Rejected<EmbeddedImage> rejected) {
+                    settled.add(input);
                     deadLetter(input.source(), image, input.timestamp(), rejected.reason(), rejected.message());
                     continue;
                 }
@@ -214,6 +233,7 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
                 imageTimestamps.put(image.getImageId(), input.timestamp());
                 publish(image.getImageId(), records.alignVlm(image, embedded.vision(), embedded.projection(), now),
                         input.timestamp(), settings.topics().alignVlm(), image.getEventTime());
+                settled.add(input);
                 for (PendingCaption waiting : join.release(image.getImageId())) {
                     metrics.captionJoinWait(now.toEpochMilli() - waiting.heldSinceMs());
                     pairs.add(new Pair(waiting.caption(), waiting.captionEmbedding(), waiting.source(),
@@ -230,9 +250,11 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
                     String key = CaptionJoin.pairKey(caption.getImageId(), caption.getCaptionId());
                     BufferedInput earlier = latest.get(key);
                     if (earlier != null && ((CaptionEvent) earlier.event()).getText().equals(caption.getText())) {
+                        settled.add(input);
                         continue; // the same caption twice in one batch
                     }
                     if (join.isDuplicate(caption, Fingerprints.of(caption.getText()))) {
+                        settled.add(input);
                         continue;
                     }
                     latest.put(key, input);
@@ -247,6 +269,7 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
             for (int i = 0; i < fresh.size(); i++) {
                 BufferedInput input = fresh.get(i);
                 CaptionEvent caption = (CaptionEvent) input.event();
+                settled.add(input); // from here on it is a pair, held, or dead-lettered
                 if (results.get(i) instanceof StageResult.Rejected<float[]> rejected) {
                     deadLetter(input.source(), caption, input.timestamp(), rejected.reason(), rejected.message());
                     continue;
@@ -278,6 +301,7 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
                     Pair pair = chunk.get(i);
                     if (aligned.get(i) instanceof StageResult.Rejected<TeviAlignment> rejected) {
                         deadLetter(pair.source(), pair.caption(), pair.timestamp(), rejected.reason(), rejected.message());
+                        settled.add(pair);
                         continue;
                     }
                     TeviAlignment alignment = ((StageResult.Done<TeviAlignment>) aligned.get(i)).value();
@@ -285,6 +309,7 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
                                     pair.image().embedding(), Instant.ofEpochMilli(pair.image().eventTimeMs()), alignment, now),
                             pair.timestamp(), settings.topics().tevi(), laterOf(pair));
                     join.markEmitted(pair.caption(), Fingerprints.of(pair.caption().getText()));
+                    settled.add(pair);
                 }
             }
         }
