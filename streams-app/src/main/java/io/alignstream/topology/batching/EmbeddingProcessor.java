@@ -24,6 +24,7 @@ import io.alignstream.topology.join.CaptionJoin;
 import io.alignstream.topology.state.BufferedInput;
 import io.alignstream.topology.state.Fingerprints;
 import io.alignstream.topology.state.PendingCaption;
+import io.alignstream.topology.state.SequencedBuffer;
 import io.alignstream.topology.state.StoredImage;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,7 +48,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The one stateful step: image and caption events keyed by image id in, TEVI embeddings,
  * AlignVLM embeddings and dead letters out (forwarded as {@link SpecificRecord}s and routed by
- * type). Inputs wait in an {@link InferenceBuffer}; a batch runs when it holds
+ * type). Inputs wait in a changelogged {@link SequencedBuffer}; a batch runs when it holds
  * {@code batchMaxSize} inputs or its oldest has waited {@code batchMaxWait}. In a batch, images
  * are embedded first (once each), so captions of the same batch find them.
  */
@@ -60,7 +61,7 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
     private final PayloadEncoder payloads;
 
     private ProcessorContext<String, SpecificRecord> context;
-    private InferenceBuffer buffer;
+    private SequencedBuffer<BufferedInput> buffer;
     private org.apache.kafka.streams.state.KeyValueStore<String, StoredImage> images;
     private CaptionJoin join;
     private InferenceSession session;
@@ -82,7 +83,7 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
     @Override
     public void init(ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
-        this.buffer = new InferenceBuffer(context.getStateStore(StoreNames.INFERENCE_BUFFER));
+        this.buffer = new SequencedBuffer<>(context.getStateStore(StoreNames.INFERENCE_BUFFER), BufferedInput::arrivedAtMs);
         this.images = context.getStateStore(StoreNames.IMAGE_EMBEDDINGS);
         this.join = new CaptionJoin(context.getStateStore(StoreNames.PENDING_CAPTIONS),
                 context.getStateStore(StoreNames.EMITTED_CAPTIONS));

@@ -8,20 +8,23 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import org.apache.kafka.common.errors.SerializationException;
 
-/** The primitives the store encodings are written with: length-prefixed arrays over Data streams. */
-final class BinaryFormat {
+/**
+ * The primitives alignstream's internal encodings (state stores, the monitor's topic) are
+ * written with: a format byte, then length-prefixed arrays over Data streams.
+ */
+public final class BinaryFormat {
     private BinaryFormat() {
     }
 
-    interface Writer {
+    public interface Writer {
         void write(DataOutputStream out) throws IOException;
     }
 
-    interface Reader<T> {
+    public interface Reader<T> {
         T read(DataInputStream in) throws IOException;
     }
 
-    static byte[] encode(byte format, Writer writer) {
+    public static byte[] encode(byte format, Writer writer) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(format);
@@ -32,7 +35,7 @@ final class BinaryFormat {
         return bytes.toByteArray();
     }
 
-    static <T> T decode(byte[] data, byte format, String what, Reader<T> reader) {
+    public static <T> T decode(byte[] data, byte format, String what, Reader<T> reader) {
         if (data == null) {
             return null;
         }
@@ -47,14 +50,14 @@ final class BinaryFormat {
         }
     }
 
-    static void writeFloats(DataOutputStream out, float[] values) throws IOException {
+    public static void writeFloats(DataOutputStream out, float[] values) throws IOException {
         out.writeInt(values.length);
         for (float v : values) {
             out.writeFloat(v);
         }
     }
 
-    static float[] readFloats(DataInputStream in) throws IOException {
+    public static float[] readFloats(DataInputStream in) throws IOException {
         float[] values = new float[checkedLength(in.readInt())];
         for (int i = 0; i < values.length; i++) {
             values[i] = in.readFloat();
@@ -62,14 +65,14 @@ final class BinaryFormat {
         return values;
     }
 
-    static void writeInts(DataOutputStream out, int[] values) throws IOException {
+    public static void writeInts(DataOutputStream out, int[] values) throws IOException {
         out.writeInt(values.length);
         for (int v : values) {
             out.writeInt(v);
         }
     }
 
-    static int[] readInts(DataInputStream in) throws IOException {
+    public static int[] readInts(DataInputStream in) throws IOException {
         int[] values = new int[checkedLength(in.readInt())];
         for (int i = 0; i < values.length; i++) {
             values[i] = in.readInt();
@@ -78,7 +81,7 @@ final class BinaryFormat {
     }
 
     /** Bytes that may be absent: length -1 for null. */
-    static void writeBytes(DataOutputStream out, byte[] value) throws IOException {
+    public static void writeBytes(DataOutputStream out, byte[] value) throws IOException {
         if (value == null) {
             out.writeInt(-1);
             return;
@@ -87,7 +90,7 @@ final class BinaryFormat {
         out.write(value);
     }
 
-    static byte[] readBytes(DataInputStream in) throws IOException {
+    public static byte[] readBytes(DataInputStream in) throws IOException {
         int length = in.readInt();
         if (length == -1) {
             return null;
