@@ -2,30 +2,28 @@ package io.alignstream.monitoring.quality;
 
 import io.alignstream.runtime.heads.SparseCode;
 import io.alignstream.runtime.retrieval.TeviRetrievalScorer;
+import java.util.List;
 
 /**
- * TEVI's score of (image, caption) pairs, cos(x_tevi(image code, caption mask), t): a caption
- * becomes a query once, then scores each image code. {@link #of(TeviRetrievalScorer)} is the
- * production implementation (exact, O(k^2) per pair); tests may supply a dense one.
+ * TEVI's scores of one caption against a window's images, cos(x_tevi(image code, caption mask), t).
+ * {@link #of(TeviRetrievalScorer)} is the production implementation (exact); tests may supply a
+ * dense one.
  */
 @FunctionalInterface
 public interface TeviScoring {
 
-    /** A caption (its embedding t and dense mask) turned into a query. */
-    CaptionQuery query(float[] captionEmbedding, float[] captionMask);
+    /**
+     * The TEVI cosine of the caption (embedding t, dense mask over the m latents) with each image
+     * code, in order.
+     */
+    double[] scores(float[] captionEmbedding, float[] captionMask, List<SparseCode> imageCodes);
 
-    /** One caption's scorer of images. */
-    @FunctionalInterface
-    interface CaptionQuery {
-        /** cos(x_tevi, t) of the image with code {@code imageCode}. */
-        double score(SparseCode imageCode);
-    }
-
-    /** The runtime's exact scorer. */
+    /**
+     * The runtime's exact scorer, through {@link TeviRetrievalScorer#scores}: the caption's
+     * dictionary weights are computed only on the latents active in the window's images, which
+     * makes a caption cost O(|union of active latents| d) rather than the full query's O(m d).
+     */
     static TeviScoring of(TeviRetrievalScorer scorer) {
-        return (captionEmbedding, captionMask) -> {
-            TeviRetrievalScorer.Query query = scorer.query(captionEmbedding, captionMask);
-            return code -> scorer.score(query, code);
-        };
+        return scorer::scores;
     }
 }

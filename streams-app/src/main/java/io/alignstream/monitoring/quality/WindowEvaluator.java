@@ -34,7 +34,8 @@ import java.util.TreeMap;
  *
  * <p>Cost for a window of P pairs over I distinct images, d-dimensional embeddings and an m-latent
  * dictionary with k active latents per code (docs/monitoring-figures.md has the measured times):
- * P TEVI queries at O(m d) each, I x P TEVI scores at O(k^2) each, I x P raw cosines at O(d),
+ * P TEVI captions at O(u d) each (u: the latents active in any of the window's images, at most
+ * min(m, I k)), I x P TEVI scores at O(k^2) each, I x P raw cosines at O(d),
  * ranking O(I x P), drift O((min(I, s) + s)^2 d) per modality with s the drift subsample size.
  */
 public final class WindowEvaluator {
@@ -122,9 +123,9 @@ public final class WindowEvaluator {
         double[][] s = new double[data.images.size()][data.pairs.size()];
         for (int j = 0; j < data.pairs.size(); j++) {
             PairSample pair = data.pairs.get(j);
-            TeviScoring.CaptionQuery query = tevi.query(pair.captionEmbedding(), pair.captionMask());
+            double[] column = tevi.scores(pair.captionEmbedding(), pair.captionMask(), data.codes);
             for (int i = 0; i < s.length; i++) {
-                s[i][j] = query.score(data.codes.get(i));
+                s[i][j] = column[i];
             }
         }
         return s;

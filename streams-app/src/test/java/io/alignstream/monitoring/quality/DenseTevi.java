@@ -1,6 +1,7 @@
 package io.alignstream.monitoring.quality;
 
 import io.alignstream.runtime.heads.SparseCode;
+import java.util.List;
 
 /**
  * TEVI by its definition, densely, for hand-built cases: x_tevi = W (z * mask) + b, score =
@@ -26,8 +27,8 @@ final class DenseTevi implements TeviScoring {
     }
 
     @Override
-    public CaptionQuery query(float[] captionEmbedding, float[] captionMask) {
-        return code -> cosine(aligned(code, captionMask), captionEmbedding);
+    public double[] scores(float[] captionEmbedding, float[] captionMask, List<SparseCode> imageCodes) {
+        return imageCodes.stream().mapToDouble(code -> cosine(aligned(code, captionMask), captionEmbedding)).toArray();
     }
 
     double[] aligned(SparseCode code, float[] mask) {
