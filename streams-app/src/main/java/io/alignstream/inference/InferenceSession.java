@@ -25,6 +25,12 @@ public interface InferenceSession extends AutoCloseable {
     /** L2-normalised MiniLM embeddings of caption texts (one per text, no sub-caption rule). */
     List<float[]> embedTexts(List<String> texts);
 
+    /**
+     * TEVI's dense masks of caption embeddings over the dictionary (m values in [0, 1] each,
+     * image-independent): what {@code TeviRetrievalScorer.query} takes with the caption.
+     */
+    List<float[]> masks(List<float[]> captionEmbeddings);
+
     /** TEVI-aligned embeddings of (image, caption) pairs, matched by position. */
     List<TeviAlignment> align(List<float[]> imageEmbeddings, List<float[]> captionEmbeddings);
 

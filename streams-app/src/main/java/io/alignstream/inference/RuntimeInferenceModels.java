@@ -120,6 +120,11 @@ public final class RuntimeInferenceModels implements InferenceModels {
         }
 
         @Override
+        public List<float[]> masks(List<float[]> captionEmbeddings) {
+            return tevi.masks(captionEmbeddings);
+        }
+
+        @Override
         public List<TeviAlignment> align(List<float[]> imageEmbeddings, List<float[]> captionEmbeddings) {
             return tevi.align(imageEmbeddings, captionEmbeddings);
         }

@@ -138,6 +138,11 @@ final class SharedModels {
                 }
 
                 @Override
+                public List<float[]> masks(List<float[]> captionEmbeddings) {
+                    return session.masks(captionEmbeddings);
+                }
+
+                @Override
                 public List<TeviAlignment> align(List<float[]> imageEmbeddings, List<float[]> captionEmbeddings) {
                     return session.align(imageEmbeddings, captionEmbeddings);
                 }

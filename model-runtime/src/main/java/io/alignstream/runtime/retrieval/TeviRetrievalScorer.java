@@ -89,14 +89,49 @@ public final class TeviRetrievalScorer {
      *                         {@link io.alignstream.runtime.heads.TeviAligner#masks}
      */
     public Query query(float[] captionEmbedding, float[] mask) {
-        if (captionEmbedding.length != decoder.dimension() || mask.length != latents) {
-            throw new IllegalArgumentException("caption embedding of " + captionEmbedding.length + " and mask of "
-                    + mask.length + " values; expected " + decoder.dimension() + " and " + latents);
-        }
+        requireQueryShape(captionEmbedding, mask);
         double[] weights = new double[latents];
         for (int i = 0; i < latents; i++) {
             weights[i] = mask[i] * decoder.atomDot(i, captionEmbedding);
         }
+        return query(captionEmbedding, mask, weights);
+    }
+
+    /**
+     * One caption's cosines with each of a few images: exactly {@code score(query(t, mask), code)}
+     * for each code, but the caption's weights u_t are computed only on the latents active in
+     * {@code codes}, O(|their union| d) instead of O(m d). For scoring a caption against a small
+     * set of images (a monitoring window: a few hundred images share a few hundred latents) rather
+     * than a whole index, where {@link #query} once and {@link #score} per image is the way.
+     */
+    public double[] scores(float[] captionEmbedding, float[] mask, List<SparseCode> codes) {
+        requireQueryShape(captionEmbedding, mask);
+        double[] weights = new double[latents];
+        boolean[] computed = new boolean[latents];
+        for (SparseCode code : codes) {
+            for (int latent : code.indices()) {
+                if (!computed[latent]) {
+                    weights[latent] = mask[latent] * decoder.atomDot(latent, captionEmbedding);
+                    computed[latent] = true;
+                }
+            }
+        }
+        Query query = query(captionEmbedding, mask, weights);
+        double[] out = new double[codes.size()];
+        for (int j = 0; j < out.length; j++) {
+            out[j] = score(query, codes.get(j));
+        }
+        return out;
+    }
+
+    private void requireQueryShape(float[] captionEmbedding, float[] mask) {
+        if (captionEmbedding.length != decoder.dimension() || mask.length != latents) {
+            throw new IllegalArgumentException("caption embedding of " + captionEmbedding.length + " and mask of "
+                    + mask.length + " values; expected " + decoder.dimension() + " and " + latents);
+        }
+    }
+
+    private Query query(float[] captionEmbedding, float[] mask, double[] weights) {
         double bt = 0;
         double tt = 0;
         float[] bias = decoder.biasView();

@@ -109,6 +109,22 @@ class TeviRetrievalScorerTest {
     }
 
     @Test
+    void scoringACaptionAgainstAFewCodesGivesExactlyTheQueryScores() {
+        // given the images' codes and every caption's mask
+        List<SparseCode> codes = aligner.codes(imageEmbeddings);
+        List<float[]> masks = aligner.masks(captionEmbeddings);
+        for (int c = 0; c < captionEmbeddings.size(); c++) {
+            // when a caption is scored against the codes directly (weights only on their latents)
+            double[] direct = scorer.scores(captionEmbeddings.get(c), masks.get(c), codes);
+            // then each score is the full query's, to the bit
+            TeviRetrievalScorer.Query query = scorer.query(captionEmbeddings.get(c), masks.get(c));
+            for (int j = 0; j < IMAGES; j++) {
+                assertThat(direct[j]).as("caption %d, image %d", c, j).isEqualTo(scorer.score(query, codes.get(j)));
+            }
+        }
+    }
+
+    @Test
     void topRanksImagesAsBruteForceDoes() {
         // given one long caption as the query
         int c = 0;

@@ -1,0 +1,44 @@
+package io.alignstream.monitoring.quality;
+
+import io.alignstream.runtime.heads.SparseCode;
+import java.util.Objects;
+
+/**
+ * One (image, caption) pair of a monitoring window. One image may appear in several pairs
+ * (several captions); the window's figures take an image's embedding and code from its first
+ * pair.
+ *
+ * @param imageId          the image's id (pairs with the same id are the same image)
+ * @param captionId        the caption's id
+ * @param imageEmbedding   x, the raw image embedding from the vision tower (d values)
+ * @param imageCode        z, the image's TEVI sparse-autoencoder code
+ * @param captionEmbedding t, the caption's embedding (d values)
+ * @param captionMask      mask(t), the caption's dense TEVI mask over the m latents, from
+ *                         {@code TeviAligner.masks}
+ * @param alignedEmbedding x_tevi of this pair (d values, as published in {@code TeviEmbedding}),
+ *                         or {@code null}: only the TEVI modality gap needs it, and it is absent
+ *                         from the figures unless every pair of the window has one
+ */
+public record PairSample(String imageId, String captionId, float[] imageEmbedding, SparseCode imageCode,
+                         float[] captionEmbedding, float[] captionMask, float[] alignedEmbedding) {
+
+    public PairSample {
+        Objects.requireNonNull(imageId, "imageId");
+        Objects.requireNonNull(captionId, "captionId");
+        Objects.requireNonNull(imageEmbedding, "imageEmbedding");
+        Objects.requireNonNull(imageCode, "imageCode");
+        Objects.requireNonNull(captionEmbedding, "captionEmbedding");
+        Objects.requireNonNull(captionMask, "captionMask");
+    }
+
+    /** A pair without its aligned embedding (the TEVI modality gap is then not computed). */
+    public PairSample(String imageId, String captionId, float[] imageEmbedding, SparseCode imageCode,
+                      float[] captionEmbedding, float[] captionMask) {
+        this(imageId, captionId, imageEmbedding, imageCode, captionEmbedding, captionMask, null);
+    }
+
+    /** The same pair with another caption (embedding, mask, id): for shuffling tests and what-ifs. */
+    public PairSample withCaption(String newCaptionId, float[] newCaptionEmbedding, float[] newCaptionMask) {
+        return new PairSample(imageId, newCaptionId, imageEmbedding, imageCode, newCaptionEmbedding, newCaptionMask, null);
+    }
+}
