@@ -14,9 +14,16 @@ import io.alignstream.metrics.MetricsRegistries;
 import io.alignstream.metrics.MetricsServer;
 import io.alignstream.metrics.PipelineMetrics;
 import io.alignstream.metrics.PrometheusPipelineMetrics;
+import io.alignstream.monitoring.MonitorSettings;
+import io.alignstream.monitoring.MonitoringTopology;
+import io.alignstream.monitoring.QualityGauges;
+import io.alignstream.monitoring.ReferenceControl;
+import io.alignstream.monitoring.quality.QualitySettings;
+import io.alignstream.monitoring.quality.WindowEvaluator;
 import io.alignstream.runtime.ModelRuntime;
 import io.alignstream.runtime.bundle.ModelBundle;
 import io.alignstream.runtime.engine.EngineConfig;
+import io.alignstream.runtime.retrieval.TeviRetrievalScorer;
 import io.alignstream.topology.AlignstreamTopology;
 import io.alignstream.topology.TopologySettings;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -41,6 +48,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class AlignstreamApp implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AlignstreamApp.class);
+    /** POST here to make the next count window the monitor's drift reference. */
+    public static final String REFERENCE_RESET_PATH = "/monitor/reference/reset";
     /** How long close() lets Kafka Streams finish its current batch and commit. */
     static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
@@ -67,13 +76,22 @@ public final class AlignstreamApp implements AutoCloseable {
         }
         log.info("topics: {}", topics.summary());
 
-        InferenceModels models = openModels(config);
+        ModelRuntime runtime = openRuntime(config);
+        InferenceModels models = RuntimeInferenceModels.owning(runtime, config.imageLimits());
         MetricsServer http = null;
         try {
             PrometheusRegistry registry = MetricsRegistries.withJvmMetrics();
             PipelineMetrics metrics = new PrometheusPipelineMetrics(registry);
-            Topology topology = AlignstreamTopology.build(new StreamsBuilder(), topologySettings(config),
-                    config.serdeConfig(), models, metrics);
+            ReferenceControl reference = new ReferenceControl();
+            StreamsBuilder builder = new StreamsBuilder();
+            AlignstreamTopology.define(builder, topologySettings(config), config.serdeConfig(), models, metrics);
+            if (config.monitorEnabled()) {
+                WindowEvaluator evaluator = new WindowEvaluator(TeviRetrievalScorer.of(runtime.bundle()),
+                        QualitySettings.defaults().withKs(config.monitorRecallKs()));
+                MonitoringTopology.define(builder, config.topicNames(), monitorSettings(config), config.serdeConfig(),
+                        models, evaluator, new QualityGauges(registry), reference);
+            }
+            Topology topology = builder.build();
             KafkaStreams streams = new KafkaStreams(topology, streamsConfig(config, metrics));
             // A failed stream thread (registry unreachable, broker fenced us) is replaced; its
             // tasks restart from their last commit, so no record is lost or duplicated.
@@ -84,6 +102,13 @@ public final class AlignstreamApp implements AutoCloseable {
             registry.register(new KafkaStreamsMetricsCollector(streams::metrics));
             if (config.httpPort() >= 0) {
                 http = MetricsServer.start(config.httpHost(), config.httpPort(), registry, streams::state);
+                if (config.monitorEnabled()) {
+                    http.route("POST", REFERENCE_RESET_PATH, exchange -> {
+                        reference.requestReset();
+                        MetricsServer.reply(exchange, 202, "text/plain; charset=utf-8",
+                                "The next count window becomes the drift reference.\n");
+                    });
+                }
                 log.info("metrics and health at {}", http.baseUri());
             }
             AlignstreamApp app = new AlignstreamApp(models, streams, http, topics);
@@ -130,12 +155,18 @@ public final class AlignstreamApp implements AutoCloseable {
         return properties;
     }
 
-    private static InferenceModels openModels(AlignstreamConfig config) {
+    /** The monitor's windows from the configuration. */
+    public static MonitorSettings monitorSettings(AlignstreamConfig config) {
+        return new MonitorSettings(config.monitorWindowPairs(), config.monitorWindowTime(), config.monitorWindowMinPairs(),
+                QualitySettings.defaults().withKs(config.monitorRecallKs()));
+    }
+
+    private static ModelRuntime openRuntime(AlignstreamConfig config) {
         ModelBundle bundle = config.modelBundle().map(path -> ModelBundle.load(Path.of(path)))
                 .orElseGet(ModelBundle::loadDefault);
         ModelRuntime runtime = ModelRuntime.open(bundle, EngineConfig.defaults().withDevice(config.modelDevice()));
         log.info("model bundle {} {} on {}", bundle.manifest().modelId(), bundle.manifest().version(), runtime.device());
-        return RuntimeInferenceModels.owning(runtime, config.imageLimits());
+        return runtime;
     }
 
     public KafkaStreams.State state() {

@@ -97,6 +97,20 @@ public final class MetricsServer implements AutoCloseable {
         return metricsServer;
     }
 
+    /**
+     * Serves {@code handler} at exactly {@code path} for {@code method} (GET also answers HEAD);
+     * other methods get 405. For endpoints beside the metrics, e.g. the monitor's.
+     */
+    public MetricsServer route(String method, String path, HttpHandler handler) {
+        server.createContext(path, exact(path, Set.of(method), handler));
+        return this;
+    }
+
+    /** Writes a whole response: status, content type, body. */
+    public static void reply(HttpExchange exchange, int status, String contentType, String body) throws IOException {
+        respond(exchange, status, contentType, body);
+    }
+
     /** The port the server is bound to (the real one when started with port 0). */
     public int port() {
         return server.getAddress().getPort();
@@ -152,11 +166,19 @@ public final class MetricsServer implements AutoCloseable {
 
     /** Serves {@code handler} for exactly {@code path} and GET or HEAD; 404 or 405 otherwise. */
     private static HttpHandler exact(String path, HttpHandler handler) {
+        return exact(path, Set.of("GET"), handler);
+    }
+
+    private static HttpHandler exact(String path, Set<String> methods, HttpHandler handler) {
+        Set<String> allowed = new java.util.TreeSet<>(methods);
+        if (allowed.contains("GET")) {
+            allowed.add("HEAD");
+        }
         return exchange -> {
             if (!exchange.getRequestURI().getPath().equals(path)) {
                 respond(exchange, 404, "text/plain; charset=utf-8", "Not found\n");
-            } else if (!"GET".equals(exchange.getRequestMethod()) && !"HEAD".equals(exchange.getRequestMethod())) {
-                exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+            } else if (!allowed.contains(exchange.getRequestMethod())) {
+                exchange.getResponseHeaders().set("Allow", String.join(", ", allowed));
                 respond(exchange, 405, "text/plain; charset=utf-8", "Method not allowed\n");
             } else {
                 handler.handle(exchange);

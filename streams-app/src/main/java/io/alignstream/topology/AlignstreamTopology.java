@@ -52,14 +52,21 @@ public final class AlignstreamTopology {
     private AlignstreamTopology() {
     }
 
+    /** Defines the topology on {@code builder} and builds it (see {@link #define}). */
+    public static Topology build(StreamsBuilder builder, TopologySettings settings, Map<String, ?> serdeConfig,
+                                 InferenceModels models, PipelineMetrics metrics) {
+        define(builder, settings, serdeConfig, models, metrics);
+        return builder.build();
+    }
+
     /**
-     * Defines the topology on {@code builder} and returns it.
+     * Defines the embedding topology on {@code builder}, which may hold more (the monitor).
      *
      * @param serdeConfig the Schema Registry serde configuration (schema.registry.url and friends)
      * @param models      opened by the caller, who closes them after the Kafka Streams instance
      */
-    public static Topology build(StreamsBuilder builder, TopologySettings settings, Map<String, ?> serdeConfig,
-                                 InferenceModels models, PipelineMetrics metrics) {
+    public static void define(StreamsBuilder builder, TopologySettings settings, Map<String, ?> serdeConfig,
+                              InferenceModels models, PipelineMetrics metrics) {
         SpecificAvroSerde<ImageEvent> imageSerde = valueSerde(ImageEvent.class, serdeConfig);
         SpecificAvroSerde<CaptionEvent> captionSerde = valueSerde(CaptionEvent.class, serdeConfig);
         // Internal topics must be writable even where producers may not register schemas.
@@ -110,7 +117,6 @@ public final class AlignstreamTopology {
                         .mapValues(value -> (DeadLetter) value)
                         .to(settings.topics().deadLetters(), Produced.with(Serdes.String(),
                                 valueSerde(DeadLetter.class, serdeConfig)).withName("dead-letters")), "dead-letters"));
-        return builder.build();
     }
 
     private static <T extends SpecificRecord> SpecificAvroSerde<T> valueSerde(Class<T> type, Map<String, ?> config) {

@@ -159,11 +159,32 @@ public final class AlignstreamConfig extends AbstractConfig {
 
     public static final String OUTPUT_INCLUDE_RAW_EMBEDDING_CONFIG = "alignstream.output.include.raw.embedding";
     public static final String OUTPUT_INCLUDE_RAW_EMBEDDING_DOC = "Whether a TEVI embedding record also carries "
-            + "the image's raw (unfiltered) embedding.";
+            + "the image's raw (unfiltered) embedding (384 floats). The retrieval-quality monitor needs it to compare "
+            + "raw against TEVI retrieval.";
 
     public static final String OUTPUT_ALIGNVLM_DTYPE_CONFIG = "alignstream.output.alignvlm.dtype";
     public static final String OUTPUT_ALIGNVLM_DTYPE_DOC = "Encoding of the AlignVLM token tensor: FLOAT32_LE, or "
             + "FLOAT16_LE for half the size.";
+
+    // ---- retrieval-quality monitor ------------------------------------------------------------
+
+    public static final String MONITOR_ENABLED_CONFIG = "alignstream.monitor.enabled";
+    public static final String MONITOR_ENABLED_DOC = "Whether the service runs the retrieval-quality monitor over "
+            + "its own published embeddings (docs/monitoring.md).";
+
+    public static final String MONITOR_WINDOW_PAIRS_CONFIG = "alignstream.monitor.window.pairs";
+    public static final String MONITOR_WINDOW_PAIRS_DOC = "A count window closes every this many published "
+            + "(image, caption) pairs; the first one becomes the drift reference.";
+
+    public static final String MONITOR_WINDOW_TIME_MS_CONFIG = "alignstream.monitor.window.time.ms";
+    public static final String MONITOR_WINDOW_TIME_MS_DOC = "A time window closes every this many milliseconds "
+            + "(wall clock).";
+
+    public static final String MONITOR_WINDOW_MIN_PAIRS_CONFIG = "alignstream.monitor.window.min.pairs";
+    public static final String MONITOR_WINDOW_MIN_PAIRS_DOC = "A time window with fewer pairs is not evaluated.";
+
+    public static final String MONITOR_RECALL_KS_CONFIG = "alignstream.monitor.recall.ks";
+    public static final String MONITOR_RECALL_KS_DOC = "The K of Recall@K, comma-separated.";
 
     // ---- http ---------------------------------------------------------------------------------
 
@@ -254,12 +275,23 @@ public final class AlignstreamConfig extends AbstractConfig {
                             + " (any case)"),
                     Importance.HIGH, MODEL_DEVICE_DOC)
 
-            .define(OUTPUT_INCLUDE_RAW_EMBEDDING_CONFIG, Type.BOOLEAN, false, Importance.LOW,
+            .define(OUTPUT_INCLUDE_RAW_EMBEDDING_CONFIG, Type.BOOLEAN, true, Importance.LOW,
                     OUTPUT_INCLUDE_RAW_EMBEDDING_DOC)
             .define(OUTPUT_ALIGNVLM_DTYPE_CONFIG, Type.STRING, TensorDType.FLOAT32_LE.name(),
                     ConfigDef.ValidString.in(
                             Arrays.stream(TensorDType.values()).map(TensorDType::name).toArray(String[]::new)),
                     Importance.LOW, OUTPUT_ALIGNVLM_DTYPE_DOC)
+
+            .define(MONITOR_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, MONITOR_ENABLED_DOC)
+            .define(MONITOR_WINDOW_PAIRS_CONFIG, Type.INT, 512, Range.between(2, 100_000), Importance.MEDIUM,
+                    MONITOR_WINDOW_PAIRS_DOC)
+            .define(MONITOR_WINDOW_TIME_MS_CONFIG, Type.LONG, 60_000L, Range.atLeast(1000), Importance.MEDIUM,
+                    MONITOR_WINDOW_TIME_MS_DOC)
+            .define(MONITOR_WINDOW_MIN_PAIRS_CONFIG, Type.INT, 16, Range.atLeast(2), Importance.LOW,
+                    MONITOR_WINDOW_MIN_PAIRS_DOC)
+            .define(MONITOR_RECALL_KS_CONFIG, Type.LIST, "1,5,10",
+                    ConfigDef.LambdaValidator.with(AlignstreamConfig::validateKs, () -> "positive integers"),
+                    Importance.LOW, MONITOR_RECALL_KS_DOC)
 
             .define(HTTP_HOST_CONFIG, Type.STRING, "0.0.0.0", new ConfigDef.NonEmptyString(), Importance.LOW,
                     HTTP_HOST_DOC)
@@ -283,6 +315,26 @@ public final class AlignstreamConfig extends AbstractConfig {
         new AvroSerdeConfig(serdeConfig()); // validates the registry keys now, not at the first record
         rejectSharedTopicNames();
         checkBatchFitsInTransaction();
+        if (monitorEnabled() && !outputIncludeRawEmbedding()) {
+            throw new ConfigException(OUTPUT_INCLUDE_RAW_EMBEDDING_CONFIG, false, "the retrieval-quality monitor ("
+                    + MONITOR_ENABLED_CONFIG + "=true) compares raw against TEVI retrieval and needs the raw image "
+                    + "embedding in TEVI records: set it to true, or set " + MONITOR_ENABLED_CONFIG + "=false");
+        }
+    }
+
+    private static void validateKs(String name, Object value) {
+        for (Object k : (List<?>) value) {
+            try {
+                if (Integer.parseInt(k.toString().trim()) < 1) {
+                    throw new ConfigException(name, value, "every K must be at least 1");
+                }
+            } catch (NumberFormatException e) {
+                throw new ConfigException(name, value, "'" + k + "' is not an integer");
+            }
+        }
+        if (((List<?>) value).isEmpty()) {
+            throw new ConfigException(name, value, "give at least one K");
+        }
     }
 
     // ---- typed getters ------------------------------------------------------------------------
@@ -390,6 +442,26 @@ public final class AlignstreamConfig extends AbstractConfig {
 
     public TensorDType outputAlignVlmDType() {
         return TensorDType.valueOf(getString(OUTPUT_ALIGNVLM_DTYPE_CONFIG));
+    }
+
+    public boolean monitorEnabled() {
+        return getBoolean(MONITOR_ENABLED_CONFIG);
+    }
+
+    public int monitorWindowPairs() {
+        return getInt(MONITOR_WINDOW_PAIRS_CONFIG);
+    }
+
+    public Duration monitorWindowTime() {
+        return Duration.ofMillis(getLong(MONITOR_WINDOW_TIME_MS_CONFIG));
+    }
+
+    public int monitorWindowMinPairs() {
+        return getInt(MONITOR_WINDOW_MIN_PAIRS_CONFIG);
+    }
+
+    public List<Integer> monitorRecallKs() {
+        return getList(MONITOR_RECALL_KS_CONFIG).stream().map(k -> Integer.parseInt(k.trim())).sorted().distinct().toList();
     }
 
     public String httpHost() {

@@ -56,6 +56,15 @@ public final class SequencedBuffer<V> {
         return size > 0 && nowMs - oldestArrivalMs >= maxWaitMs;
     }
 
+    /** Everything waiting, oldest first, left in place. */
+    public List<V> peek() {
+        List<V> values = new ArrayList<>(size);
+        try (KeyValueIterator<Long, V> it = store.all()) {
+            it.forEachRemaining(entry -> values.add(entry.value));
+        }
+        return values;
+    }
+
     /** Everything waiting, oldest first, removed from the store (the removals commit with what is made of them). */
     public List<V> drain() {
         List<KeyValue<Long, V>> entries = new ArrayList<>(size);

@@ -67,7 +67,12 @@ class AlignstreamConfigTest {
             assertThat(config.imageLimits()).isEqualTo(ImageLimits.defaults());
             assertThat(config.modelBundle()).isEmpty();
             assertThat(config.modelDevice()).isEqualTo(DeviceSetting.CPU);
-            assertThat(config.outputIncludeRawEmbedding()).isFalse();
+            assertThat(config.outputIncludeRawEmbedding()).isTrue();
+            assertThat(config.monitorEnabled()).isTrue();
+            assertThat(config.monitorWindowPairs()).isEqualTo(512);
+            assertThat(config.monitorWindowTime()).isEqualTo(java.time.Duration.ofMinutes(1));
+            assertThat(config.monitorWindowMinPairs()).isEqualTo(16);
+            assertThat(config.monitorRecallKs()).containsExactly(1, 5, 10);
             assertThat(config.outputAlignVlmDType()).isEqualTo(TensorDType.FLOAT32_LE);
             assertThat(config.httpHost()).isEqualTo("0.0.0.0");
             assertThat(config.httpPort()).isEqualTo(9464);
@@ -255,6 +260,30 @@ class AlignstreamConfigTest {
             assertThatThrownBy(() -> config("schema.registry.url", "ftp://registry:8081"))
                     .isInstanceOf(ConfigException.class)
                     .hasMessageContaining("schema.registry.url");
+        }
+    }
+
+    @Nested
+    class Monitor {
+        @Test
+        void theMonitorNeedsTheRawEmbeddingInTeviRecords() {
+            // given the monitor on (the default) and raw embeddings turned off
+            // then the configuration is refused, naming both keys and both ways out
+            assertThatThrownBy(() -> config("alignstream.output.include.raw.embedding", "false"))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("alignstream.output.include.raw.embedding")
+                    .hasMessageContaining("alignstream.monitor.enabled=false");
+            assertThatCode(() -> config("alignstream.output.include.raw.embedding", "false",
+                    "alignstream.monitor.enabled", "false")).doesNotThrowAnyException();
+        }
+
+        @Test
+        void recallKsMustBePositiveIntegers() {
+            assertThatThrownBy(() -> config("alignstream.monitor.recall.ks", "1,five"))
+                    .isInstanceOf(ConfigException.class).hasMessageContaining("alignstream.monitor.recall.ks");
+            assertThatThrownBy(() -> config("alignstream.monitor.recall.ks", "0,5"))
+                    .isInstanceOf(ConfigException.class).hasMessageContaining("at least 1");
+            assertThat(config("alignstream.monitor.recall.ks", "10, 1,5,5").monitorRecallKs()).containsExactly(1, 5, 10);
         }
     }
 

@@ -1,0 +1,30 @@
+package io.alignstream.monitoring;
+
+import io.alignstream.monitoring.quality.QualitySettings;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The retrieval-quality monitor's windows.
+ *
+ * @param windowPairs  a count window closes every this many published pairs
+ * @param windowTime   a time window closes every this much wall-clock time
+ * @param minPairs     a time window with fewer pairs is not evaluated (too few to rank)
+ * @param quality      the figures' own settings (recall Ks, samples)
+ */
+public record MonitorSettings(int windowPairs, Duration windowTime, int minPairs, QualitySettings quality) {
+    public MonitorSettings {
+        Objects.requireNonNull(windowTime, "windowTime");
+        Objects.requireNonNull(quality, "quality");
+        if (windowPairs < 2 || minPairs < 2) {
+            throw new IllegalArgumentException("windows need at least 2 pairs");
+        }
+        if (windowTime.toMillis() < 1) {
+            throw new IllegalArgumentException("windowTime must be positive");
+        }
+    }
+
+    public static MonitorSettings defaults() {
+        return new MonitorSettings(512, Duration.ofMinutes(1), 16, QualitySettings.defaults());
+    }
+}

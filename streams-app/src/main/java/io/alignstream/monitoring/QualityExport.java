@@ -1,0 +1,18 @@
+package io.alignstream.monitoring;
+
+import io.alignstream.monitoring.quality.QualityFigures;
+import java.util.Optional;
+
+/** Where a closed window's figures go besides the report topic (Prometheus gauges). */
+public interface QualityExport {
+
+    /**
+     * @param window    {@code count} or {@code time} ({@code QualityMetricNames.WINDOW_*})
+     * @param reference the reference window's own figures, when there is a reference
+     */
+    void windowClosed(String window, QualityFigures figures, Optional<QualityFigures> reference, long windowEndMs);
+
+    static QualityExport none() {
+        return (window, figures, reference, end) -> { };
+    }
+}
