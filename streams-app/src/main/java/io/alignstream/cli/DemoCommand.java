@@ -8,6 +8,7 @@ import io.alignstream.embedded.registry.EmbeddedSchemaRegistry;
 import io.alignstream.events.AlignVlmEmbedding;
 import io.alignstream.events.DeadLetter;
 import io.alignstream.events.ImageEvent;
+import io.alignstream.events.RetrievalQualityReport;
 import io.alignstream.events.TeviEmbedding;
 import io.alignstream.events.VocabularyWeight;
 import io.alignstream.produce.SyntheticEventFactory;
@@ -87,11 +88,15 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
                     .start()) {
                 step(started, "Schema Registry (Confluent-compatible) up at " + registry.url());
                 registerSchemas(registry.url());
+                List<SceneEvents> sceneEvents = scenes();
+                int pairs = sceneEvents.stream().mapToInt(scene -> scene.captions().size()).sum();
                 AlignstreamConfig config = ConfigSources.load(Optional.empty(), Map.of(), Map.of(
                         "bootstrap.servers", kafka.bootstrapServers(),
                         "schema.registry.url", registry.url(),
                         "state.dir", state.toString(),
                         AlignstreamConfig.TOPICS_PARTITIONS_CONFIG, "3",
+                        // One quality window over exactly the demo's pairs, so the demo can show it.
+                        AlignstreamConfig.MONITOR_WINDOW_PAIRS_CONFIG, Integer.toString(Math.max(2, pairs)),
                         AlignstreamConfig.HTTP_HOST_CONFIG, "127.0.0.1",
                         AlignstreamConfig.HTTP_PORT_CONFIG, Integer.toString(httpPort)));
                 try (AlignstreamApp app = AlignstreamApp.start(config)) {
@@ -102,7 +107,7 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
                     }
                     step(started, "Service RUNNING (exactly_once_v2); /metrics and /health at http://127.0.0.1:"
                             + app.httpPort());
-                    Expected expected = produce(config, registry.url());
+                    Expected expected = produce(config, registry.url(), sceneEvents);
                     step(started, "Produced " + expected.images.size() + " images, " + expected.pairs
                             + " captions, and 1 undeserialisable record");
                     boolean ok = readAndReport(config, registry.url(), expected, started);
@@ -130,9 +135,17 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
     private record Expected(Map<String, ImageEvent> images, int pairs) {
     }
 
-    /** Scenes as a producing team sends them: keyed by image id, some captions before their image. */
-    private Expected produce(AlignstreamConfig config, String registryUrl) {
+    private List<SceneEvents> scenes() {
         SyntheticEventFactory events = new SyntheticEventFactory(new SyntheticWorld(seed), Split.TEST);
+        List<SceneEvents> out = new ArrayList<>();
+        for (int i = 0; i < scenes; i++) {
+            out.add(events.scene(i, Instant.now()));
+        }
+        return out;
+    }
+
+    /** Scenes as a producing team sends them: keyed by image id, some captions before their image. */
+    private Expected produce(AlignstreamConfig config, String registryUrl, List<SceneEvents> sceneEvents) {
         Map<String, ImageEvent> images = new LinkedHashMap<>();
         int pairs = 0;
         try (SpecificAvroSerde<SpecificRecord> values = new SpecificAvroSerde<>();
@@ -142,8 +155,8 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
             values.configure(Map.of("schema.registry.url", registryUrl), false);
             String imageTopic = config.topicNames().images();
             String captionTopic = config.topicNames().captions();
-            for (int i = 0; i < scenes; i++) {
-                SceneEvents scene = events.scene(i, Instant.now());
+            for (int i = 0; i < sceneEvents.size(); i++) {
+                SceneEvents scene = sceneEvents.get(i);
                 byte[] key = scene.image().getImageId().getBytes(StandardCharsets.UTF_8);
                 images.put(scene.image().getImageId(), scene.image());
                 pairs += scene.captions().size();
@@ -168,6 +181,7 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
         List<TeviEmbedding> tevi = new ArrayList<>();
         List<AlignVlmEmbedding> align = new ArrayList<>();
         List<DeadLetter> letters = new ArrayList<>();
+        List<RetrievalQualityReport> reports = new ArrayList<>();
         Map<String, Object> consumerConfig = new HashMap<>();
         consumerConfig.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.streamsProperties().get("bootstrap.servers"));
         consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, "alignstream-demo-reader");
@@ -178,10 +192,10 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
             try (KafkaConsumer<String, SpecificRecord> consumer =
                          new KafkaConsumer<>(consumerConfig, new StringDeserializer(), values.deserializer())) {
                 consumer.subscribe(List.of(config.topicNames().tevi(), config.topicNames().alignVlm(),
-                        config.topicNames().deadLetters()));
+                        config.topicNames().deadLetters(), config.topicNames().retrievalQuality()));
                 long deadline = System.nanoTime() + timeout.toNanos();
-                while ((tevi.size() < expected.pairs || align.size() < expected.images.size() || letters.isEmpty())
-                        && System.nanoTime() < deadline) {
+                while ((tevi.size() < expected.pairs || align.size() < expected.images.size() || letters.isEmpty()
+                        || reports.isEmpty()) && System.nanoTime() < deadline) {
                     consumer.poll(Duration.ofMillis(200)).forEach(record -> {
                         if (record.value() instanceof TeviEmbedding t) {
                             tevi.add(t);
@@ -189,6 +203,8 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
                             align.add(a);
                         } else if (record.value() instanceof DeadLetter d) {
                             letters.add(d);
+                        } else if (record.value() instanceof RetrievalQualityReport q) {
+                            reports.add(q);
                         }
                     });
                 }
@@ -196,7 +212,7 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
         }
         step(started, "Read back (read_committed): " + align.size() + " of " + expected.images.size()
                 + " AlignVLM embeddings, " + tevi.size() + " of " + expected.pairs + " TEVI embeddings, "
-                + letters.size() + " dead letter(s)");
+                + letters.size() + " dead letter(s), " + reports.size() + " retrieval-quality report(s)");
         out.println();
         out.println("AlignVLM: each image's top words in MiniLM's vocabulary, next to what the image shows");
         for (AlignVlmEmbedding a : align) {
@@ -213,6 +229,16 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
         out.println();
         letters.forEach(d -> out.printf("Dead letter: %s from %s-%d@%d: %s%n", d.getReason(), d.getSourceTopic(),
                 d.getPartition(), d.getOffset(), d.getMessage()));
+        for (RetrievalQualityReport report : reports) {
+            Map<String, Double> m = report.getMetrics();
+            out.printf("Retrieval quality (%s window of %d pairs, %d dead letters): text->image Recall@1 raw %.2f, "
+                            + "TEVI %.2f; Recall@5 raw %.2f, TEVI %.2f; true-pair cosine raw %.3f vs random %.3f%n",
+                    report.getWindowKind(), report.getPairCount(), report.getDeadLetterCount(),
+                    m.getOrDefault("raw.t2i.recall_at_1", Double.NaN), m.getOrDefault("tevi.t2i.recall_at_1", Double.NaN),
+                    m.getOrDefault("raw.t2i.recall_at_5", Double.NaN), m.getOrDefault("tevi.t2i.recall_at_5", Double.NaN),
+                    m.getOrDefault("alignment.raw.true_pair_cosine", Double.NaN),
+                    m.getOrDefault("alignment.raw.random_pair_cosine", Double.NaN));
+        }
         boolean complete = tevi.size() == expected.pairs && align.size() == expected.images.size() && letters.size() == 1;
         out.println(complete ? "Demo complete: every embedding arrived exactly once."
                 : "Demo INCOMPLETE: some embeddings did not arrive within " + timeout);

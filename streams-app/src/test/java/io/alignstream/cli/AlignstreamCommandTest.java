@@ -50,7 +50,9 @@ class AlignstreamCommandTest {
                 .contains("alignstream.images-value")
                 .contains("alignstream.dead-letters-value")
                 .contains("Produced 2 images, 10 captions, and 1 undeserialisable record")
-                .contains("2 of 2 AlignVLM embeddings, 10 of 10 TEVI embeddings, 1 dead letter(s)")
+                .contains("2 of 2 AlignVLM embeddings, 10 of 10 TEVI embeddings, 1 dead letter(s), "
+                        + "1 retrieval-quality report(s)")
+                .contains("Retrieval quality (COUNT window of 10 pairs, 1 dead letters)")
                 .contains("Dead letter: DESERIALIZATION_FAILED")
                 .contains("Demo complete: every embedding arrived exactly once.");
     }
