@@ -132,7 +132,7 @@ public final class QualityWindowProcessor implements Processor<String, Observati
             }
         }
         String window = kind == WindowKind.COUNT ? QualityMetricNames.WINDOW_COUNT : QualityMetricNames.WINDOW_TIME;
-        if (pairs.size() < settings.minPairs()) {
+        if (kind == WindowKind.TIME && pairs.size() < settings.minPairs()) {
             log.debug("{} window with {} pairs: too few to evaluate", window, pairs.size());
             return;
         }
