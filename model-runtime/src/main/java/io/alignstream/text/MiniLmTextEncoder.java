@@ -40,6 +40,12 @@ public final class MiniLmTextEncoder implements TokenCounter, AutoCloseable {
     public static final int MAX_LENGTH = 128;
 
     private static final int DEFAULT_BATCH = 64;
+    /**
+     * A batch is cut where padding to its longest text would compute more than this many times
+     * its real tokens: mixing 6-token web captions with 32-token sub-captions in one padded batch
+     * made batching no faster than one text per call (docs/performance.md, topology benchmark).
+     */
+    private static final double MAX_PADDING_RATIO = 1.25;
 
     private final HuggingFaceTokenizer tokenizer;
     private final Model model;
@@ -108,8 +114,8 @@ public final class MiniLmTextEncoder implements TokenCounter, AutoCloseable {
     }
 
     /**
-     * Embeddings of many texts, in input order. Texts are batched by similar length so little
-     * padding is computed; padding is masked out of attention and pooling, so results match
+     * Embeddings of many texts, in input order. Texts are sorted by length and batched (at most
+     * 64 per call) so that padding adds at most a quarter to the tokens computed; padding is masked out of attention and pooling, so results match
      * {@link #embed(String)} to float rounding.
      */
     public float[][] embedAll(List<String> texts) {
@@ -120,15 +126,25 @@ public final class MiniLmTextEncoder implements TokenCounter, AutoCloseable {
             encodings[i] = tokenizer.encode(texts.get(i));
         }
         java.util.Arrays.sort(order, Comparator.comparingInt(i -> encodings[i].getIds().length));
-        for (int start = 0; start < order.length; start += DEFAULT_BATCH) {
+        int start = 0;
+        while (start < order.length) {
             List<Integer> batch = new ArrayList<>();
-            for (int i = start; i < Math.min(order.length, start + DEFAULT_BATCH); i++) {
+            long tokens = 0;
+            for (int i = start; i < order.length && batch.size() < DEFAULT_BATCH; i++) {
+                int length = encodings[order[i]].getIds().length;
+                // Sorted ascending, so this text sets the batch's padded length: stop before
+                // padding would make the batch compute much more than its real tokens.
+                if (!batch.isEmpty() && (long) (batch.size() + 1) * length > MAX_PADDING_RATIO * (tokens + length)) {
+                    break;
+                }
                 batch.add(order[i]);
+                tokens += length;
             }
             float[][] pooled = embedBatch(batch.stream().map(i -> encodings[i]).toList());
             for (int i = 0; i < batch.size(); i++) {
                 out[batch.get(i)] = pooled[i];
             }
+            start += batch.size();
         }
         return out;
     }

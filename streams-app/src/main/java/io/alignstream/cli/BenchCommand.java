@@ -1,5 +1,6 @@
 package io.alignstream.cli;
 
+import io.alignstream.bench.TopologyBenchmark;
 import io.alignstream.runtime.bench.RuntimeBenchmark;
 import java.nio.file.Path;
 import java.util.List;
@@ -10,7 +11,7 @@ import picocli.CommandLine.Option;
 /** Benchmarks that print numbers and write them to a file; not timed tests. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Runs alignstream's benchmarks and writes a Markdown report.",
-        subcommands = {BenchCommand.Runtime.class})
+        subcommands = {BenchCommand.Runtime.class, BenchCommand.Topology.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -46,6 +47,39 @@ final class BenchCommand implements Runnable {
         public Integer call() throws Exception {
             new RuntimeBenchmark(new RuntimeBenchmark.Options(List.copyOf(batchSizes), secondsPerPoint,
                     memoryItems, RuntimeBenchmark.Options.defaults().clients(), out), System.out).run();
+            return 0;
+        }
+    }
+
+    @Command(name = "topology", mixinStandardHelpOptions = true,
+            description = {"End-to-end throughput of the topology on the embedded broker",
+                    "(exactly-once, default batching) against the runtime's own batched",
+                    "throughput and against a naive per-record mapValues topology, on the",
+                    "same backlog of synthetic scenes, in interleaved rounds."})
+    static final class Topology implements Callable<Integer> {
+        @Option(names = "--scenes", defaultValue = "400",
+                description = "Synthetic scenes (1 image and its captions each) (default: ${DEFAULT-VALUE}).")
+        int scenes;
+
+        @Option(names = "--rounds", defaultValue = "2",
+                description = "Rounds of each measurement; the report gives each and the median"
+                        + " (default: ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Option(names = "--seed", defaultValue = "42", description = "Synthetic world seed (default: ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--partitions", defaultValue = "6",
+                description = "Partitions of the input, output and re-keying topics (default: ${DEFAULT-VALUE}).")
+        int partitions;
+
+        @Option(names = "--out", defaultValue = "streams-app/target/bench/topology-benchmark.md",
+                description = "Where the report is written (default: ${DEFAULT-VALUE}).")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            new TopologyBenchmark(new TopologyBenchmark.Options(scenes, rounds, seed, partitions, out), System.out).run();
             return 0;
         }
     }

@@ -1,0 +1,76 @@
+package io.alignstream.bench;
+
+import java.util.List;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Every round's result, their medians per measurement, and the two ratios against the issue's
+ * targets. The ratios use steady-state throughput (work after the first output over the time
+ * after it); the same ratios including start-up are given beside them.
+ */
+public record BenchmarkSummary(List<RoundResult> rounds) {
+    /** The topology must reach at least this fraction of the runtime's batched throughput. */
+    public static final double RUNTIME_TARGET = 0.9;
+    /** The topology must be at least this many times faster than the naive pattern. */
+    public static final double NAIVE_TARGET = 2.0;
+
+    public BenchmarkSummary {
+        rounds = List.copyOf(rounds);
+    }
+
+    public List<RoundResult> of(Measurement measurement) {
+        return rounds.stream().filter(r -> r.measurement() == measurement).toList();
+    }
+
+    /** Median steady-state scenes per second of a measurement. */
+    public double scenesPerSecond(Measurement measurement) {
+        return median(measurement, RoundResult::scenesPerSecond);
+    }
+
+    /** Median steady-state pairs per second of a measurement. */
+    public double pairsPerSecond(Measurement measurement) {
+        return median(measurement, RoundResult::pairsPerSecond);
+    }
+
+    /** Median scenes per second including start-up. */
+    public double scenesPerSecondTotal(Measurement measurement) {
+        return median(measurement, RoundResult::scenesPerSecondTotal);
+    }
+
+    /** Topology over runtime, steady state (target at least 0.9). */
+    public double topologyOverRuntime() {
+        return scenesPerSecond(Measurement.TOPOLOGY) / scenesPerSecond(Measurement.RUNTIME);
+    }
+
+    /** Topology over the naive pattern, steady state (target at least 2). */
+    public double topologyOverNaive() {
+        return scenesPerSecond(Measurement.TOPOLOGY) / scenesPerSecond(Measurement.NAIVE);
+    }
+
+    /** Topology over runtime with the topology's start-up counted. */
+    public double topologyOverRuntimeTotal() {
+        return scenesPerSecondTotal(Measurement.TOPOLOGY) / scenesPerSecondTotal(Measurement.RUNTIME);
+    }
+
+    /** Topology over naive with both start-ups counted. */
+    public double topologyOverNaiveTotal() {
+        return scenesPerSecondTotal(Measurement.TOPOLOGY) / scenesPerSecondTotal(Measurement.NAIVE);
+    }
+
+    public boolean runtimeTargetMet() {
+        return topologyOverRuntime() >= RUNTIME_TARGET;
+    }
+
+    public boolean naiveTargetMet() {
+        return topologyOverNaive() >= NAIVE_TARGET;
+    }
+
+    private double median(Measurement measurement, ToDoubleFunction<RoundResult> value) {
+        double[] values = of(measurement).stream().mapToDouble(value).sorted().toArray();
+        if (values.length == 0) {
+            return Double.NaN;
+        }
+        int mid = values.length / 2;
+        return values.length % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+    }
+}

@@ -1,0 +1,47 @@
+package io.alignstream.bench;
+
+import io.alignstream.app.AlignstreamApp;
+import io.alignstream.app.config.AlignstreamConfig;
+import io.alignstream.inference.InferenceModels;
+import java.time.Duration;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+
+/**
+ * Measurement 3: the baseline {@link NaivePerRecordTopology} on Kafka Streams with the same
+ * configuration basis as the product (exactly_once_v2, one stream thread, a fresh application
+ * id), timed like {@link TopologyRun}: from before its models are opened until every output was
+ * seen read_committed.
+ */
+final class NaiveTopologyRun {
+    private final BenchPlatform platform;
+    private final Duration timeout;
+
+    NaiveTopologyRun(BenchPlatform platform, Duration timeout) {
+        this.platform = platform;
+        this.timeout = timeout;
+    }
+
+    RoundResult run(BenchWorkload workload, int round) {
+        AlignstreamConfig config = platform.roundConfig("naive-r" + round);
+        StageProfile profile = new StageProfile();
+        try (CommittedOutputWatcher watcher = platform.watcher(config, workload)) {
+            long start = System.nanoTime();
+            CommittedOutputWatcher.Seen seen;
+            try (InferenceModels models = BenchModels.open(config);
+                 NaiveModelCalls calls = new NaiveModelCalls(models, AlignstreamApp.topologySettings(config), profile)) {
+                KafkaStreams streams = new KafkaStreams(NaivePerRecordTopology.build(new StreamsBuilder(),
+                        config.topicNames(), config.serdeConfig(), calls), config.streamsProperties());
+                try {
+                    streams.start();
+                    seen = watcher.awaitAll(timeout);
+                } finally {
+                    streams.close(Duration.ofSeconds(30));
+                }
+            }
+            return new RoundResult(Measurement.NAIVE, round, workload.scenes(), workload.pairs(),
+                    (seen.doneNanos() - start) / 1e9, (seen.doneNanos() - seen.firstNanos()) / 1e9,
+                    seen.fractionAfterFirst(), watcher.deadLetters(seen.counts()), profile);
+        }
+    }
+}

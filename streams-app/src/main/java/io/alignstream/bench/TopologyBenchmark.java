@@ -1,0 +1,120 @@
+package io.alignstream.bench;
+
+import io.alignstream.app.AlignstreamApp;
+import io.alignstream.app.config.AlignstreamConfig;
+import io.alignstream.inference.InferenceModels;
+import io.alignstream.topology.TopologySettings;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code alignstream bench topology}: end-to-end throughput of the topology on the embedded
+ * broker against the runtime's own batched throughput and against the naive per-record
+ * pattern, on the same backlog, in interleaved rounds, with a Markdown report. A command, not a
+ * test: numbers on a shared machine are noisy, so compare the ratios measured in one run.
+ */
+public final class TopologyBenchmark {
+    /** What to run. */
+    public record Options(int scenes, int rounds, long seed, int partitions, Path out) {
+        public Options {
+            if (scenes < 1 || rounds < 1 || partitions < 1) {
+                throw new IllegalArgumentException("scenes, rounds and partitions must be at least 1");
+            }
+        }
+
+        public static Options defaults() {
+            return new Options(400, 2, 42, 6, Path.of("streams-app", "target", "bench", "topology-benchmark.md"));
+        }
+    }
+
+    /** The run's summary and its rendered report. */
+    public record Outcome(BenchmarkSummary summary, String report) { }
+
+    private final Options options;
+    private final PrintStream console;
+
+    public TopologyBenchmark(Options options, PrintStream console) {
+        this.options = options;
+        this.console = console;
+    }
+
+    /** Runs every round, prints the report, writes it to {@link Options#out()}, and returns it. */
+    public Outcome run() throws Exception {
+        long started = System.nanoTime();
+        BenchWorkload workload = BenchWorkload.generate(options.scenes(), options.seed());
+        progress(started, "generated " + workload.scenes() + " scenes (" + workload.pairs() + " captions)");
+        List<RoundResult> results = new ArrayList<>();
+        TopologyBenchmarkReport.Context context;
+        try (BenchPlatform platform = BenchPlatform.start(options.partitions())) {
+            platform.produce(workload);
+            progress(started, "broker and registry up, backlog produced");
+            AlignstreamConfig base = platform.roundConfig("runtime");
+            TopologySettings settings = AlignstreamApp.topologySettings(base);
+            Duration timeout = Duration.ofSeconds(120 + 2L * options.scenes());
+            TopologyRun topology = new TopologyRun(platform, timeout);
+            NaiveTopologyRun naive = new NaiveTopologyRun(platform, timeout);
+            try (InferenceModels models = BenchModels.open(base)) {
+                BatchedRuntimeRun runtime = new BatchedRuntimeRun(models, settings);
+                // Untimed: load the ONNX sessions and warm the JIT on a few scenes.
+                runtime.run(BenchWorkload.generate(Math.min(options.scenes(), 8), options.seed() + 1), 0);
+                for (int round = 1; round <= options.rounds(); round++) {
+                    List<Measurement> order = round % 2 == 1
+                            ? List.of(Measurement.RUNTIME, Measurement.TOPOLOGY, Measurement.NAIVE)
+                            : List.of(Measurement.NAIVE, Measurement.TOPOLOGY, Measurement.RUNTIME);
+                    for (Measurement measurement : order) {
+                        RoundResult result = switch (measurement) {
+                            case RUNTIME -> runtime.run(workload, round);
+                            case TOPOLOGY -> topology.run(workload, round);
+                            case NAIVE -> naive.run(workload, round);
+                        };
+                        results.add(result);
+                        progress(started, String.format(Locale.ROOT,
+                                "round %d %-40s %7.1f scenes/s steady, %7.2f s total", round,
+                                measurement.label(), result.scenesPerSecond(), result.totalSeconds()));
+                    }
+                }
+                context = new TopologyBenchmarkReport.Context(Instant.now().toString(),
+                        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
+                        base.modelDevice().toString(), models.modelRef().getId() + " " + models.modelRef().getVersion(),
+                        command(), workload, settings, base.processingGuarantee());
+            }
+        }
+        BenchmarkSummary summary = new BenchmarkSummary(results);
+        String report = new TopologyBenchmarkReport().render(context, summary);
+        console.println();
+        console.print(report);
+        Files.createDirectories(options.out().toAbsolutePath().getParent());
+        Files.writeString(options.out(), report, StandardCharsets.UTF_8);
+        console.println("Written to " + options.out());
+        return new Outcome(summary, report);
+    }
+
+    private String command() {
+        Options d = Options.defaults();
+        StringBuilder command = new StringBuilder("./alignstream bench topology");
+        if (options.scenes() != d.scenes()) {
+            command.append(" --scenes=").append(options.scenes());
+        }
+        if (options.rounds() != d.rounds()) {
+            command.append(" --rounds=").append(options.rounds());
+        }
+        if (options.seed() != d.seed()) {
+            command.append(" --seed=").append(options.seed());
+        }
+        if (options.partitions() != d.partitions()) {
+            command.append(" --partitions=").append(options.partitions());
+        }
+        return command.toString();
+    }
+
+    private void progress(long started, String what) {
+        console.printf(Locale.ROOT, "[%6.1f s] %s%n", (System.nanoTime() - started) / 1e9, what);
+    }
+}

@@ -1,0 +1,48 @@
+package io.alignstream.bench;
+
+import io.alignstream.app.AlignstreamApp;
+import io.alignstream.app.config.AlignstreamConfig;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/**
+ * Measurement 2: {@link AlignstreamApp} as {@code alignstream run} starts it (its own models,
+ * exactly_once_v2, default batching), on a fresh application id against the backlog, timed from
+ * before its start until a read_committed consumer has seen every TEVI and AlignVLM record. The
+ * model time per stage and the batch sizes actually achieved come from its own /metrics.
+ */
+final class TopologyRun {
+    private final BenchPlatform platform;
+    private final Duration timeout;
+
+    TopologyRun(BenchPlatform platform, Duration timeout) {
+        this.platform = platform;
+        this.timeout = timeout;
+    }
+
+    RoundResult run(BenchWorkload workload, int round) throws IOException, InterruptedException {
+        AlignstreamConfig config = platform.roundConfig("topology-r" + round);
+        try (CommittedOutputWatcher watcher = platform.watcher(config, workload)) {
+            long start = System.nanoTime();
+            CommittedOutputWatcher.Seen seen;
+            StageProfile profile;
+            try (AlignstreamApp app = AlignstreamApp.start(config)) {
+                seen = watcher.awaitAll(timeout);
+                profile = StageProfile.fromExposition(scrape(app.httpPort()));
+            }
+            return new RoundResult(Measurement.TOPOLOGY, round, workload.scenes(), workload.pairs(),
+                    (seen.doneNanos() - start) / 1e9, (seen.doneNanos() - seen.firstNanos()) / 1e9,
+                    seen.fractionAfterFirst(), watcher.deadLetters(seen.counts()), profile);
+        }
+    }
+
+    private static String scrape(int port) throws IOException, InterruptedException {
+        HttpClient http = HttpClient.newHttpClient();
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+}

@@ -1,0 +1,68 @@
+package io.alignstream.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.alignstream.metrics.InferenceStage;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Medians, steady-state throughput and the two ratios, from made-up rounds (no timing). */
+class BenchmarkSummaryTest {
+
+    @Test
+    void steadyStateCountsOnlyTheWorkAfterTheFirstOutput() {
+        // 100 scenes; 10% of the outputs were already there at the first poll, 9 s after it
+        RoundResult round = new RoundResult(Measurement.TOPOLOGY, 1, 100, 500, 15, 9, 0.9, 0, new StageProfile());
+
+        assertThat(round.scenesPerSecond()).isCloseTo(10.0, within(1e-9));
+        assertThat(round.pairsPerSecond()).isCloseTo(50.0, within(1e-9));
+        assertThat(round.scenesPerSecondTotal()).isCloseTo(100.0 / 15, within(1e-9));
+        assertThat(round.startupSeconds()).isCloseTo(6.0, within(1e-9));
+    }
+
+    @Test
+    void ratiosAreOfTheMediansAndJudgedAgainstTheTargets() {
+        BenchmarkSummary summary = new BenchmarkSummary(List.of(
+                runtime(1, 10), runtime(2, 12),// 10 and 8.3 scenes/s
+                kafka(Measurement.TOPOLOGY, 1, 11), kafka(Measurement.TOPOLOGY, 2, 13),
+                kafka(Measurement.NAIVE, 1, 30), kafka(Measurement.NAIVE, 2, 40)));
+
+        double runtime = (100.0 / 10 + 100.0 / 12) / 2;
+        double topology = (100.0 / 11 + 100.0 / 13) / 2;
+        double naive = (100.0 / 30 + 100.0 / 40) / 2;
+        assertThat(summary.scenesPerSecond(Measurement.RUNTIME)).isCloseTo(runtime, within(1e-9));
+        assertThat(summary.topologyOverRuntime()).isCloseTo(topology / runtime, within(1e-9));
+        assertThat(summary.topologyOverNaive()).isCloseTo(topology / naive, within(1e-9));
+        assertThat(summary.runtimeTargetMet()).isEqualTo(topology / runtime >= 0.9);
+        assertThat(summary.naiveTargetMet()).isTrue();
+    }
+
+    @Test
+    void readsStageTotalsFromTheTopologysMetrics() {
+        String exposition = """
+                # TYPE alignstream_batch_size histogram
+                alignstream_batch_size_bucket{stage="VISION",le="1.0"} 0
+                alignstream_batch_size_count{stage="VISION"} 4
+                alignstream_batch_size_sum{stage="VISION"} 20.0
+                alignstream_inference_duration_seconds_count{stage="VISION"} 4
+                alignstream_inference_duration_seconds_sum{stage="VISION"} 0.5
+                alignstream_batch_size_count{stage="TEXT"} 0
+                """;
+
+        StageProfile profile = StageProfile.fromExposition(exposition);
+
+        assertThat(profile.totals(InferenceStage.VISION)).isEqualTo(new StageProfile.Totals(4, 20, 0.5));
+        assertThat(profile.totals(InferenceStage.VISION).meanBatch()).isEqualTo(5.0);
+        assertThat(profile.totals(InferenceStage.TEXT).calls()).isZero();
+        assertThat(profile.modelSeconds()).isCloseTo(0.5, within(1e-9));
+    }
+
+    private static RoundResult runtime(int round, double seconds) {
+        return new RoundResult(Measurement.RUNTIME, round, 100, 500, seconds, seconds, 1.0, 0, new StageProfile());
+    }
+
+    private static RoundResult kafka(Measurement m, int round, double steadySeconds) {
+        return new RoundResult(m, round, 100, 500, steadySeconds + 5, steadySeconds, 1.0, 0, new StageProfile());
+    }
+}
