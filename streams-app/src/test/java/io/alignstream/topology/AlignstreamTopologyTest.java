@@ -244,6 +244,28 @@ class AlignstreamTopologyTest {
     }
 
     @Test
+    void whileInputKeepsArrivingTheWaitDoesNotRunAHalfFullBatch() {
+        SharedModels.Counting counting = new SharedModels.Counting();
+        TopologySettings settings = SETTINGS.withBatch(4, Duration.ofMillis(50));
+        try (TopologyHarness topology = new TopologyHarness(settings, counting)) {
+            // given images arriving slower than the wait but without a pause (a backlog on a busy thread)
+            for (int i = 70; i < 73; i++) {
+                topology.send(scene(i).image());
+                topology.advance(Duration.ofMillis(60));
+            }
+            assertThat(topology.alignVlm()).isEmpty();
+
+            // when the fourth arrives
+            topology.send(scene(73).image());
+
+            // then one full batch ran, not several partial ones
+            assertThat(topology.alignVlm()).hasSize(4);
+            assertThat(counting.visionCalls.get()).isEqualTo(1);
+            assertThat(counting.imagesEmbedded.get()).isEqualTo(4);
+        }
+    }
+
+    @Test
     void captionsFromManyScenesInAnyOrderAllMeetTheirImages() {
         try (TopologyHarness topology = new TopologyHarness(SETTINGS, SharedModels.real())) {
             // given twelve scenes whose events arrive interleaved: captions of a scene before and after its image

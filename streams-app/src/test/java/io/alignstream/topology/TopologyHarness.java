@@ -108,8 +108,12 @@ final class TopologyHarness implements AutoCloseable {
         driver.advanceWallClockTime(duration);
     }
 
-    /** Enough wall-clock time for any waiting batch to run (not enough to end a caption's grace). */
+    /**
+     * The input pauses and the maximum wait passes, so any waiting batch runs (not enough time
+     * to end a caption's grace): one tick sees no new input, the next finds the wait over.
+     */
     void flushBatches() {
+        advance(settings.batchMaxWait().plusMillis(1));
         advance(settings.batchMaxWait().plusMillis(1));
     }
 
