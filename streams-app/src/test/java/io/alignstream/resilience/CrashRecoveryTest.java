@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@code -Dresilience.seed}, default below) fixes the production order and the disruption
  * points; the moments themselves follow the service's progress, so timings vary run to run.
  */
-@Timeout(value = 6, unit = TimeUnit.MINUTES)
+@Timeout(value = 7, unit = TimeUnit.MINUTES)
 class CrashRecoveryTest {
     @RegisterExtension
     static final EmbeddedKafkaAndRegistry PLATFORM = new EmbeddedKafkaAndRegistry();
@@ -47,7 +47,8 @@ class CrashRecoveryTest {
     private static final int SERVICE_KILLS = 3;
     /** Bounds of each step; the whole test must fail, not hang, on a machine that cannot keep up. */
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
-    private static final Duration RUN_DEADLINE = Duration.ofMinutes(4);
+    /** Measured: 119-154 s; twice, with the child still on C2 at load average 12-15, 4 minutes were not enough. */
+    private static final Duration RUN_DEADLINE = Duration.ofMinutes(5);
 
     @TempDir
     Path work;
