@@ -1,5 +1,6 @@
 package io.alignstream.cli;
 
+import io.alignstream.embedded.ChildJvm;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -28,6 +29,10 @@ public final class AlignstreamCommand implements Runnable {
     }
 
     public static void main(String[] args) {
+        // Started as a child of another JVM (tests, a supervisor): exit when that parent dies.
+        if (Boolean.getBoolean(ChildJvm.EXIT_WITH_PARENT_PROPERTY)) {
+            ChildJvm.exitWhenParentDies("alignstream");
+        }
         System.exit(new CommandLine(new AlignstreamCommand()).execute(args));
     }
 

@@ -1,7 +1,6 @@
 package io.alignstream.embedded.kafka;
 
-import java.io.IOException;
-import java.io.InputStream;
+import io.alignstream.embedded.ChildJvm;
 
 /**
  * Entry point of the child JVM that {@link EmbeddedKafkaBroker} starts: formats the storage
@@ -13,7 +12,8 @@ import java.io.InputStream;
  *
  * <p>With {@code -D}{@value #EXIT_WITH_PARENT_PROPERTY}{@code =true} a daemon thread reads
  * standard input, which the parent holds open as a pipe; end of input means the parent is gone
- * (even after a SIGKILL, which skips its shutdown hooks), and the broker shuts down cleanly.
+ * (even after a SIGKILL, which skips its shutdown hooks), and the broker shuts down cleanly
+ * ({@link ChildJvm#exitWhenParentDies}).
  *
  * <p>Arguments: {@code <server.properties> <cluster-id>}.
  */
@@ -33,7 +33,7 @@ public final class BrokerProcessMain {
         String serverProperties = args[0];
         String clusterId = args[1];
         if (Boolean.getBoolean(EXIT_WITH_PARENT_PROPERTY)) {
-            watchParent();
+            ChildJvm.exitWhenParentDies("the broker");
         }
         int formatted = kafka.tools.StorageTool.execute(
                 new String[] {"format", "--config", serverProperties, "--cluster-id", clusterId,
@@ -44,24 +44,5 @@ public final class BrokerProcessMain {
             System.exit(formatted);
         }
         kafka.Kafka.main(new String[] {serverProperties});
-    }
-
-    private static void watchParent() {
-        Thread watcher = new Thread(() -> {
-            InputStream in = System.in;
-            byte[] buffer = new byte[256];
-            try {
-                while (in.read(buffer) >= 0) {
-                    // the parent never writes; anything read is ignored
-                }
-            } catch (IOException e) {
-                // a broken pipe also means the parent is gone
-            }
-            System.err.println("Standard input closed (the parent is gone or stopping us):"
-                    + " shutting the broker down");
-            System.exit(0);
-        }, "parent-watch");
-        watcher.setDaemon(true);
-        watcher.start();
     }
 }

@@ -1,6 +1,5 @@
 package io.alignstream.embedded.kafka;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -25,6 +24,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import io.alignstream.embedded.ChildJvm;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
@@ -99,7 +99,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         this.startTimeout = b.startTimeout;
         this.stopTimeout = b.stopTimeout;
         this.exitWithParent = b.exitWithParent;
-        this.childClasspath = b.classpath != null ? b.classpath : absoluteClasspath();
+        this.childClasspath = b.classpath != null ? b.classpath : ChildJvm.absoluteClasspath();
         this.brokerPort = b.brokerPort;
         this.controllerPort = b.controllerPort;
     }
@@ -276,7 +276,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private List<String> command(Path serverProperties, String clusterId) {
         List<String> command = new ArrayList<>();
-        command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        command.add(ChildJvm.javaExecutable());
         command.addAll(jvmOptions);
         command.add("-D" + BrokerProcessMain.EXIT_WITH_PARENT_PROPERTY + "=" + exitWithParent);
         command.add("-cp");
@@ -420,14 +420,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             // the JVM is already shutting down; the hook runs anyway and finds nothing to do
         }
         shutdownHook = null;
-    }
-
-    private static String absoluteClasspath() {
-        String classpath = System.getProperty("java.class.path", "");
-        return Stream.of(classpath.split(File.pathSeparator))
-                .filter(entry -> !entry.isBlank())
-                .map(entry -> Paths.get(entry).toAbsolutePath().toString())
-                .collect(Collectors.joining(File.pathSeparator));
     }
 
     private static void deleteRecursively(Path root) {
