@@ -2,11 +2,9 @@ package io.alignstream.metrics;
 
 import static org.assertj.core.api.Assertions.fail;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
@@ -21,11 +19,7 @@ final class Promtool {
 
     /** Pipes {@code exposition} to {@code promtool check metrics}; fails the test when promtool is missing. */
     static Result checkMetrics(String exposition) throws IOException, InterruptedException {
-        Path promtool = onPath("promtool");
-        if (promtool == null) {
-            fail("promtool is not on PATH. It comes from Debian's 'prometheus' package, which .ci/run installs "
-                    + "(apt-get install -y prometheus); install it to run this test.");
-        }
+        Path promtool = io.alignstream.testing.DebianTool.require("promtool", "prometheus");
         Process process = new ProcessBuilder(promtool.toString(), "check", "metrics").redirectErrorStream(true).start();
         try (OutputStream stdin = process.getOutputStream()) {
             stdin.write(exposition.getBytes(StandardCharsets.UTF_8));
@@ -36,19 +30,5 @@ final class Promtool {
             fail("promtool check metrics did not finish in 60 s");
         }
         return new Result(process.exitValue(), output);
-    }
-
-    private static Path onPath(String command) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return null;
-        }
-        for (String dir : path.split(File.pathSeparator)) {
-            Path candidate = Path.of(dir.isEmpty() ? "." : dir, command);
-            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-                return candidate;
-            }
-        }
-        return null;
     }
 }

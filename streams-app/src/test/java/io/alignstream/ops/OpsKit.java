@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -93,11 +92,7 @@ final class OpsKit {
      * when promtool is not on PATH.
      */
     static Result promtool(String... args) throws IOException, InterruptedException {
-        Path promtool = onPath("promtool");
-        if (promtool == null) {
-            fail("promtool is not on PATH. It comes from Debian's 'prometheus' package, which .ci/run installs "
-                    + "(apt-get install -y prometheus); install it to run the ops kit's tests.");
-        }
+        Path promtool = io.alignstream.testing.DebianTool.require("promtool", "prometheus");
         List<String> command = new ArrayList<>();
         command.add(promtool.toString());
         command.addAll(List.of(args));
@@ -112,19 +107,5 @@ final class OpsKit {
             fail("%s did not finish in 120 s; output so far:%n%s", String.join(" ", command), output);
         }
         return new Result(process.exitValue(), output);
-    }
-
-    private static Path onPath(String command) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return null;
-        }
-        for (String dir : path.split(File.pathSeparator)) {
-            Path candidate = Path.of(dir.isEmpty() ? "." : dir, command);
-            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-                return candidate;
-            }
-        }
-        return null;
     }
 }
