@@ -88,7 +88,7 @@ public final class AlignstreamApp implements AutoCloseable {
         LiveView liveView = null;
         try {
             PrometheusRegistry registry = MetricsRegistries.withJvmMetrics();
-            PipelineMetrics metrics = new PrometheusPipelineMetrics(registry);
+            PrometheusPipelineMetrics metrics = new PrometheusPipelineMetrics(registry);
             ReferenceControl reference = new ReferenceControl();
             QualityHistory history = new QualityHistory();
             StreamsBuilder builder = new StreamsBuilder();
@@ -110,7 +110,7 @@ public final class AlignstreamApp implements AutoCloseable {
             registry.register(new KafkaStreamsMetricsCollector(streams::metrics));
             if (config.httpPort() >= 0) {
                 http = MetricsServer.start(config.httpHost(), config.httpPort(), registry, streams::state);
-                liveView = LiveView.start(http, registry, history, streams::state, LiveView.Monitor.of(config));
+                liveView = LiveView.start(http, metrics, history, streams::state, LiveView.Monitor.of(config));
                 if (config.monitorEnabled()) {
                     http.route("POST", REFERENCE_RESET_PATH, exchange -> {
                         reference.requestReset();

@@ -3,7 +3,7 @@ package io.alignstream.liveview;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.alignstream.app.config.AlignstreamConfig;
 import io.alignstream.metrics.MetricsServer;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.alignstream.metrics.PrometheusPipelineMetrics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -66,14 +66,14 @@ public final class LiveView implements AutoCloseable {
     }
 
     /**
-     * Starts sampling {@code registry} and serves the page and its API on {@code http}.
+     * Starts sampling the pipeline's {@code metrics} and serves the page and its API on {@code http}.
      *
      * @param history      the monitor's windows (hand the same instance to the monitor as its export)
      * @param streamsState typically {@code streams::state}
      */
-    public static LiveView start(MetricsServer http, PrometheusRegistry registry, QualityHistory history,
+    public static LiveView start(MetricsServer http, PrometheusPipelineMetrics metrics, QualityHistory history,
                                  Supplier<KafkaStreams.State> streamsState, Monitor monitor) {
-        return start(http, ThroughputSampler.start(registry), history, streamsState, monitor);
+        return start(http, ThroughputSampler.start(metrics), history, streamsState, monitor);
     }
 
     static LiveView start(MetricsServer http, ThroughputSampler sampler, QualityHistory history,

@@ -1,6 +1,6 @@
 package io.alignstream.liveview;
 
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.alignstream.metrics.PrometheusPipelineMetrics;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
@@ -24,15 +24,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Samples the pipeline's counters and histograms ({@code alignstream_*}, docs/metrics.md) from the
- * Prometheus registry every few seconds into a bounded ring, so the live view can draw rates and
+ * Samples the pipeline's counters and histograms ({@code alignstream_*}, docs/metrics.md; read
+ * with {@code PrometheusPipelineMetrics.snapshot()}) every few seconds into a bounded ring, so the live view can draw rates and
  * latency quantiles over the last minutes the way Prometheus would ({@code rate()} over one
  * interval, {@code histogram_quantile()} over the last few), with no Prometheus server.
  *
  * <p>It samples on its own schedule rather than when the page asks: rates and quantiles are
  * differences between readings at known times, so the readings must not depend on how many
- * browsers poll or whether any does, and a page opened late still sees the recent past. One
- * reading is one filtered scrape of the registry.
+ * browsers poll or whether any does, and a page opened late still sees the recent past. A
+ * reading does not scrape the whole registry: the JVM and Kafka Streams collectors would be read
+ * too (tens to hundreds of milliseconds on two busy cores), only to be dropped.
  */
 public final class ThroughputSampler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ThroughputSampler.class);
@@ -70,14 +71,15 @@ public final class ThroughputSampler implements AutoCloseable {
         this.quantileIntervals = quantileIntervals;
     }
 
-    /** Starts sampling {@code registry} at the default interval, the first reading at once. */
-    public static ThroughputSampler start(PrometheusRegistry registry) {
-        return start(registry, DEFAULT_INTERVAL);
+    /** Starts sampling {@code metrics} at the default interval, the first reading at once. */
+    public static ThroughputSampler start(PrometheusPipelineMetrics metrics) {
+        return start(metrics, DEFAULT_INTERVAL);
     }
 
-    /** Starts sampling {@code registry} every {@code interval}, the first reading at once. */
-    public static ThroughputSampler start(PrometheusRegistry registry, Duration interval) {
-        ThroughputSampler sampler = new ThroughputSampler(pipelineMetrics(registry), System::currentTimeMillis,
+    /** Starts sampling {@code metrics} every {@code interval}, the first reading at once. */
+    public static ThroughputSampler start(PrometheusPipelineMetrics metrics, Duration interval) {
+        Objects.requireNonNull(metrics, "metrics");
+        ThroughputSampler sampler = new ThroughputSampler(metrics::snapshot, System::currentTimeMillis,
                 interval, DEFAULT_CAPACITY, DEFAULT_QUANTILE_INTERVALS);
         sampler.executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "live-view-sampler");
@@ -86,12 +88,6 @@ public final class ThroughputSampler implements AutoCloseable {
         });
         sampler.executor.scheduleAtFixedRate(sampler::sampleQuietly, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
         return sampler;
-    }
-
-    /** The pipeline's metrics only (not the monitor's gauges, JVM or Kafka Streams families). */
-    static Supplier<MetricSnapshots> pipelineMetrics(PrometheusRegistry registry) {
-        Objects.requireNonNull(registry, "registry");
-        return () -> registry.scrape(name -> name.startsWith("alignstream_") && !name.startsWith("alignstream_quality_"));
     }
 
     /**

@@ -108,7 +108,7 @@ class LiveViewTest {
         PrometheusRegistry registry = new PrometheusRegistry();
         PrometheusPipelineMetrics metrics = new PrometheusPipelineMetrics(registry);
         AtomicLong now = new AtomicLong(1_000_000);
-        ThroughputSampler sampler = new ThroughputSampler(ThroughputSampler.pipelineMetrics(registry), now::get,
+        ThroughputSampler sampler = new ThroughputSampler(metrics::snapshot, now::get,
                 Duration.ofSeconds(5), 3, 2);
         sampler.sampleNow();
         assertThat(sampler.samples()).isEmpty(); // a rate needs two readings
@@ -163,9 +163,10 @@ class LiveViewTest {
     @Test
     void servesThePageItsAssetsAndTheApiFromTheMetricsServer() throws Exception {
         PrometheusRegistry registry = new PrometheusRegistry();
-        new PrometheusPipelineMetrics(registry).eventIn("images");
+        PrometheusPipelineMetrics metrics = new PrometheusPipelineMetrics(registry);
+        metrics.eventIn("images");
         QualityHistory history = new QualityHistory();
-        ThroughputSampler sampler = new ThroughputSampler(ThroughputSampler.pipelineMetrics(registry),
+        ThroughputSampler sampler = new ThroughputSampler(metrics::snapshot,
                 System::currentTimeMillis, Duration.ofSeconds(5), 10, 2);
         LiveView.Monitor monitor = new LiveView.Monitor(true, 20, 60_000, 16, List.of(1, 5, 10));
         try (MetricsServer server = MetricsServer.start("127.0.0.1", 0, registry, () -> KafkaStreams.State.RUNNING);
@@ -207,6 +208,8 @@ class LiveViewTest {
             assertThat(json.path("topWords").path("words").path(0).path("word").asText()).isEqualTo("red");
             assertThat(json.path("throughput").path("samples")).hasSize(1);
             assertThat(json.path("throughput").path("totals").path("eventsIn").path("images").asDouble()).isEqualTo(1.0);
+            assertThat(json.path("refreshMs").asLong()).isEqualTo(LiveView.refresh().toMillis());
+            assertThat(JSON.readTree(view.json()).path("quality")).isEqualTo(json.path("quality"));
         }
     }
 
