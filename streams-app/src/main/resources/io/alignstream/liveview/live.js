@@ -73,17 +73,31 @@
     const W = 560, H = 210, L = 56, R = 14, T = 10, B = 24;
     let xMin = Math.min.apply(null, points.map((p) => p.x));
     let xMax = Math.max.apply(null, points.map((p) => p.x));
+    if (opts.bars) {
+      // half a step of room on each side, so the first and last bars stay inside the plot
+      const xs = Array.from(new Set(points.map((p) => p.x))).sort((a, b) => a - b);
+      const step = xs.length > 1 ? (xs[xs.length - 1] - xs[0]) / (xs.length - 1) : 5000;
+      xMin -= step / 2;
+      xMax += step / 2;
+    }
     if (xMax === xMin) { xMin -= 30000; xMax += 30000; }
     const ys = points.map((p) => p.y);
-    let yMin, yMax;
+    let yMin, yMax, yStep;
     if (opts.log) {
       yMin = Math.pow(10, Math.floor(Math.log10(Math.min.apply(null, ys))));
       yMax = Math.pow(10, Math.ceil(Math.log10(Math.max.apply(null, ys))));
       if (yMax <= yMin) yMax = yMin * 10;
     } else {
       yMin = opts.yMin != null ? opts.yMin : Math.min(0, Math.min.apply(null, ys));
-      yMax = opts.yMax != null ? opts.yMax : Math.max.apply(null, ys) * 1.15;
+      yMax = opts.yMax != null ? opts.yMax : Math.max.apply(null, ys) * 1.1;
       if (!(yMax > yMin)) yMax = yMin + 1;
+      // round ticks (1, 2, 2.5 or 5 times a power of ten); the range widened to whole steps
+      const raw = (yMax - yMin) / 4;
+      const magnitude = Math.pow(10, Math.floor(Math.log10(raw)));
+      const n = raw / magnitude;
+      yStep = (n <= 1 ? 1 : n <= 2 ? 2 : n <= 2.5 ? 2.5 : n <= 5 ? 5 : 10) * magnitude;
+      if (opts.yMin == null) yMin = Math.floor(yMin / yStep + 1e-9) * yStep;
+      if (opts.yMax == null) yMax = Math.ceil(yMax / yStep - 1e-9) * yStep;
     }
     const sx = (x) => L + (x - xMin) / (xMax - xMin) * (W - L - R);
     const sy = opts.log
@@ -95,7 +109,8 @@
     if (opts.log) {
       for (let v = yMin; v <= yMax * 1.0001; v *= 10) ticks.push(v);
     } else {
-      for (let i = 0; i <= 4; i++) ticks.push(yMin + (yMax - yMin) * i / 4);
+      const first = Math.ceil(yMin / yStep - 1e-9);
+      for (let i = first; i * yStep <= yMax + yStep * 1e-9; i++) ticks.push(Math.abs(i) < 1e-9 ? 0 : i * yStep);
     }
     const grid = svg('g', { class: 'tick' }, root);
     ticks.forEach((v) => {
@@ -114,7 +129,7 @@
     series.forEach((s) => {
       const group = svg('g', { 'data-series': s.label }, root);
       if (opts.bars) {
-        const width = Math.max(2, (W - L - R) / Math.max(1, s.points.length) * 0.7);
+        const width = Math.max(2, (W - L - R) / Math.max(1, s.points.length) * 0.6);
         s.points.filter(usable).forEach((p) => {
           const y0 = sy(Math.max(yMin, 0));
           const rect = svg('rect', { x: sx(p.x) - width / 2, y: Math.min(sy(p.y), y0), width: width,
@@ -260,7 +275,7 @@
       { label: 'images', color: PALETTE[1], points: windows.map((w) => ({ x: w.endMs, y: w.driftMmd2 ? w.driftMmd2.image : null })) },
       { label: 'captions', color: PALETTE[2], points: windows.map((w) => ({ x: w.endMs, y: w.driftMmd2 ? w.driftMmd2.caption : null })) },
     ], { empty: windows.length === 0 ? 'No window yet.' : 'No drift figures yet (the first count window is the reference).',
-      yFormat: (v) => v.toPrecision(2) });
+      yFormat: (v) => (v === 0 ? '0' : Math.abs(v) >= 0.01 ? v.toFixed(3).replace(/0+$/, '').replace(/\.$/, '') : v.toExponential(1)) });
   }
 
   function renderTopWords(api) {
@@ -273,6 +288,8 @@
       return;
     }
     meta.textContent = top.window + ' window closed at ' + clock(top.endMs);
+    list.dataset.endMs = String(top.endMs);
+    list.dataset.window = top.window;
     top.words.forEach((w) => {
       const li = text('li');
       li.appendChild(text('span', w.word, 'word'));
