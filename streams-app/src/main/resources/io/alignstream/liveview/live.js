@@ -267,8 +267,9 @@
     Object.keys(DIRECTIONS).forEach((short) => {
       const dir = DIRECTIONS[short];
       drawChart(byId('chart-recall-' + short), [
-        { label: 'TEVI-aligned', color: TEVI, points: windows.map((w) => ({ x: w.endMs, y: recallOf(w, dir, 'tevi', k) })) },
+        // raw first, so TEVI (the headline) is drawn on top where they are equal
         { label: 'raw embedding', color: RAW, dashed: true, points: windows.map((w) => ({ x: w.endMs, y: recallOf(w, dir, 'raw', k) })) },
+        { label: 'TEVI-aligned', color: TEVI, points: windows.map((w) => ({ x: w.endMs, y: recallOf(w, dir, 'tevi', k) })) },
       ], { empty: noRetrieval, yMin: 0, yMax: 1, yFormat: (v) => v.toFixed(2) });
     });
     drawChart(byId('chart-drift'), [
