@@ -9,6 +9,8 @@ import io.alignstream.deadletter.DeadLetterProcessingHandler;
 import io.alignstream.fetch.FetchLimits;
 import io.alignstream.inference.InferenceModels;
 import io.alignstream.inference.RuntimeInferenceModels;
+import io.alignstream.liveview.LiveView;
+import io.alignstream.liveview.QualityHistory;
 import io.alignstream.metrics.KafkaStreamsMetricsCollector;
 import io.alignstream.metrics.MetricsRegistries;
 import io.alignstream.metrics.MetricsServer;
@@ -16,6 +18,7 @@ import io.alignstream.metrics.PipelineMetrics;
 import io.alignstream.metrics.PrometheusPipelineMetrics;
 import io.alignstream.monitoring.MonitorSettings;
 import io.alignstream.monitoring.MonitoringTopology;
+import io.alignstream.monitoring.QualityExport;
 import io.alignstream.monitoring.QualityGauges;
 import io.alignstream.monitoring.ReferenceControl;
 import io.alignstream.monitoring.quality.QualitySettings;
@@ -56,13 +59,16 @@ public final class AlignstreamApp implements AutoCloseable {
     private final InferenceModels models;
     private final KafkaStreams streams;
     private final MetricsServer http;
+    private final LiveView liveView;
     private final ProvisioningReport topics;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    private AlignstreamApp(InferenceModels models, KafkaStreams streams, MetricsServer http, ProvisioningReport topics) {
+    private AlignstreamApp(InferenceModels models, KafkaStreams streams, MetricsServer http, LiveView liveView,
+                           ProvisioningReport topics) {
         this.models = models;
         this.streams = streams;
         this.http = http;
+        this.liveView = liveView;
         this.topics = topics;
     }
 
@@ -79,17 +85,19 @@ public final class AlignstreamApp implements AutoCloseable {
         ModelRuntime runtime = openRuntime(config);
         InferenceModels models = RuntimeInferenceModels.owning(runtime, config.imageLimits());
         MetricsServer http = null;
+        LiveView liveView = null;
         try {
             PrometheusRegistry registry = MetricsRegistries.withJvmMetrics();
-            PipelineMetrics metrics = new PrometheusPipelineMetrics(registry);
+            PrometheusPipelineMetrics metrics = new PrometheusPipelineMetrics(registry);
             ReferenceControl reference = new ReferenceControl();
+            QualityHistory history = new QualityHistory();
             StreamsBuilder builder = new StreamsBuilder();
             AlignstreamTopology.define(builder, topologySettings(config), config.serdeConfig(), models, metrics);
             if (config.monitorEnabled()) {
                 WindowEvaluator evaluator = new WindowEvaluator(TeviRetrievalScorer.of(runtime.bundle()),
                         QualitySettings.defaults().withKs(config.monitorRecallKs()));
                 MonitoringTopology.define(builder, config.topicNames(), monitorSettings(config), config.serdeConfig(),
-                        models, evaluator, new QualityGauges(registry), reference);
+                        models, evaluator, QualityExport.both(new QualityGauges(registry), history), reference);
             }
             Topology topology = builder.build();
             KafkaStreams streams = new KafkaStreams(topology, streamsConfig(config, metrics));
@@ -102,6 +110,7 @@ public final class AlignstreamApp implements AutoCloseable {
             registry.register(new KafkaStreamsMetricsCollector(streams::metrics));
             if (config.httpPort() >= 0) {
                 http = MetricsServer.start(config.httpHost(), config.httpPort(), registry, streams::state);
+                liveView = LiveView.start(http, metrics, history, streams::state, LiveView.Monitor.of(config));
                 if (config.monitorEnabled()) {
                     http.route("POST", REFERENCE_RESET_PATH, exchange -> {
                         reference.requestReset();
@@ -109,9 +118,9 @@ public final class AlignstreamApp implements AutoCloseable {
                                 "The next count window becomes the drift reference.\n");
                     });
                 }
-                log.info("metrics and health at {}", http.baseUri());
+                log.info("metrics and health at {}, live view at {}/", http.baseUri(), http.baseUri());
             }
-            AlignstreamApp app = new AlignstreamApp(models, streams, http, topics);
+            AlignstreamApp app = new AlignstreamApp(models, streams, http, liveView, topics);
             streams.setStateListener((now, before) -> {
                 log.info("streams state {} -> {}", before, now);
                 if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
@@ -121,6 +130,9 @@ public final class AlignstreamApp implements AutoCloseable {
             streams.start();
             return app;
         } catch (RuntimeException e) {
+            if (liveView != null) {
+                liveView.close();
+            }
             if (http != null) {
                 http.close();
             }
@@ -213,6 +225,9 @@ public final class AlignstreamApp implements AutoCloseable {
     @Override
     public void close() {
         streams.close(CLOSE_TIMEOUT);
+        if (liveView != null) {
+            liveView.close();
+        }
         if (http != null) {
             http.close();
         }

@@ -99,9 +99,13 @@ public final class MetricsServer implements AutoCloseable {
 
     /**
      * Serves {@code handler} at exactly {@code path} for {@code method} (GET also answers HEAD);
-     * other methods get 405. For endpoints beside the metrics, e.g. the monitor's.
+     * other methods get 405. For endpoints beside the metrics, e.g. the monitor's. A route at
+     * {@code /} replaces the catch-all; every other unknown path still answers 404.
      */
     public MetricsServer route(String method, String path, HttpHandler handler) {
+        if ("/".equals(path)) {
+            server.removeContext("/");
+        }
         server.createContext(path, exact(path, Set.of(method), handler));
         return this;
     }

@@ -6,6 +6,7 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
@@ -30,6 +31,7 @@ public final class PrometheusPipelineMetrics implements PipelineMetrics {
     private final Counter eventsIn;
     private final Counter eventsOut;
     private final Counter deadLetters;
+    private final Histogram inferenceDurations;
     private final Histogram endToEndLatency;
     private final Gauge pendingCaptions;
     private final DistributionDataPoint captionJoinWait;
@@ -67,7 +69,7 @@ public final class PrometheusPipelineMetrics implements PipelineMetrics {
                 .classicOnly()
                 .classicUpperBounds(BATCH_SIZE_BUCKETS)
                 .register(registry);
-        Histogram durations = Histogram.builder()
+        inferenceDurations = Histogram.builder()
                 .name("alignstream_inference_duration_seconds")
                 .help("Wall-clock time one batch of one inference stage took.")
                 .labelNames("stage")
@@ -76,7 +78,7 @@ public final class PrometheusPipelineMetrics implements PipelineMetrics {
                 .register(registry);
         for (InferenceStage stage : InferenceStage.values()) {
             batchSize.put(stage, batchSizes.labelValues(stage.name()));
-            inferenceDuration.put(stage, durations.labelValues(stage.name()));
+            inferenceDuration.put(stage, inferenceDurations.labelValues(stage.name()));
         }
         endToEndLatency = Histogram.builder()
                 .name("alignstream_end_to_end_latency_seconds")
@@ -96,6 +98,16 @@ public final class PrometheusPipelineMetrics implements PipelineMetrics {
                 .help("Captions currently held waiting for their image, by the partition of the task holding them.")
                 .labelNames("partition")
                 .register(registry);
+    }
+
+    /**
+     * The counters and the inference and end-to-end histograms as they are now, read from this
+     * instance alone: cheaper than a scrape of the registry, which also reads the JVM and Kafka
+     * Streams collectors (for the live view's sampler, every few seconds).
+     */
+    public MetricSnapshots snapshot() {
+        return new MetricSnapshots(eventsIn.collect(), eventsOut.collect(), deadLetters.collect(),
+                inferenceDurations.collect(), endToEndLatency.collect());
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.alignstream.monitoring;
 
 import io.alignstream.monitoring.quality.QualityFigures;
+import java.util.Objects;
 import java.util.Optional;
 
 /** Where a closed window's figures go besides the report topic (Prometheus gauges). */
@@ -14,5 +15,21 @@ public interface QualityExport {
 
     static QualityExport none() {
         return (window, figures, reference, end) -> { };
+    }
+
+    /**
+     * Hands every closed window to {@code first}, then to {@code second} (also when {@code first}
+     * throws; its exception is rethrown afterwards, and the window processor logs it).
+     */
+    static QualityExport both(QualityExport first, QualityExport second) {
+        Objects.requireNonNull(first, "first");
+        Objects.requireNonNull(second, "second");
+        return (window, figures, reference, end) -> {
+            try {
+                first.windowClosed(window, figures, reference, end);
+            } finally {
+                second.windowClosed(window, figures, reference, end);
+            }
+        };
     }
 }
