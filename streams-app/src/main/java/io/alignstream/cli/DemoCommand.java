@@ -105,8 +105,8 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
                         out.println("The service did not reach RUNNING (state " + app.state() + ")");
                         return 1;
                     }
-                    step(started, "Service RUNNING (exactly_once_v2); /metrics and /health at http://127.0.0.1:"
-                            + app.httpPort());
+                    step(started, "Service RUNNING (exactly_once_v2); live view at http://127.0.0.1:" + app.httpPort()
+                            + "/ (also /metrics, /health)");
                     Expected expected = produce(config, registry.url(), sceneEvents);
                     step(started, "Produced " + expected.images.size() + " images, " + expected.pairs
                             + " captions, and 1 undeserialisable record");
