@@ -132,6 +132,8 @@ public final class QualityWindowProcessor implements Processor<String, Observati
             }
         }
         String window = kind == WindowKind.COUNT ? QualityMetricNames.WINDOW_COUNT : QualityMetricNames.WINDOW_TIME;
+        // minPairs is the time window's floor (alignstream.monitor.window.min.pairs); a count window
+        // always holds windowPairs pairs, which may be fewer
         if (kind == WindowKind.TIME && pairs.size() < settings.minPairs()) {
             log.debug("{} window with {} pairs: too few to evaluate", window, pairs.size());
             return;
