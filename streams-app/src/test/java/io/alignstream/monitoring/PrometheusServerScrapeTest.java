@@ -58,11 +58,7 @@ class PrometheusServerScrapeTest {
 
     @Test
     void prometheusScrapesTheRunningAppAndPromQlReturnsTheQualityGauges() throws Exception {
-        Path binary = PromtoolAlertCase.onPath("prometheus");
-        if (binary == null) {
-            fail("The prometheus server is not on PATH. It comes from Debian's 'prometheus' package, which .ci/run "
-                    + "installs (apt-get install -y prometheus); install it to run this test.");
-        }
+        Path binary = io.alignstream.testing.DebianTool.require("prometheus", "prometheus");
         // given the app on the embedded broker and registry, count windows of 10 pairs, time windows of 5 s
         Map<String, String> overrides = new HashMap<>();
         overrides.put("bootstrap.servers", PLATFORM.bootstrapServers());

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
@@ -184,11 +183,7 @@ final class PromtoolAlertCase {
 
     /** Runs {@code promtool test rules file}; fails clearly when promtool is not on PATH. */
     static String[] runPromtool(Path file) throws IOException, InterruptedException {
-        Path promtool = onPath("promtool");
-        if (promtool == null) {
-            throw new AssertionError("promtool is not on PATH. It comes from Debian's 'prometheus' package, which .ci/run "
-                    + "installs (apt-get install -y prometheus).");
-        }
+        Path promtool = io.alignstream.testing.DebianTool.require("promtool", "prometheus");
         Process process = new ProcessBuilder(promtool.toString(), "test", "rules", file.toString())
                 .redirectErrorStream(true).start();
         process.getOutputStream().close();
@@ -198,17 +193,6 @@ final class PromtoolAlertCase {
             throw new AssertionError("promtool test rules did not finish in 120 s:\n" + output);
         }
         return new String[] {Integer.toString(process.exitValue()), output};
-    }
-
-    static Path onPath(String command) {
-        String path = System.getenv("PATH");
-        for (String dir : path == null ? new String[0] : path.split(File.pathSeparator)) {
-            Path candidate = Path.of(dir.isEmpty() ? "." : dir, command);
-            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-                return candidate;
-            }
-        }
-        return null;
     }
 
     /** The labels of a selector {@code name{a="x", b="y"}}. */
