@@ -1,5 +1,7 @@
 package io.alignstream.text;
 
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.huggingface.tokenizers.Encoding;
@@ -51,10 +53,12 @@ public final class MiniLmTextEncoder implements TokenCounter, AutoCloseable {
     private final Model model;
     private final Predictor<NDList, NDList> predictor;
     private final NDManager manager;
+    private final OrtSession.SessionOptions sessionOptions;
 
-    private MiniLmTextEncoder(HuggingFaceTokenizer tokenizer, Model model) {
+    private MiniLmTextEncoder(HuggingFaceTokenizer tokenizer, Model model, OrtSession.SessionOptions sessionOptions) {
         this.tokenizer = tokenizer;
         this.model = model;
+        this.sessionOptions = sessionOptions;
         this.predictor = model.newPredictor(new NoopTranslator());
         this.manager = model.getNDManager().newSubManager();
     }
@@ -74,18 +78,30 @@ public final class MiniLmTextEncoder implements TokenCounter, AutoCloseable {
             throw new UncheckedIOException(e);
         }
         Model model = Model.newInstance("all-minilm-l6-v2", "OnnxRuntime");
+        OrtSession.SessionOptions options = null;
         try (InputStream in = require(loader, MODEL_RESOURCE)) {
-            model.load(in, Map.of());
-        } catch (IOException e) {
+            options = new OrtSession.SessionOptions();
+            // Idle threads must not spin after a run: the service runs other models right after.
+            options.addConfigEntry("session.intra_op.allow_spinning", "0");
+            model.load(in, Map.of("sessionOptions", options));
+        } catch (IOException | OrtException e) {
             model.close();
             tokenizer.close();
-            throw new UncheckedIOException(e);
+            closeQuietly(options);
+            throw e instanceof IOException io ? new UncheckedIOException(io) : new IllegalStateException(e);
         } catch (MalformedModelException e) {
             model.close();
             tokenizer.close();
+            closeQuietly(options);
             throw new IllegalStateException("cannot load " + MODEL_RESOURCE, e);
         }
-        return new MiniLmTextEncoder(tokenizer, model);
+        return new MiniLmTextEncoder(tokenizer, model, options);
+    }
+
+    private static void closeQuietly(OrtSession.SessionOptions options) {
+        if (options != null) {
+            options.close();
+        }
     }
 
     private static InputStream require(ClassLoader loader, String resource) throws IOException {
@@ -215,5 +231,6 @@ public final class MiniLmTextEncoder implements TokenCounter, AutoCloseable {
         predictor.close();
         model.close();
         tokenizer.close();
+        sessionOptions.close();
     }
 }

@@ -37,6 +37,10 @@ public record ExecutionDevice(DeviceSetting requested, DeviceSetting kind, int g
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         try {
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            // The service alternates between several sessions (vision, TEVI, AlignVLM, MiniLM)
+            // batch after batch; a session whose idle threads spin after its run takes the cores
+            // from the next session's run (see docs/performance.md, "Topology end to end").
+            options.addConfigEntry("session.intra_op.allow_spinning", "0");
             if (intraOpThreads > 0) {
                 options.setIntraOpNumThreads(intraOpThreads);
             }
