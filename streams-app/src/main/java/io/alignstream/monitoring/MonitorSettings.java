@@ -11,8 +11,11 @@ import java.util.Objects;
  * @param windowTime   a time window closes every this much wall-clock time
  * @param minPairs     a time window with fewer pairs is not evaluated (too few to rank)
  * @param quality      the figures' own settings (recall Ks, samples)
+ * @param newReferenceOnStart whether the first count window after a start replaces the kept
+ *                     reference (after a model or data change), instead of keeping it
  */
-public record MonitorSettings(int windowPairs, Duration windowTime, int minPairs, QualitySettings quality) {
+public record MonitorSettings(int windowPairs, Duration windowTime, int minPairs, QualitySettings quality,
+                              boolean newReferenceOnStart) {
     public MonitorSettings {
         Objects.requireNonNull(windowTime, "windowTime");
         Objects.requireNonNull(quality, "quality");
@@ -25,6 +28,6 @@ public record MonitorSettings(int windowPairs, Duration windowTime, int minPairs
     }
 
     public static MonitorSettings defaults() {
-        return new MonitorSettings(512, Duration.ofMinutes(1), 16, QualitySettings.defaults());
+        return new MonitorSettings(512, Duration.ofMinutes(1), 16, QualitySettings.defaults(), false);
     }
 }

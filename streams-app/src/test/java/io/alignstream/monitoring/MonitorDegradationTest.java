@@ -70,7 +70,7 @@ class MonitorDegradationTest {
 
     private static List<Window> run(PublishedScenes published, List<PublishedScenes.Block> degraded, String label) {
         PrometheusRegistry registry = new PrometheusRegistry();
-        MonitorSettings settings = new MonitorSettings(WINDOW_PAIRS, Duration.ofDays(1), 16, QualitySettings.defaults());
+        MonitorSettings settings = new MonitorSettings(WINDOW_PAIRS, Duration.ofDays(1), 16, QualitySettings.defaults(), false);
         List<Window> windows = new ArrayList<>();
         try (MonitorHarness monitor = new MonitorHarness(null, settings, published.models, published.evaluator,
                 new QualityGauges(registry), new ReferenceControl())) {

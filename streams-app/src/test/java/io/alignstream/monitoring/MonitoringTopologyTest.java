@@ -29,7 +29,7 @@ class MonitoringTopologyTest {
     }
 
     private static MonitorSettings settings(int windowPairs, Duration windowTime) {
-        return new MonitorSettings(windowPairs, windowTime, 16, QualitySettings.defaults());
+        return new MonitorSettings(windowPairs, windowTime, 16, QualitySettings.defaults(), false);
     }
 
     private static MonitorHarness monitor(MonitorSettings settings, QualityExport export, ReferenceControl control) {

@@ -65,6 +65,8 @@ public final class QualityWindowProcessor implements Processor<String, Observati
     private long timeWindowStartMs;
     private ReferenceWindow reference;
     private QualityFigures referenceFigures;
+    /** Set at start when configured: the next count window replaces the kept reference. */
+    private boolean replaceReference;
 
     public QualityWindowProcessor(MonitorSettings settings, Supplier<InferenceSession> sessions, WindowEvaluator evaluator,
                                   ModelRef model, QualityExport export, ReferenceControl referenceControl) {
@@ -87,6 +89,7 @@ public final class QualityWindowProcessor implements Processor<String, Observati
         this.countWindowStartMs = context.currentSystemTimeMs();
         this.timeWindowStartMs = context.currentSystemTimeMs();
         restoreReference();
+        replaceReference = settings.newReferenceOnStart();
         long tick = Math.max(100, Math.min(1000, settings.windowTime().toMillis() / 4));
         context.schedule(Duration.ofMillis(tick), PunctuationType.WALL_CLOCK_TIME, this::onTick);
     }
@@ -141,7 +144,9 @@ public final class QualityWindowProcessor implements Processor<String, Observati
         try {
             long started = System.nanoTime();
             QualityWindow data = new QualityWindow(samples(pairs), images, deadLetters);
-            if (kind == WindowKind.COUNT && (reference == null || referenceControl.takeResetRequest())) {
+            if (kind == WindowKind.COUNT && (reference == null || replaceReference
+                    || referenceControl.takeResetRequest())) {
+                replaceReference = false;
                 setReference(pairs, data);
             }
             QualityFigures figures = evaluator.evaluate(data, Optional.ofNullable(reference));
