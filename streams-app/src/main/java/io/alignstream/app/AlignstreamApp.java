@@ -170,7 +170,7 @@ public final class AlignstreamApp implements AutoCloseable {
     /** The monitor's windows from the configuration. */
     public static MonitorSettings monitorSettings(AlignstreamConfig config) {
         return new MonitorSettings(config.monitorWindowPairs(), config.monitorWindowTime(), config.monitorWindowMinPairs(),
-                QualitySettings.defaults().withKs(config.monitorRecallKs()));
+                QualitySettings.defaults().withKs(config.monitorRecallKs()), config.monitorNewReferenceOnStart());
     }
 
     private static ModelRuntime openRuntime(AlignstreamConfig config) {

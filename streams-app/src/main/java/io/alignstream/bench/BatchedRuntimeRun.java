@@ -68,7 +68,7 @@ public final class BatchedRuntimeRun {
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             return new RoundResult(Measurement.RUNTIME, round, workload.scenes(), workload.pairs(), seconds, seconds,
-                    1.0, 0, profile);
+                    0, profile);
         }
     }
 

@@ -5,8 +5,8 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * Every round's result, their medians per measurement, and the two ratios against the issue's
- * targets. The ratios use steady-state throughput (work after the first output over the time
- * after it); the same ratios including start-up are given beside them.
+ * targets. The ratios use processing throughput (Kafka runs: from RUNNING to the last output
+ * committed); the same ratios including start-up are given beside them.
  */
 public record BenchmarkSummary(List<RoundResult> rounds) {
     /** The topology must reach at least this fraction of the runtime's batched throughput. */
@@ -22,12 +22,12 @@ public record BenchmarkSummary(List<RoundResult> rounds) {
         return rounds.stream().filter(r -> r.measurement() == measurement).toList();
     }
 
-    /** Median steady-state scenes per second of a measurement. */
+    /** Median processing scenes per second of a measurement. */
     public double scenesPerSecond(Measurement measurement) {
         return median(measurement, RoundResult::scenesPerSecond);
     }
 
-    /** Median steady-state pairs per second of a measurement. */
+    /** Median processing pairs per second of a measurement. */
     public double pairsPerSecond(Measurement measurement) {
         return median(measurement, RoundResult::pairsPerSecond);
     }
@@ -37,12 +37,12 @@ public record BenchmarkSummary(List<RoundResult> rounds) {
         return median(measurement, RoundResult::scenesPerSecondTotal);
     }
 
-    /** Topology over runtime, steady state (target at least 0.9). */
+    /** Topology over runtime, processing throughput (target at least 0.9). */
     public double topologyOverRuntime() {
         return scenesPerSecond(Measurement.TOPOLOGY) / scenesPerSecond(Measurement.RUNTIME);
     }
 
-    /** Topology over the naive pattern, steady state (target at least 2). */
+    /** Topology over the naive pattern, processing throughput (target at least 2). */
     public double topologyOverNaive() {
         return scenesPerSecond(Measurement.TOPOLOGY) / scenesPerSecond(Measurement.NAIVE);
     }

@@ -19,7 +19,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 final class CommittedOutputWatcher implements AutoCloseable {
     /** What was seen: timestamps in {@link System#nanoTime()} terms. */
-    record Seen(long firstNanos, double fractionAfterFirst, long doneNanos, Map<String, Long> counts) { }
+    record Seen(long firstNanos, long doneNanos, Map<String, Long> counts) { }
 
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Map<String, Long> expected;
@@ -52,10 +52,8 @@ final class CommittedOutputWatcher implements AutoCloseable {
     /** Polls until every expected record was seen; fails after {@code timeout}. */
     Seen awaitAll(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        long total = expected.values().stream().mapToLong(Long::longValue).sum();
         Map<String, Long> counts = new HashMap<>();
         long first = -1;
-        double fractionAfterFirst = 1.0;
         while (System.nanoTime() < deadline) {
             int polled = 0;
             for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(20))) {
@@ -65,11 +63,9 @@ final class CommittedOutputWatcher implements AutoCloseable {
             long now = System.nanoTime();
             if (polled > 0 && first < 0) {
                 first = now;
-                long seen = expected.keySet().stream().mapToLong(t -> counts.getOrDefault(t, 0L)).sum();
-                fractionAfterFirst = 1.0 - (double) seen / total;
             }
             if (expected.entrySet().stream().allMatch(e -> counts.getOrDefault(e.getKey(), 0L) >= e.getValue())) {
-                return new Seen(first, fractionAfterFirst, now, Map.copyOf(counts));
+                return new Seen(first, now, Map.copyOf(counts));
             }
         }
         throw new IllegalStateException("not every output arrived within " + timeout + ": saw " + counts

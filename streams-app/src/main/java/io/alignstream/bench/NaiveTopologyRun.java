@@ -28,20 +28,39 @@ final class NaiveTopologyRun {
         try (CommittedOutputWatcher watcher = platform.watcher(config, workload)) {
             long start = System.nanoTime();
             CommittedOutputWatcher.Seen seen;
+            long running;
             try (InferenceModels models = BenchModels.open(config);
                  NaiveModelCalls calls = new NaiveModelCalls(models, AlignstreamApp.topologySettings(config), profile)) {
                 KafkaStreams streams = new KafkaStreams(NaivePerRecordTopology.build(new StreamsBuilder(),
                         config.topicNames(), config.serdeConfig(), calls), config.streamsProperties());
                 try {
                     streams.start();
+                    running = awaitRunning(streams);
                     seen = watcher.awaitAll(timeout);
                 } finally {
                     streams.close(Duration.ofSeconds(30));
                 }
             }
             return new RoundResult(Measurement.NAIVE, round, workload.scenes(), workload.pairs(),
-                    (seen.doneNanos() - start) / 1e9, (seen.doneNanos() - seen.firstNanos()) / 1e9,
-                    seen.fractionAfterFirst(), watcher.deadLetters(seen.counts()), profile);
+                    (seen.doneNanos() - start) / 1e9, (seen.doneNanos() - running) / 1e9,
+                    watcher.deadLetters(seen.counts()), profile);
         }
+    }
+
+    /** When the naive topology reports RUNNING, as {@link AlignstreamApp#awaitRunning} waits for the product's. */
+    private long awaitRunning(KafkaStreams streams) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (streams.state() != KafkaStreams.State.RUNNING) {
+            if (System.nanoTime() > deadline || streams.state() == KafkaStreams.State.ERROR) {
+                throw new IllegalStateException("the naive topology did not reach RUNNING: " + streams.state());
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
+        return System.nanoTime();
     }
 }

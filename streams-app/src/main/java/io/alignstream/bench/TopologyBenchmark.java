@@ -76,7 +76,7 @@ public final class TopologyBenchmark {
                         };
                         results.add(result);
                         progress(started, String.format(Locale.ROOT,
-                                "round %d %-40s %7.1f scenes/s steady, %7.2f s total", round,
+                                "round %d %-40s %7.1f scenes/s processing, %7.2f s total", round,
                                 measurement.label(), result.scenesPerSecond(), result.totalSeconds()));
                     }
                 }

@@ -48,7 +48,7 @@ public record TopologySettings(TopicNames topics, int partitions, int batchMaxSi
 
     /** The defaults documented in docs/configuration.md. */
     public static TopologySettings defaults() {
-        return new TopologySettings(TopicNames.defaults(), 6, 32, Duration.ofMillis(20), Duration.ofMinutes(5),
+        return new TopologySettings(TopicNames.defaults(), 6, 64, Duration.ofMillis(20), Duration.ofMinutes(5),
                 FetchLimits.defaults(), CaptionPreparer.DEFAULT_MAX_CHARACTERS, CaptionPreparer.DEFAULT_MAX_SUB_CAPTIONS,
                 false, TensorDType.FLOAT32_LE);
     }

@@ -183,6 +183,13 @@ public final class AlignstreamConfig extends AbstractConfig {
     public static final String MONITOR_WINDOW_MIN_PAIRS_CONFIG = "alignstream.monitor.window.min.pairs";
     public static final String MONITOR_WINDOW_MIN_PAIRS_DOC = "A time window with fewer pairs is not evaluated.";
 
+    public static final String MONITOR_REFERENCE_CONFIG = "alignstream.monitor.reference";
+    public static final String MONITOR_REFERENCE_DOC = "Which count window drift is measured against: 'kept' (the "
+            + "first count window ever, kept across restarts until POST /monitor/reference/reset) or 'new-on-start' "
+            + "(the first count window after each start replaces it).";
+    public static final String REFERENCE_KEPT = "kept";
+    public static final String REFERENCE_NEW_ON_START = "new-on-start";
+
     public static final String MONITOR_RECALL_KS_CONFIG = "alignstream.monitor.recall.ks";
     public static final String MONITOR_RECALL_KS_DOC = "The K of Recall@K, comma-separated.";
 
@@ -242,7 +249,7 @@ public final class AlignstreamConfig extends AbstractConfig {
             .define(TOPICS_DEAD_LETTERS_RETENTION_MS_CONFIG, Type.LONG, Duration.ofDays(14).toMillis(), retention(),
                     Importance.MEDIUM, TOPICS_DEAD_LETTERS_RETENTION_MS_DOC)
 
-            .define(BATCH_MAX_SIZE_CONFIG, Type.INT, 32, Range.between(1, 1024), Importance.MEDIUM,
+            .define(BATCH_MAX_SIZE_CONFIG, Type.INT, 64, Range.between(1, 1024), Importance.MEDIUM,
                     BATCH_MAX_SIZE_DOC)
             .define(BATCH_MAX_WAIT_MS_CONFIG, Type.LONG, 20L, Range.atLeast(0L), Importance.MEDIUM,
                     BATCH_MAX_WAIT_MS_DOC)
@@ -289,6 +296,8 @@ public final class AlignstreamConfig extends AbstractConfig {
                     MONITOR_WINDOW_TIME_MS_DOC)
             .define(MONITOR_WINDOW_MIN_PAIRS_CONFIG, Type.INT, 16, Range.atLeast(2), Importance.LOW,
                     MONITOR_WINDOW_MIN_PAIRS_DOC)
+            .define(MONITOR_REFERENCE_CONFIG, Type.STRING, REFERENCE_KEPT,
+                    ConfigDef.ValidString.in(REFERENCE_KEPT, REFERENCE_NEW_ON_START), Importance.LOW, MONITOR_REFERENCE_DOC)
             .define(MONITOR_RECALL_KS_CONFIG, Type.LIST, "1,5,10",
                     ConfigDef.LambdaValidator.with(AlignstreamConfig::validateKs, () -> "positive integers"),
                     Importance.LOW, MONITOR_RECALL_KS_DOC)
@@ -458,6 +467,11 @@ public final class AlignstreamConfig extends AbstractConfig {
 
     public int monitorWindowMinPairs() {
         return getInt(MONITOR_WINDOW_MIN_PAIRS_CONFIG);
+    }
+
+    /** Whether the first count window after a start replaces the kept drift reference. */
+    public boolean monitorNewReferenceOnStart() {
+        return REFERENCE_NEW_ON_START.equals(getString(MONITOR_REFERENCE_CONFIG));
     }
 
     public List<Integer> monitorRecallKs() {

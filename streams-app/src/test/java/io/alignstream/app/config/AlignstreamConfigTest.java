@@ -53,7 +53,7 @@ class AlignstreamConfigTest {
             assertThat(config.topicsReplicationFactor()).isEmpty();
             assertThat(config.topicsOutputRetentionMs()).isEqualTo(Duration.ofDays(7).toMillis());
             assertThat(config.topicsDeadLettersRetentionMs()).isEqualTo(Duration.ofDays(14).toMillis());
-            assertThat(config.batchMaxSize()).isEqualTo(32);
+            assertThat(config.batchMaxSize()).isEqualTo(64);
             assertThat(config.batchMaxWait()).isEqualTo(Duration.ofMillis(20));
             assertThat(config.batchWorstCase()).isEqualTo(Duration.ofSeconds(5));
             assertThat(config.captionGrace()).isEqualTo(Duration.ofMinutes(5));
@@ -275,6 +275,14 @@ class AlignstreamConfigTest {
                     .hasMessageContaining("alignstream.monitor.enabled=false");
             assertThatCode(() -> config("alignstream.output.include.raw.embedding", "false",
                     "alignstream.monitor.enabled", "false")).doesNotThrowAnyException();
+        }
+
+        @Test
+        void theReferenceIsKeptByDefaultOrReplacedAtEachStart() {
+            assertThat(config().monitorNewReferenceOnStart()).isFalse();
+            assertThat(config("alignstream.monitor.reference", "new-on-start").monitorNewReferenceOnStart()).isTrue();
+            assertThatThrownBy(() -> config("alignstream.monitor.reference", "latest"))
+                    .isInstanceOf(ConfigException.class).hasMessageContaining("alignstream.monitor.reference");
         }
 
         @Test

@@ -40,7 +40,7 @@ class ConfigDocsTest {
         // then each key is a row, e.g. the batch size with its type, default and range
         assertThat(table.lines().filter(line -> line.startsWith("| `alignstream."))).hasSize(
                 AlignstreamConfig.CONFIG.names().size());
-        assertThat(table).contains("| `alignstream.batch.max.size` | int | `32` | [1,...,1024] | ");
+        assertThat(table).contains("| `alignstream.batch.max.size` | int | `64` | [1,...,1024] | ");
         assertThat(table).contains("| `alignstream.model.bundle` | string | `\"\"` | any | ");
     }
 

@@ -147,7 +147,7 @@ class ConfigSourcesTest {
             assertThat(all.captionMaxSubCaptions()).isEqualTo(32);
             assertThat(ConfigSources.load(Optional.of(file), environment, Map.of()).batchMaxSize()).isEqualTo(16);
             assertThat(ConfigSources.load(Optional.of(file), ADDRESSES, Map.of()).batchMaxSize()).isEqualTo(8);
-            assertThat(ConfigSources.load(Optional.empty(), ADDRESSES, Map.of()).batchMaxSize()).isEqualTo(32);
+            assertThat(ConfigSources.load(Optional.empty(), ADDRESSES, Map.of()).batchMaxSize()).isEqualTo(64);
         }
 
         @Test
@@ -249,7 +249,7 @@ class ConfigSourcesTest {
                     .contains("sasl.oauthbearer.token.endpoint.url = [hidden]\n")
                     .contains("schema.registry.url = https://[hidden]@registry:8081\n")
                     .contains("bootstrap.servers = broker-1:9092\n")
-                    .contains("alignstream.batch.max.size = 32\n")
+                    .contains("alignstream.batch.max.size = 64\n")
                     .contains("alignstream.image.fetch.schemes = file,http,https\n")
                     .contains("application.id = alignstream\n")
                     .contains("processing.guarantee = exactly_once_v2\n");
