@@ -8,31 +8,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.alignstream.app.AlignstreamApp;
 import io.alignstream.app.config.AlignstreamConfig;
 import io.alignstream.app.config.ConfigSources;
-import io.alignstream.events.CaptionEvent;
-import io.alignstream.produce.SyntheticEventFactory;
-import io.alignstream.produce.SyntheticEventFactory.SceneEvents;
-import io.alignstream.registry.serde.KafkaAvroSerializer;
 import io.alignstream.testing.EmbeddedKafkaAndRegistry;
-import io.alignstream.world.Split;
-import io.alignstream.world.SyntheticWorld;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -210,25 +198,6 @@ class LivePageBrowserTest {
     }
 
     private static void produceScenes(AlignstreamConfig config) {
-        SyntheticEventFactory events = new SyntheticEventFactory(new SyntheticWorld(11), Split.TEST);
-        Map<String, Object> producerConfig = new HashMap<>();
-        producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, PLATFORM.bootstrapServers());
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(),
-                new ByteArraySerializer())) {
-            KafkaAvroSerializer serializer = new KafkaAvroSerializer();
-            serializer.configure(Map.of("schema.registry.url", PLATFORM.registryUrl()), false);
-            for (int i = 0; i < SCENES; i++) {
-                SceneEvents scene = events.scene(i, Instant.now());
-                byte[] key = scene.image().getImageId().getBytes(StandardCharsets.UTF_8);
-                producer.send(new ProducerRecord<>(config.topicNames().images(), key,
-                        serializer.serialize(config.topicNames().images(), scene.image())));
-                for (CaptionEvent caption : scene.captions()) {
-                    producer.send(new ProducerRecord<>(config.topicNames().captions(), key,
-                            serializer.serialize(config.topicNames().captions(), caption)));
-                }
-            }
-            producer.send(new ProducerRecord<>(config.topicNames().images(), null, "garbage".getBytes(StandardCharsets.UTF_8)));
-            producer.flush();
-        }
+        io.alignstream.testing.SceneProducer.produce(PLATFORM, config.topicNames(), 11, SCENES, true);
     }
 }

@@ -8,13 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.alignstream.app.AlignstreamApp;
 import io.alignstream.app.config.AlignstreamConfig;
 import io.alignstream.app.config.ConfigSources;
-import io.alignstream.events.CaptionEvent;
-import io.alignstream.produce.SyntheticEventFactory;
-import io.alignstream.produce.SyntheticEventFactory.SceneEvents;
-import io.alignstream.registry.serde.KafkaAvroSerializer;
 import io.alignstream.testing.EmbeddedKafkaAndRegistry;
-import io.alignstream.world.Split;
-import io.alignstream.world.SyntheticWorld;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -26,16 +20,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -146,23 +135,7 @@ class PrometheusServerScrapeTest {
     }
 
     private static void produce(AlignstreamConfig config, int scenes) {
-        SyntheticEventFactory events = new SyntheticEventFactory(new SyntheticWorld(5), Split.TEST);
-        Map<String, Object> producerConfig = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, PLATFORM.bootstrapServers());
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
-             KafkaAvroSerializer serializer = new KafkaAvroSerializer()) {
-            serializer.configure(Map.of("schema.registry.url", PLATFORM.registryUrl()), false);
-            for (int i = 0; i < scenes; i++) {
-                SceneEvents scene = events.scene(i, Instant.now());
-                byte[] key = scene.image().getImageId().getBytes(StandardCharsets.UTF_8);
-                producer.send(new ProducerRecord<>(config.topicNames().images(), key,
-                        serializer.serialize(config.topicNames().images(), scene.image())));
-                for (CaptionEvent caption : scene.captions()) {
-                    producer.send(new ProducerRecord<>(config.topicNames().captions(), key,
-                            serializer.serialize(config.topicNames().captions(), caption)));
-                }
-            }
-            producer.flush();
-        }
+        io.alignstream.testing.SceneProducer.produce(PLATFORM, config.topicNames(), 5, scenes, false);
     }
 
     private interface Check {
