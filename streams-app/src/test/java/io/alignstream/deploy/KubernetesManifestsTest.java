@@ -1,0 +1,261 @@
+package io.alignstream.deploy;
+
+import static io.alignstream.deploy.DeployFiles.HEALTH_PATH;
+import static io.alignstream.deploy.DeployFiles.HTTP_PORT;
+import static io.alignstream.deploy.DeployFiles.READY_PATH;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.alignstream.app.config.AlignstreamConfig;
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Static checks of {@code ops/k8s/}: the base (CPU) manifests and the GPU overlay. When
+ * {@code kubectl} is on PATH, both kustomizations are also rendered ({@code kubectl kustomize}
+ * runs client-side) and the rendered objects checked.
+ */
+class KubernetesManifestsTest {
+
+    private static final Path ROOT = DeployFiles.root();
+    private static final Path BASE = ROOT.resolve("ops/k8s/base");
+    private static final Path GPU = ROOT.resolve("ops/k8s/gpu");
+    /** AlignstreamApp.CLOSE_TIMEOUT (package-private there): how long close() lets Streams commit. */
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+    private static Map<String, JsonNode> baseByKind() {
+        Map<String, JsonNode> byKind = new LinkedHashMap<>();
+        for (JsonNode resource : DeployFiles.yaml(BASE.resolve("kustomization.yaml")).path("resources")) {
+            Path file = BASE.resolve(resource.asText());
+            assertThat(file).as("kustomization resource %s", resource.asText()).isRegularFile();
+            for (JsonNode doc : DeployFiles.yamlDocuments(file)) {
+                assertThat(doc.path("apiVersion").asText()).as("%s has an apiVersion", file).isNotEmpty();
+                byKind.put(doc.path("kind").asText(), doc);
+            }
+        }
+        return byKind;
+    }
+
+    private static JsonNode container(JsonNode statefulSet) {
+        JsonNode containers = statefulSet.path("spec").path("template").path("spec").path("containers");
+        assertThat(containers).hasSize(1);
+        return containers.get(0);
+    }
+
+    @Test
+    void theBaseHasEveryPieceOfTheDeployment() {
+        assertThat(baseByKind()).containsKeys("Namespace", "ConfigMap", "Secret", "Service", "StatefulSet",
+                "PodDisruptionBudget");
+    }
+
+    @Test
+    void probesAndPortsMatchWhatTheAppServes() {
+        JsonNode container = container(baseByKind().get("StatefulSet"));
+        JsonNode port = container.path("ports").get(0);
+        assertThat(port.path("containerPort").asInt()).isEqualTo(HTTP_PORT);
+        String portName = port.path("name").asText();
+        assertThat(portName).isEqualTo("metrics");
+        assertThat(container.path("livenessProbe").path("httpGet").path("path").asText()).isEqualTo(HEALTH_PATH);
+        assertThat(container.path("startupProbe").path("httpGet").path("path").asText()).isEqualTo(HEALTH_PATH);
+        assertThat(container.path("readinessProbe").path("httpGet").path("path").asText()).isEqualTo(READY_PATH);
+        for (String probe : List.of("livenessProbe", "readinessProbe", "startupProbe")) {
+            assertThat(container.path(probe).path("httpGet").path("port").asText()).as(probe).isEqualTo(portName);
+        }
+        // ... and the ConfigMap's port is the one probed.
+        assertThat(configMapProperties().getProperty(AlignstreamConfig.HTTP_PORT_CONFIG)).isEqualTo(String.valueOf(HTTP_PORT));
+        assertThat(DeployFiles.text(ROOT.resolve("streams-app/src/main/java/io/alignstream/metrics/MetricsServer.java")))
+                .contains("\"" + HEALTH_PATH + "\"", "\"" + READY_PATH + "\"");
+        JsonNode service = baseByKind().get("Service");
+        assertThat(service.path("spec").path("ports").get(0).path("port").asInt()).isEqualTo(HTTP_PORT);
+        assertThat(service.path("spec").path("ports").get(0).path("targetPort").asText()).isEqualTo(portName);
+        JsonNode annotations = baseByKind().get("StatefulSet").path("spec").path("template").path("metadata").path("annotations");
+        assertThat(annotations.path("prometheus.io/scrape").asText()).isEqualTo("true");
+        assertThat(annotations.path("prometheus.io/port").asText()).isEqualTo(String.valueOf(HTTP_PORT));
+        assertThat(annotations.path("prometheus.io/path").asText()).isEqualTo("/metrics");
+    }
+
+    @Test
+    void selectorsMatchThePodLabels() {
+        Map<String, JsonNode> base = baseByKind();
+        JsonNode podLabels = base.get("StatefulSet").path("spec").path("template").path("metadata").path("labels");
+        List<JsonNode> selectors = List.of(base.get("StatefulSet").path("spec").path("selector").path("matchLabels"),
+                base.get("Service").path("spec").path("selector"),
+                base.get("PodDisruptionBudget").path("spec").path("selector").path("matchLabels"));
+        for (JsonNode selector : selectors) {
+            selector.fields().forEachRemaining(e ->
+                    assertThat(podLabels.path(e.getKey()).asText()).as("label %s", e.getKey()).isEqualTo(e.getValue().asText()));
+        }
+        assertThat(base.get("Service").path("metadata").path("name").asText())
+                .isEqualTo(base.get("StatefulSet").path("spec").path("serviceName").asText());
+    }
+
+    private static Properties configMapProperties() {
+        JsonNode data = baseByKind().get("ConfigMap").path("data");
+        assertThat(data.has("alignstream.properties")).isTrue();
+        Properties properties = new Properties();
+        try {
+            properties.load(new StringReader(data.path("alignstream.properties").asText()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return properties;
+    }
+
+    private static Map<String, String> secretEnvironment() {
+        Map<String, String> env = new LinkedHashMap<>();
+        baseByKind().get("Secret").path("stringData").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+        return env;
+    }
+
+    @Test
+    void theConfigMapAndSecretAreValidAlignstreamConfiguration() {
+        Properties properties = configMapProperties();
+        Map<String, String> file = new LinkedHashMap<>();
+        properties.stringPropertyNames().forEach(k -> file.put(k, properties.getProperty(k)));
+        DeployFiles.assertValidConfigKeys("ConfigMap alignstream.properties", file.keySet());
+        DeployFiles.assertValidAlignstreamEnvironment("Secret", secretEnvironment());
+        Map<String, String> env = new LinkedHashMap<>(secretEnvironment());
+        container(baseByKind().get("StatefulSet")).path("env").forEach(e -> env.put(e.path("name").asText(), e.path("value").asText()));
+        DeployFiles.assertValidAlignstreamEnvironment("StatefulSet env", env);
+        // The config file the container names is the ConfigMap's key where it is mounted.
+        JsonNode mount = container(baseByKind().get("StatefulSet")).path("volumeMounts").get(0);
+        assertThat(env.get("ALIGNSTREAM_CONFIG_FILE")).isEqualTo(mount.path("mountPath").asText() + "/alignstream.properties");
+        // The whole set loads as `alignstream run` would load it.
+        env.remove("ALIGNSTREAM_CONFIG_FILE");
+        AlignstreamConfig config = DeployFiles.load(env, file);
+        assertThat(config.streamsProperties().getProperty("processing.guarantee")).isEqualTo("exactly_once_v2");
+        assertThat(config.serdeConfig()).containsKey("basic.auth.user.info");
+        // state.dir lies on the pod's volume.
+        String stateDir = config.streamsProperties().getProperty("state.dir");
+        JsonNode dataMount = null;
+        for (JsonNode m : container(baseByKind().get("StatefulSet")).path("volumeMounts")) {
+            if (m.path("name").asText().equals("data")) {
+                dataMount = m;
+            }
+        }
+        assertThat(dataMount).isNotNull();
+        assertThat(stateDir).startsWith(dataMount.path("mountPath").asText() + "/");
+    }
+
+    @Test
+    void replicasDoNotExceedPartitionsAndShutdownOutlastsTheCloseTimeout() {
+        JsonNode statefulSet = baseByKind().get("StatefulSet");
+        int partitions = Integer.parseInt(configMapProperties().getProperty(AlignstreamConfig.TOPICS_PARTITIONS_CONFIG));
+        assertThat(statefulSet.path("spec").path("replicas").asInt()).isBetween(1, partitions);
+        assertThat(DeployFiles.yaml(GPU.resolve("statefulset-gpu.yaml")).path("spec").path("replicas").asInt())
+                .isBetween(1, partitions);
+        assertThat(DeployFiles.text(ROOT.resolve("streams-app/src/main/java/io/alignstream/app/AlignstreamApp.java")))
+                .contains("CLOSE_TIMEOUT = Duration.ofSeconds(" + CLOSE_TIMEOUT.toSeconds() + ")");
+        assertThat(statefulSet.path("spec").path("template").path("spec").path("terminationGracePeriodSeconds").asLong())
+                .isGreaterThan(CLOSE_TIMEOUT.toSeconds());
+        assertThat(baseByKind().get("PodDisruptionBudget").path("spec").path("maxUnavailable").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void memoryFollowsTheMeasuredResidentSet() {
+        JsonNode resources = container(baseByKind().get("StatefulSet")).path("resources");
+        // docs/performance.md: 1464.7 MiB resident over 100k items; the heap is 40% of the limit.
+        assertThat(mebibytes(resources.path("requests").path("memory").asText())).isGreaterThanOrEqualTo(1536);
+        long limit = mebibytes(resources.path("limits").path("memory").asText());
+        assertThat(limit).isGreaterThanOrEqualTo(2048);
+        assertThat(limit * 0.6).as("room outside a 40%% heap for the 1.46 GiB native runtime").isGreaterThan(1464.7);
+    }
+
+    private static long mebibytes(String quantity) {
+        if (quantity.endsWith("Gi")) {
+            return Long.parseLong(quantity.replace("Gi", "")) * 1024;
+        }
+        assertThat(quantity).endsWith("Mi");
+        return Long.parseLong(quantity.replace("Mi", ""));
+    }
+
+    @Test
+    void imagesArePinned() {
+        for (Path kustomization : List.of(BASE.resolve("kustomization.yaml"), GPU.resolve("kustomization.yaml"))) {
+            for (JsonNode image : DeployFiles.yaml(kustomization).path("images")) {
+                assertThat(image.path("newTag").asText()).as("%s", kustomization).isNotEmpty().isNotEqualTo("latest");
+            }
+        }
+        String image = container(baseByKind().get("StatefulSet")).path("image").asText();
+        assertThat(DeployFiles.pinned(image)).as(image).isTrue();
+    }
+
+    @Test
+    void theGpuVariantRequestsAGpuAndTheTensorRtDevice() {
+        JsonNode patch = DeployFiles.yaml(GPU.resolve("statefulset-gpu.yaml"));
+        assertThat(patch.path("kind").asText()).isEqualTo("StatefulSet");
+        assertThat(patch.path("metadata").path("name").asText())
+                .isEqualTo(baseByKind().get("StatefulSet").path("metadata").path("name").asText());
+        JsonNode container = container(patch);
+        assertThat(container.path("name").asText()).isEqualTo(container(baseByKind().get("StatefulSet")).path("name").asText());
+        assertThat(container.path("resources").path("limits").path("nvidia.com/gpu").asInt()).isEqualTo(1);
+        assertThat(container.path("resources").path("requests").path("nvidia.com/gpu").asInt()).isEqualTo(1);
+        Map<String, String> env = new LinkedHashMap<>();
+        container.path("env").forEach(e -> env.put(e.path("name").asText(), e.path("value").asText()));
+        assertThat(env).containsEntry("ALIGNSTREAM_MODEL_DEVICE", "tensorrt");
+        DeployFiles.assertValidAlignstreamEnvironment("GPU overlay", env);
+        assertThat(container.path("startupProbe").path("httpGet").path("path").asText()).isEqualTo(HEALTH_PATH);
+        List<String> patches = new ArrayList<>();
+        DeployFiles.yaml(GPU.resolve("kustomization.yaml")).path("patches").forEach(p -> patches.add(p.path("path").asText()));
+        assertThat(patches).contains("statefulset-gpu.yaml");
+        assertThat(DeployFiles.yaml(GPU.resolve("kustomization.yaml")).path("images").get(0).path("newTag").asText())
+                .endsWith("-gpu");
+    }
+
+    @Test
+    void bothKustomizationsRenderWithKubectl() throws Exception {
+        assumeThat(onPath("kubectl")).as("kubectl on PATH (kubectl kustomize runs client-side)").isTrue();
+        List<JsonNode> base = render(BASE);
+        List<JsonNode> gpu = render(GPU);
+        JsonNode baseSet = base.stream().filter(d -> d.path("kind").asText().equals("StatefulSet")).findFirst().orElseThrow();
+        JsonNode gpuSet = gpu.stream().filter(d -> d.path("kind").asText().equals("StatefulSet")).findFirst().orElseThrow();
+        assertThat(container(baseSet).path("image").asText()).endsWith(":0.1.0");
+        assertThat(container(gpuSet).path("image").asText()).endsWith(":0.1.0-gpu");
+        assertThat(container(gpuSet).path("resources").path("limits").path("nvidia.com/gpu").asInt()).isEqualTo(1);
+        assertThat(container(baseSet).path("resources").path("limits").has("nvidia.com/gpu")).isFalse();
+        List<String> gpuEnv = new ArrayList<>();
+        container(gpuSet).path("env").forEach(e -> gpuEnv.add(e.path("name").asText()));
+        assertThat(gpuEnv).contains("ALIGNSTREAM_MODEL_DEVICE", "ALIGNSTREAM_CONFIG_FILE");
+        for (JsonNode doc : gpu) {
+            if (!doc.path("kind").asText().equals("Namespace")) {
+                assertThat(doc.path("metadata").path("namespace").asText()).isEqualTo("alignstream");
+            }
+        }
+    }
+
+    private static boolean onPath(String command) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(dir, command))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static List<JsonNode> render(Path kustomization) throws Exception {
+        Path out = Files.createTempFile("kustomize", ".yaml");
+        try {
+            Process process = new ProcessBuilder("kubectl", "kustomize", kustomization.toString())
+                    .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(process.exitValue()).as("kubectl kustomize %s: %s", kustomization,
+                    Files.readString(out, StandardCharsets.UTF_8)).isZero();
+            return DeployFiles.yamlDocuments(out);
+        } finally {
+            Files.deleteIfExists(out);
+        }
+    }
+}
