@@ -87,10 +87,21 @@ class ProduceConsumeCommandTest {
     }
 
     @Test
+    void consumeHelpListsEveryOptionWithinEightyColumns() {
+        Run run = run("consume", "--help");
+
+        assertThat(run.exitCode).isZero();
+        assertThat(run.out).contains("Usage: alignstream consume")
+                .contains("--topic").contains("--from-beginning").contains("--group").contains("--out")
+                .contains("--max").contains("--timeout").contains("read_committed").contains("--config");
+        assertThat(run.out.lines()).allSatisfy(line -> assertThat(line).hasSizeLessThanOrEqualTo(80));
+    }
+
+    @Test
     void topLevelHelpListsProduceAndConsume() {
         Run run = run("--help");
 
-        assertThat(run.out).contains("produce");
+        assertThat(run.out).contains("produce").contains("consume");
     }
 
     // ---- produce -------------------------------------------------------------------------------
@@ -279,6 +290,82 @@ class ProduceConsumeCommandTest {
 
         assertThat(run.exitCode).isEqualTo(2);
         assertThat(run.err).contains("exactly one of");
+    }
+
+    // ---- consume -------------------------------------------------------------------------------
+
+    @Test
+    void consumeExportsPublishedEmbeddingsAsJsonLines() throws Exception {
+        // given two TEVI embeddings and one AlignVLM embedding published in the wire format
+        Topics topics = freshTopics();
+        String tevi = topics.images + "-tevi";
+        String alignVlm = topics.images + "-alignvlm";
+        PLATFORM.kafka().createTopics(new NewTopic(tevi, 1, (short) 1), new NewTopic(alignVlm, 1, (short) 1));
+        byte[] tokens = ByteBuffer.allocate(2 * 3 * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putFloat(1f).putFloat(2f).putFloat(3f).putFloat(4f).putFloat(5f).putFloat(6f).array();
+        publish(tevi, "img-1", teviEmbedding("img-1", "cap-1", 0.25f));
+        publish(tevi, "img-1", teviEmbedding("img-1", "cap-2", 0.5f));
+        publish(alignVlm, "img-1", alignVlmEmbedding("img-1", tokens));
+        Path out = dir.resolve("embeddings.jsonl");
+        String[] connection = {"--set", "bootstrap.servers=" + PLATFORM.bootstrapServers(),
+                "--set", "schema.registry.url=" + PLATFORM.registryUrl(),
+                "--set", "alignstream.topic.tevi=" + tevi, "--set", "alignstream.topic.alignvlm=" + alignVlm};
+
+        // when everything is exported from the beginning
+        Run run = run(concat(new String[] {"consume", "--from-beginning", "--timeout", "3s", "--out", out.toString()},
+                connection));
+
+        // then each record is one JSON line with every field; token bytes in base64
+        assertThat(run.exitCode).as(run.err).isZero();
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : Files.readAllLines(out)) {
+            lines.add(JSON.readTree(line));
+        }
+        assertThat(lines).hasSize(3);
+        List<JsonNode> teviLines = lines.stream().filter(line -> line.get("type").asText().equals("tevi")).toList();
+        assertThat(teviLines).extracting(line -> line.get("captionId").asText()).containsExactly("cap-1", "cap-2");
+        JsonNode first = teviLines.get(0);
+        assertThat(first.get("topic").asText()).isEqualTo(tevi);
+        assertThat(first.get("key").asText()).isEqualTo("img-1");
+        assertThat(first.get("imageId").asText()).isEqualTo("img-1");
+        assertThat(first.at("/model/id").asText()).isEqualTo("test-model");
+        assertThat(floats(first.get("alignedEmbedding"))).containsExactly(0.6f, 0.8f);
+        assertThat(floats(first.get("captionEmbedding"))).containsExactly(1f, 0f);
+        assertThat(first.at("/codes/dictionarySize").asInt()).isEqualTo(16);
+        assertThat(first.at("/codes/indices").toString()).isEqualTo("[2,7]");
+        assertThat(first.at("/scores/raw").floatValue()).isEqualTo(0.25f);
+        assertThat(first.at("/mask/density").floatValue()).isEqualTo(0.125f);
+        assertThat(first.get("eventTime").asText()).isEqualTo("2026-01-02T03:04:05Z");
+        JsonNode align = lines.stream().filter(line -> line.get("type").asText().equals("alignvlm")).findFirst()
+                .orElseThrow();
+        assertThat(align.get("tokenShape").toString()).isEqualTo("[2,3]");
+        assertThat(align.get("dtype").asText()).isEqualTo("FLOAT32_LE");
+        assertThat(Base64.getDecoder().decode(align.get("tokens").asText())).isEqualTo(tokens);
+        assertThat(floats(align.get("pooled"))).containsExactly(0.6f, 0.8f);
+        assertThat(align.at("/topWords/0/word").asText()).isEqualTo("circle");
+        assertThat(align.has("captionId")).isFalse();
+
+        // and when only TEVI is read to stdout with --max, in a group that then resumes
+        Run firstTevi = run(concat(new String[] {"consume", "--topic", "tevi", "--from-beginning", "--group", "g1",
+                "--max", "1", "--timeout", "3s"}, connection));
+        Run rest = run(concat(new String[] {"consume", "--topic", "tevi", "--group", "g1", "--timeout", "2s"},
+                connection));
+
+        // then the group picks up where it stopped
+        assertThat(firstTevi.exitCode).as(firstTevi.err).isZero();
+        assertThat(firstTevi.out.lines().toList()).hasSize(1).allSatisfy(line -> assertThat(line).contains("\"cap-1\""));
+        assertThat(rest.out.lines().toList()).hasSize(1).allSatisfy(line -> assertThat(line).contains("\"cap-2\""));
+    }
+
+    @Test
+    void consumeRefusesANonExistentTopic() {
+        Run run = run("consume", "--set", "bootstrap.servers=" + PLATFORM.bootstrapServers(),
+                "--set", "schema.registry.url=" + PLATFORM.registryUrl(),
+                "--set", "alignstream.topic.tevi=no-such-topic-" + TOPIC_SEQUENCE.incrementAndGet(),
+                "--topic", "tevi", "--from-beginning", "--timeout", "1s");
+
+        assertThat(run.exitCode).isEqualTo(1);
+        assertThat(run.err).contains("does not exist");
     }
 
     // ---- helpers -------------------------------------------------------------------------------
