@@ -101,7 +101,7 @@ final class ConsumeCommand implements Callable<Integer> {
             System.err.println("alignstream consume: wrote " + written + " record(s)"
                     + (outFile == null ? "" : " to " + outFile));
             return 0;
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | IllegalStateException e) {
             System.err.println("alignstream consume: " + e.getMessage());
             return 1;
         } catch (IOException e) {

@@ -154,7 +154,13 @@ public final class EmbeddingExporter implements AutoCloseable {
         }
         EmbeddingJson.Origin origin = new EmbeddingJson.Origin(record.topic(), record.partition(), record.offset(),
                 record.key());
-        Object value = deserializer.deserialize(record.topic(), record.value());
+        Object value;
+        try {
+            value = deserializer.deserialize(record.topic(), record.value());
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("Cannot read record " + record.topic() + "-" + record.partition() + "@"
+                    + record.offset() + ": " + e.getMessage(), e);
+        }
         if (value instanceof TeviEmbedding tevi) {
             return json.tevi(origin, tevi);
         }

@@ -368,6 +368,27 @@ class ProduceConsumeCommandTest {
         assertThat(run.err).contains("does not exist");
     }
 
+    @Test
+    void consumeStopsWithTheCoordinatesOfARecordItCannotRead() throws Exception {
+        // given a TEVI topic holding a record that is not in the wire format
+        String tevi = "consume-garbage-" + TOPIC_SEQUENCE.incrementAndGet();
+        PLATFORM.kafka().createTopics(new NewTopic(tevi, 1, (short) 1));
+        Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, PLATFORM.bootstrapServers());
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config, new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(tevi, null, "garbage".getBytes(StandardCharsets.UTF_8))).get();
+        }
+
+        // when it is exported
+        Run run = run("consume", "--set", "bootstrap.servers=" + PLATFORM.bootstrapServers(),
+                "--set", "schema.registry.url=" + PLATFORM.registryUrl(), "--set", "alignstream.topic.tevi=" + tevi,
+                "--topic", "tevi", "--from-beginning", "--timeout", "3s");
+
+        // then it stops with an error naming the record
+        assertThat(run.exitCode).isEqualTo(1);
+        assertThat(run.err).contains("Cannot read record " + tevi + "-0@0");
+    }
+
     // ---- helpers -------------------------------------------------------------------------------
 
     /** Scenes 0..count-1 as scene-i.png under {@code images}, COCO ids 100+i, annotation ids 1000+2i(+1). */
