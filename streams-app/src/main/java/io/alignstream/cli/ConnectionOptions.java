@@ -1,0 +1,32 @@
+package io.alignstream.cli;
+
+import io.alignstream.app.config.AlignstreamConfig;
+import io.alignstream.app.config.ConfigSources;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code --config} and {@code --set}, read as {@code run} reads them (a properties file,
+ * ALIGNSTREAM_* environment variables, then overrides), for the commands that only talk to Kafka
+ * and the Schema Registry.
+ */
+final class ConnectionOptions {
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+            description = "Properties file (default: $ALIGNSTREAM_CONFIG_FILE if set).")
+    Path configFile;
+
+    @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE",
+            description = "Overrides one key (repeatable), e.g. bootstrap.servers=b:9092.")
+    Map<String, String> overrides = new LinkedHashMap<>();
+
+    /** The configuration; throws ConfigException or IllegalArgumentException when it is wrong. */
+    AlignstreamConfig load() {
+        Optional<Path> file = Optional.ofNullable(configFile)
+                .or(() -> Optional.ofNullable(System.getenv(ConfigSources.CONFIG_FILE_VARIABLE)).map(Path::of));
+        return ConfigSources.load(file, System.getenv(), overrides);
+    }
+}
