@@ -193,13 +193,14 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
                     Thread readerThread = new Thread(reader, "demo-reader");
                     readerThread.setDaemon(true);
                     readerThread.start();
+                    received.firstSentNanos = System.nanoTime();
                     try (ThroughputSampler sampler = ThroughputSampler.start(app.metrics(), PROGRESS_INTERVAL);
                          Progress progress = new Progress(app, config, sampler, received, started)) {
                         try (Producer producer = new Producer(config, registry.url(), factory, sent)) {
                             if (continuous) {
                                 step(started, "Producing " + rate + " scenes/s "
                                         + (untilStopped ? "until Ctrl-C" : "for " + human(duration))
-                                        + ", one bad event every " + BAD_EVENT_EVERY_SCENES + " scenes");
+                                        + ", a bad event every 5 scenes up to 20, then every " + BAD_EVENT_EVERY_SCENES);
                                 produceContinuously(producer);
                             } else {
                                 producer.countMode(scenes);
@@ -229,6 +230,8 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
 
     static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(2);
 
+    private int badSent;
+
     private void produceContinuously(Producer producer) throws InterruptedException {
         long begin = System.nanoTime();
         long end = duration == null ? Long.MAX_VALUE : begin + duration.toNanos();
@@ -237,8 +240,10 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
         while (!stopRequested.get() && System.nanoTime() < end) {
             producer.scene(index, index % 2 == 1);
             index++;
-            if (index % BAD_EVENT_EVERY_SCENES == 0) {
-                producer.bad(BadEvent.values()[(int) ((index / BAD_EVENT_EVERY_SCENES - 1) % BadEvent.values().length)]);
+            // every kind of bad event early on (so even a short run shows each), then one every so often
+            boolean early = index <= 5L * BadEvent.values().length;
+            if (early ? index % 5 == 0 : index % BAD_EVENT_EVERY_SCENES == 0) {
+                producer.bad(BadEvent.values()[badSent++ % BadEvent.values().length]);
             }
             long due = begin + (long) (index * perSceneNanos);
             long wait = due - System.nanoTime();
@@ -388,6 +393,9 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
         final List<Long> latencyMs = new CopyOnWriteArrayList<>();
         final java.util.Set<String> teviKeys = ConcurrentHashMap.newKeySet();
         final java.util.Set<String> alignKeys = ConcurrentHashMap.newKeySet();
+        /** When the first event was sent and the last embedding read back (System.nanoTime). */
+        volatile long firstSentNanos;
+        volatile long lastReadNanos;
 
         boolean complete(Sent sent, boolean needReport) {
             Map<DeadLetterReason, Long> got = letters.stream().collect(Collectors.groupingBy(DeadLetter::getReason,
@@ -446,6 +454,9 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
 
         private void take(SpecificRecord value) {
             long now = System.currentTimeMillis();
+            if (value instanceof TeviEmbedding || value instanceof AlignVlmEmbedding) {
+                received.lastReadNanos = System.nanoTime();
+            }
             if (value instanceof TeviEmbedding t) {
                 received.tevi.add(t);
                 received.teviKeys.add(t.getCaptionId());
@@ -619,7 +630,9 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
                 row("  " + reason, g + " of " + e + " expected");
             }
         }
-        row("throughput", String.format("%.1f embeddings/s over %.1f s", (received.tevi.size() + received.align.size()) / seconds, seconds));
+        double busy = Math.max(1e-3, (received.lastReadNanos - received.firstSentNanos) / 1e9);
+        row("throughput", String.format("%.1f embeddings/s (%d in %.1f s, first sent to last read back; whole demo %.1f s)",
+                (received.tevi.size() + received.align.size()) / busy, received.tevi.size() + received.align.size(), busy, seconds));
         row("end-to-end latency", latencies.isEmpty() ? "-" : String.format("p50 %d ms, p99 %d ms (sent -> read back, %d records)",
                 percentile(latencies, 0.5), percentile(latencies, 0.99), latencies.size()));
         row("Recall@1 text->image", recall(app).map(r -> "raw " + r).orElse("no quality window closed"));

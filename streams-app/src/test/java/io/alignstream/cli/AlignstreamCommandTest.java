@@ -91,7 +91,11 @@ class AlignstreamCommandTest {
         assertThat(run.out)
                 .contains("Producing 10.0 scenes/s for 6s")
                 .contains("good records lost              0 (TEVI 0, AlignVLM 0)")
-                .contains("DESERIALIZATION_FAILED")
+                .containsPattern("DESERIALIZATION_FAILED +[1-9]\\d* of [1-9]\\d* expected")
+                .containsPattern("INVALID_EVENT +[1-9]\\d* of [1-9]\\d* expected")
+                .containsPattern("BAD_IMAGE +[1-9]\\d* of [1-9]\\d* expected")
+                .containsPattern("CAPTION_WITHOUT_IMAGE +[1-9]\\d* of [1-9]\\d* expected")
+                .containsPattern("throughput +[0-9.]+ embeddings/s")
                 .contains("Demo complete");
     }
 
