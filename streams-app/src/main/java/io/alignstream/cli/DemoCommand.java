@@ -41,7 +41,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -132,25 +131,31 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
             return 2;
         }
         boolean continuous = duration != null || untilStopped;
-        CountDownLatch finished = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            stopRequested.set(true);
+        // Ctrl-C and SIGTERM stop the producer and let the demo drain and print its summary.
+        // They must not start JVM shutdown: its hooks (the embedded broker's among them) run at
+        // once and would take the broker away mid-drain. A second signal exits at once.
+        List<Runnable> restore = new ArrayList<>();
+        for (String name : List.of("INT", "TERM")) {
             try {
-                finished.await(Math.max(60, timeout.toSeconds() + 30), TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                sun.misc.Signal signal = new sun.misc.Signal(name);
+                sun.misc.SignalHandler[] previous = new sun.misc.SignalHandler[1];
+                previous[0] = sun.misc.Signal.handle(signal, s -> {
+                    if (stopRequested.getAndSet(true)) {
+                        previous[0].handle(s);
+                    } else {
+                        out.println("SIG" + name + ": stopping the producer, draining, then the summary"
+                                + " (again to exit at once)");
+                    }
+                });
+                restore.add(() -> sun.misc.Signal.handle(signal, previous[0]));
+            } catch (IllegalArgumentException | UnsupportedOperationException unavailable) {
+                // no such signal here (or the JVM was started with -Xrs): the default applies
             }
-        }, "demo-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
+        }
         try {
             return runDemo(continuous);
         } finally {
-            finished.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // Ctrl-C: the hook is running and now returns
-            }
+            restore.forEach(Runnable::run);
         }
     }
 
