@@ -61,11 +61,15 @@ public final class AlignstreamApp implements AutoCloseable {
     private final MetricsServer http;
     private final LiveView liveView;
     private final ProvisioningReport topics;
+    private final PrometheusPipelineMetrics metrics;
+    private final QualityHistory qualityHistory;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     private AlignstreamApp(InferenceModels models, KafkaStreams streams, MetricsServer http, LiveView liveView,
-                           ProvisioningReport topics) {
+                           ProvisioningReport topics, PrometheusPipelineMetrics metrics, QualityHistory qualityHistory) {
         this.models = models;
+        this.metrics = metrics;
+        this.qualityHistory = qualityHistory;
         this.streams = streams;
         this.http = http;
         this.liveView = liveView;
@@ -120,7 +124,7 @@ public final class AlignstreamApp implements AutoCloseable {
                 }
                 log.info("metrics and health at {}, live view at {}/", http.baseUri(), http.baseUri());
             }
-            AlignstreamApp app = new AlignstreamApp(models, streams, http, liveView, topics);
+            AlignstreamApp app = new AlignstreamApp(models, streams, http, liveView, topics, metrics, history);
             streams.setStateListener((now, before) -> {
                 log.info("streams state {} -> {}", before, now);
                 if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
@@ -191,6 +195,16 @@ public final class AlignstreamApp implements AutoCloseable {
 
     public ProvisioningReport topics() {
         return topics;
+    }
+
+    /** The pipeline's own counters and histograms (what /metrics and the live view read). */
+    public PrometheusPipelineMetrics metrics() {
+        return metrics;
+    }
+
+    /** The quality monitor's closed windows (empty while the monitor is off or no window has closed). */
+    public QualityHistory qualityHistory() {
+        return qualityHistory;
     }
 
     /** The port /metrics and /health are served on, or -1 when the HTTP server is off. */

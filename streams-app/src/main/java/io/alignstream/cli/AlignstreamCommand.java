@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         versionProvider = AlignstreamCommand.Version.class,
         description = "Turns image and caption events into TEVI-aligned and AlignVLM-projected embeddings.",
         subcommands = {RunCommand.class, DemoCommand.class, ProduceCommand.class, ConsumeCommand.class,
-                BenchCommand.class, CommandLine.HelpCommand.class})
+                BenchCommand.class, ModelCommand.class, CommandLine.HelpCommand.class})
 public final class AlignstreamCommand implements Runnable {
 
     static {

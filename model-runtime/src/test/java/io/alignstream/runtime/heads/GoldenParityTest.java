@@ -3,6 +3,8 @@ package io.alignstream.runtime.heads;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.alignstream.runtime.ModelRuntime;
+import io.alignstream.runtime.bundle.Agreement;
+import io.alignstream.runtime.bundle.GoldenOutputs;
 import io.alignstream.runtime.image.ImagePreprocessor;
 import io.alignstream.text.LongCaptionEncoder;
 import io.alignstream.text.MiniLmTextEncoder;
@@ -118,6 +120,18 @@ class GoldenParityTest {
                     .isEqualTo(golden.longs("align", "top_ids", i));
             out.get(i).topWords().forEach(w -> assertThat(w.word()).isEqualTo(runtime.bundle().vocabulary().word(w.id())));
         }
+    }
+
+    @Test
+    void goldenCheckReportsEveryOutputOfEveryHeadWithinParity() {
+        // when the main-code check (what `alignstream model verify` runs) compares every head
+        List<GoldenCheck.Result> results = GoldenCheck.run(runtime);
+
+        // then it covers every output the manifest declares, and each is within parity
+        assertThat(results).extracting(r -> r.head() + "." + r.output()).containsExactly(
+                "vision.embedding", "vision.patch_tokens", "tevi.aligned_embedding", "tevi.sparse_codes", "tevi.mask",
+                "align.projected_tokens", "align.pooled", "align.top_ids", "align.top_weights");
+        results.forEach(r -> assertThat(r.passed()).as("%s.%s: %s", r.head(), r.output(), r.agreement()).isTrue());
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.alignstream.runtime.ModelRuntime;
+import io.alignstream.runtime.bundle.Agreement;
 import io.alignstream.text.LongCaptionEncoder;
 import io.alignstream.text.MiniLmTextEncoder;
 import io.alignstream.world.Split;

@@ -1,8 +1,7 @@
-package io.alignstream.runtime.heads;
+package io.alignstream.runtime.bundle;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.alignstream.runtime.bundle.ModelBundle;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -10,7 +9,7 @@ import java.util.Base64;
 import java.util.List;
 
 /** The bundle's golden.json: PyTorch's inputs and outputs for the first test-split scenes. */
-final class GoldenOutputs {
+public final class GoldenOutputs {
 
     private final JsonNode root;
 
@@ -18,7 +17,7 @@ final class GoldenOutputs {
         this.root = root;
     }
 
-    static GoldenOutputs of(ModelBundle bundle) {
+    public static GoldenOutputs of(ModelBundle bundle) {
         try {
             return new GoldenOutputs(new ObjectMapper().readTree(bundle.golden()));
         } catch (IOException e) {
@@ -26,39 +25,39 @@ final class GoldenOutputs {
         }
     }
 
-    long worldSeed() {
+    public long worldSeed() {
         return root.path("world_seed").longValue();
     }
 
-    List<Long> indices() {
+    public List<Long> indices() {
         List<Long> out = new ArrayList<>();
         root.path("indices").forEach(i -> out.add(i.longValue()));
         return out;
     }
 
-    int count() {
+    public int count() {
         return root.path("indices").size();
     }
 
     /** The exact image bytes, HWC RGB. */
-    byte[] imageBytes(int item) {
+    public byte[] imageBytes(int item) {
         return Base64.getDecoder().decode(root.path("image_hwc_uint8_base64").get(item).textValue());
     }
 
-    String captionText(int item) {
+    public String captionText(int item) {
         return root.path("caption_text").get(item).textValue();
     }
 
-    float[] captionEmbedding(int item) {
+    public float[] captionEmbedding(int item) {
         return floats(root.path("caption_embedding").get(item));
     }
 
     /** One head output of one item, flattened. */
-    float[] output(String head, String output, int item) {
+    public float[] output(String head, String output, int item) {
         return floats(root.path(head).path(output).get(item));
     }
 
-    long[] longs(String head, String output, int item) {
+    public long[] longs(String head, String output, int item) {
         JsonNode node = root.path(head).path(output).get(item);
         long[] out = new long[node.size()];
         for (int i = 0; i < out.length; i++) {
@@ -67,7 +66,7 @@ final class GoldenOutputs {
         return out;
     }
 
-    List<float[]> outputs(String head, String output) {
+    public List<float[]> outputs(String head, String output) {
         List<float[]> out = new ArrayList<>();
         for (int i = 0; i < count(); i++) {
             out.add(output(head, output, i));

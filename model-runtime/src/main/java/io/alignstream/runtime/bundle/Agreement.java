@@ -1,14 +1,17 @@
-package io.alignstream.runtime.heads;
+package io.alignstream.runtime.bundle;
 
-/** How closely two output vectors agree: the two numbers issue 4's parity criterion uses. */
-record Agreement(double cosine, double maxAbsDiff) {
+/**
+ * How closely two output vectors agree: the two numbers issue 4's parity criterion uses
+ * (cosine >= {@link #MIN_COSINE} and max |diff| <= {@link #MAX_ABS_DIFF}).
+ */
+public record Agreement(double cosine, double maxAbsDiff) {
 
-    static final double MIN_COSINE = 0.9999;
-    static final double MAX_ABS_DIFF = 1e-3;
+    public static final double MIN_COSINE = 0.9999;
+    public static final double MAX_ABS_DIFF = 1e-3;
 
-    static Agreement of(float[] actual, float[] expected) {
+    public static Agreement of(float[] actual, float[] expected) {
         if (actual.length != expected.length) {
-            throw new AssertionError("length " + actual.length + " != " + expected.length);
+            throw new IllegalArgumentException("length " + actual.length + " != " + expected.length);
         }
         double dot = 0;
         double aa = 0;
@@ -25,11 +28,11 @@ record Agreement(double cosine, double maxAbsDiff) {
     }
 
     /** The worse of two agreements, for a per-output summary over items. */
-    Agreement worst(Agreement other) {
+    public Agreement worst(Agreement other) {
         return new Agreement(Math.min(cosine, other.cosine), Math.max(maxAbsDiff, other.maxAbsDiff));
     }
 
-    boolean withinParity() {
+    public boolean withinParity() {
         return cosine >= MIN_COSINE && maxAbsDiff <= MAX_ABS_DIFF;
     }
 
