@@ -19,6 +19,25 @@ class AlignstreamCommandTest {
         assertThat(run.out).contains("Usage: alignstream").contains("demo").contains("run");
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({
+        "run, --config",
+        "bench, runtime",
+        "bench runtime, --batch-sizes",
+        "bench topology, --scenes",
+        "model show, --bundle"})
+    void everyCommandExplainsItselfWithHelp(String command, String mentioned) {
+        // when a command is asked for help
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(command.split(" ")));
+        args.add("--help");
+        Run run = run(args.toArray(String[]::new));
+
+        // then it exits 0 with its usage, names what it takes, and fits an 80-column terminal
+        assertThat(run.exitCode).isZero();
+        assertThat(run.out).contains("Usage: alignstream " + command).contains(mentioned);
+        assertThat(run.out.lines()).allSatisfy(line -> assertThat(line).hasSizeLessThanOrEqualTo(80));
+    }
+
     @Test
     void runRefusesABadConfigurationNamingTheKeyBeforeConnectingAnywhere() {
         // when the service is started with a batch size of zero and no broker at all
