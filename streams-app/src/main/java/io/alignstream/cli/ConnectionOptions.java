@@ -9,9 +9,9 @@ import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /**
- * {@code --config} and {@code --set}, read as {@code run} reads them (a properties file,
- * ALIGNSTREAM_* environment variables, then overrides), for the commands that only talk to Kafka
- * and the Schema Registry.
+ * {@code --config} and {@code --set} of every command that connects to Kafka and the Schema
+ * Registry ({@code run}, {@code produce}, {@code consume}): a properties file, ALIGNSTREAM_*
+ * environment variables, then overrides.
  */
 final class ConnectionOptions {
 

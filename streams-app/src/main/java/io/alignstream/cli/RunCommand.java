@@ -2,16 +2,11 @@ package io.alignstream.cli;
 
 import io.alignstream.app.AlignstreamApp;
 import io.alignstream.app.config.AlignstreamConfig;
-import io.alignstream.app.config.ConfigSources;
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /**
  * Runs the service against a Kafka cluster and Schema Registry until stopped (SIGTERM or
@@ -24,21 +19,14 @@ import picocli.CommandLine.Option;
                 "--set overrides (docs/configuration.md)."})
 final class RunCommand implements Callable<Integer> {
 
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
-            description = "Properties file (default: $ALIGNSTREAM_CONFIG_FILE if set).")
-    Path configFile;
-
-    @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE",
-            description = "Overrides one key, e.g. --set bootstrap.servers=localhost:9092 (repeatable).")
-    Map<String, String> overrides = new LinkedHashMap<>();
+    @Mixin
+    ConnectionOptions connection = new ConnectionOptions();
 
     @Override
     public Integer call() throws Exception {
         AlignstreamConfig config;
         try {
-            Optional<Path> file = Optional.ofNullable(configFile)
-                    .or(() -> Optional.ofNullable(System.getenv(ConfigSources.CONFIG_FILE_VARIABLE)).map(Path::of));
-            config = ConfigSources.load(file, System.getenv(), overrides);
+            config = connection.load();
         } catch (ConfigException | IllegalArgumentException e) {
             System.err.println("alignstream: configuration error: " + e.getMessage());
             return 2;
