@@ -1,5 +1,7 @@
 package io.alignstream.bench;
 
+import static io.alignstream.registry.serde.SpecificAvroSerde.forValues;
+
 import io.alignstream.app.config.TopicNames;
 import io.alignstream.events.AlignVlmEmbedding;
 import io.alignstream.events.CaptionEvent;
@@ -8,7 +10,6 @@ import io.alignstream.events.TeviEmbedding;
 import io.alignstream.registry.serde.SpecificAvroSerde;
 import java.time.Duration;
 import java.util.Map;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
@@ -43,14 +44,14 @@ public final class NaivePerRecordTopology {
 
     static Topology build(StreamsBuilder builder, TopicNames topics, Map<String, ?> serdeConfig, NaiveModelCalls calls) {
         KStream<String, NaiveModelCalls.EmbeddedImageRecord> images = builder
-                .stream(topics.images(), Consumed.with(Serdes.ByteArray(), serde(ImageEvent.class, serdeConfig)))
+                .stream(topics.images(), Consumed.with(Serdes.ByteArray(), forValues(ImageEvent.class, serdeConfig)))
                 .selectKey((key, image) -> image.getImageId())
                 .mapValues(calls::embedImage);
         images.mapValues(NaiveModelCalls.EmbeddedImageRecord::alignVlm)
-                .to(topics.alignVlm(), Produced.with(Serdes.String(), serde(AlignVlmEmbedding.class, serdeConfig)));
+                .to(topics.alignVlm(), Produced.with(Serdes.String(), forValues(AlignVlmEmbedding.class, serdeConfig)));
 
         KStream<String, NaiveSerdes.CaptionVector> captions = builder
-                .stream(topics.captions(), Consumed.with(Serdes.ByteArray(), serde(CaptionEvent.class, serdeConfig)))
+                .stream(topics.captions(), Consumed.with(Serdes.ByteArray(), forValues(CaptionEvent.class, serdeConfig)))
                 .selectKey((key, caption) -> caption.getImageId())
                 .mapValues(calls::embedCaption);
 
@@ -59,13 +60,8 @@ public final class NaivePerRecordTopology {
                         StreamJoined.with(Serdes.String(), NaiveSerdes.captionVector(), NaiveSerdes.imageVector())
                                 .withName("naive-join"))
                 .mapValues(calls::align)
-                .to(topics.tevi(), Produced.with(Serdes.String(), serde(TeviEmbedding.class, serdeConfig)));
+                .to(topics.tevi(), Produced.with(Serdes.String(), forValues(TeviEmbedding.class, serdeConfig)));
         return builder.build();
     }
 
-    private static <T extends SpecificRecord> SpecificAvroSerde<T> serde(Class<T> type, Map<String, ?> config) {
-        SpecificAvroSerde<T> serde = new SpecificAvroSerde<>(type);
-        serde.configure(config, false);
-        return serde;
-    }
 }

@@ -1,5 +1,7 @@
 package io.alignstream.monitoring;
 
+import static io.alignstream.registry.serde.SpecificAvroSerde.forValues;
+
 import io.alignstream.app.config.TopicNames;
 import io.alignstream.events.AlignVlmEmbedding;
 import io.alignstream.events.DeadLetter;
@@ -12,7 +14,6 @@ import io.alignstream.monitoring.window.Observations;
 import io.alignstream.monitoring.window.QualityWindowProcessor;
 import io.alignstream.registry.serde.SpecificAvroSerde;
 import java.util.Map;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Consumed;
@@ -58,15 +59,15 @@ public final class MonitoringTopology {
                 .withCachingDisabled());
 
         KStream<String, Observation> pairs = builder
-                .stream(topics.tevi(), Consumed.with(Serdes.String(), serde(TeviEmbedding.class, serdeConfig))
+                .stream(topics.tevi(), Consumed.with(Serdes.String(), forValues(TeviEmbedding.class, serdeConfig))
                         .withName("quality-tevi"))
                 .mapValues(tevi -> (Observation) Observations.of(tevi), Named.as("observe-pair"));
         KStream<String, Observation> images = builder
-                .stream(topics.alignVlm(), Consumed.with(Serdes.String(), serde(AlignVlmEmbedding.class, serdeConfig))
+                .stream(topics.alignVlm(), Consumed.with(Serdes.String(), forValues(AlignVlmEmbedding.class, serdeConfig))
                         .withName("quality-alignvlm"))
                 .mapValues(align -> (Observation) Observations.of(align), Named.as("observe-image"));
         KStream<String, Observation> letters = builder
-                .stream(topics.deadLetters(), Consumed.with(Serdes.ByteArray(), serde(DeadLetter.class, serdeConfig))
+                .stream(topics.deadLetters(), Consumed.with(Serdes.ByteArray(), forValues(DeadLetter.class, serdeConfig))
                         .withName("quality-dead-letters"))
                 .selectKey((key, letter) -> "", Named.as("dead-letter-key"))
                 .mapValues(letter -> (Observation) Observations.of(letter), Named.as("observe-dead-letter"));
@@ -82,12 +83,7 @@ public final class MonitoringTopology {
                         QualityWindowProcessor.COUNT_WINDOW_STORE, QualityWindowProcessor.TIME_WINDOW_STORE,
                         QualityWindowProcessor.REFERENCE_STORE)
                 .to(topics.retrievalQuality(), Produced.with(Serdes.String(),
-                        serde(RetrievalQualityReport.class, serdeConfig)).withName("quality-reports"));
+                        forValues(RetrievalQualityReport.class, serdeConfig)).withName("quality-reports"));
     }
 
-    private static <T extends SpecificRecord> SpecificAvroSerde<T> serde(Class<T> type, Map<String, ?> config) {
-        SpecificAvroSerde<T> serde = new SpecificAvroSerde<>(type);
-        serde.configure(config, false);
-        return serde;
-    }
 }

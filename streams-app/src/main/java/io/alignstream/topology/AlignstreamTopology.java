@@ -1,5 +1,7 @@
 package io.alignstream.topology;
 
+import static io.alignstream.registry.serde.SpecificAvroSerde.forValues;
+
 import io.alignstream.events.AlignVlmEmbedding;
 import io.alignstream.events.CaptionEvent;
 import io.alignstream.events.DeadLetter;
@@ -67,14 +69,14 @@ public final class AlignstreamTopology {
      */
     public static void define(StreamsBuilder builder, TopologySettings settings, Map<String, ?> serdeConfig,
                               InferenceModels models, PipelineMetrics metrics) {
-        SpecificAvroSerde<ImageEvent> imageSerde = valueSerde(ImageEvent.class, serdeConfig);
-        SpecificAvroSerde<CaptionEvent> captionSerde = valueSerde(CaptionEvent.class, serdeConfig);
+        SpecificAvroSerde<ImageEvent> imageSerde = forValues(ImageEvent.class, serdeConfig);
+        SpecificAvroSerde<CaptionEvent> captionSerde = forValues(CaptionEvent.class, serdeConfig);
         // Internal topics must be writable even where producers may not register schemas.
         Map<String, Object> internalConfig = new HashMap<>(serdeConfig);
         internalConfig.put("auto.register.schemas", true);
         internalConfig.put("use.latest.version", false);
-        SpecificAvroSerde<ImageEvent> internalImageSerde = valueSerde(ImageEvent.class, internalConfig);
-        SpecificAvroSerde<CaptionEvent> internalCaptionSerde = valueSerde(CaptionEvent.class, internalConfig);
+        SpecificAvroSerde<ImageEvent> internalImageSerde = forValues(ImageEvent.class, internalConfig);
+        SpecificAvroSerde<CaptionEvent> internalCaptionSerde = forValues(CaptionEvent.class, internalConfig);
 
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.INFERENCE_BUFFER),
                 Serdes.Long(), BufferedInput.serde()).withCachingDisabled());
@@ -107,23 +109,18 @@ public final class AlignstreamTopology {
         outputs.split(Named.as("output-"))
                 .branch((imageId, value) -> value instanceof TeviEmbedding, Branched.withConsumer(tevi -> tevi
                         .mapValues(value -> (TeviEmbedding) value)
-                        .to(settings.topics().tevi(), Produced.with(Serdes.String(), valueSerde(TeviEmbedding.class,
+                        .to(settings.topics().tevi(), Produced.with(Serdes.String(), forValues(TeviEmbedding.class,
                                 serdeConfig)).withName("tevi-embeddings")), "tevi"))
                 .branch((imageId, value) -> value instanceof AlignVlmEmbedding, Branched.withConsumer(align -> align
                         .mapValues(value -> (AlignVlmEmbedding) value)
                         .to(settings.topics().alignVlm(), Produced.with(Serdes.String(),
-                                valueSerde(AlignVlmEmbedding.class, serdeConfig)).withName("alignvlm-embeddings")), "alignvlm"))
+                                forValues(AlignVlmEmbedding.class, serdeConfig)).withName("alignvlm-embeddings")), "alignvlm"))
                 .defaultBranch(Branched.withConsumer(letters -> letters
                         .mapValues(value -> (DeadLetter) value)
                         .to(settings.topics().deadLetters(), Produced.with(Serdes.String(),
-                                valueSerde(DeadLetter.class, serdeConfig)).withName("dead-letters")), "dead-letters"));
+                                forValues(DeadLetter.class, serdeConfig)).withName("dead-letters")), "dead-letters"));
     }
 
-    private static <T extends SpecificRecord> SpecificAvroSerde<T> valueSerde(Class<T> type, Map<String, ?> config) {
-        SpecificAvroSerde<T> serde = new SpecificAvroSerde<>(type);
-        serde.configure(config, false);
-        return serde;
-    }
 
     private static PayloadEncoder payloadEncoder(Map<String, ?> serdeConfig) {
         KafkaAvroSerializer serializer = new KafkaAvroSerializer();

@@ -22,6 +22,13 @@ public class SpecificAvroSerde<T extends SpecificRecord> extends SharedClientAvr
         this(new KafkaAvroSerializer(), new KafkaAvroDeserializer(), Objects.requireNonNull(type, "type"));
     }
 
+    /** A Serde for the values of a topic (reading into {@code type}), already configured with {@code configs}. */
+    public static <T extends SpecificRecord> SpecificAvroSerde<T> forValues(Class<T> type, java.util.Map<String, ?> configs) {
+        SpecificAvroSerde<T> serde = new SpecificAvroSerde<>(type);
+        serde.configure(configs, false);
+        return serde;
+    }
+
     /** Uses {@code client}, which closing the Serde does not close. */
     public SpecificAvroSerde(SchemaRegistryClient client) {
         this(new KafkaAvroSerializer(client), new KafkaAvroDeserializer(client), null);
