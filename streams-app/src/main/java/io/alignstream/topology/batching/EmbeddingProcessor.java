@@ -111,9 +111,12 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
     /** Often enough to honour both the batch wait and the caption grace, and never busier than every millisecond. */
     private Duration tickInterval() {
         long waitMs = settings.batchMaxWait().toMillis();
-        long graceMs = settings.captionGrace().toMillis();
-        long interval = Math.min(Math.max(1, waitMs / 2), Math.max(1, Math.min(1000, graceMs / 4)));
-        return Duration.ofMillis(Math.max(1, interval));
+        return Duration.ofMillis(Math.min(Math.max(1, waitMs / 2), graceCheckIntervalMs()));
+    }
+
+    /** How often waiting captions are checked against the grace period: a quarter of it, 1 ms to 1 s. */
+    private long graceCheckIntervalMs() {
+        return Math.max(1, Math.min(1000, settings.captionGrace().toMillis() / 4));
     }
 
     @Override
@@ -138,7 +141,7 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
         if (inputPaused && buffer.due(nowMs, settings.batchMaxWait().toMillis())) {
             runBatch();
         }
-        if (nowMs - lastGraceCheckMs >= Math.min(1000, Math.max(1, settings.captionGrace().toMillis() / 4))) {
+        if (nowMs - lastGraceCheckMs >= graceCheckIntervalMs()) {
             lastGraceCheckMs = nowMs;
             expireWaitingCaptions(nowMs);
         }
@@ -208,6 +211,7 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
 
         private void embedImages() {
             List<BufferedInput> fresh = new ArrayList<>();
+            List<Long> freshFingerprints = new ArrayList<>();
             Map<String, Long> seen = new HashMap<>();
             for (BufferedInput input : inputs) {
                 if (input.event() instanceof ImageEvent image) {
@@ -221,6 +225,7 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
                     }
                     seen.put(image.getImageId(), fingerprint);
                     fresh.add(input);
+                    freshFingerprints.add(fingerprint);
                 }
             }
             if (fresh.isEmpty()) {
@@ -237,7 +242,7 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
                     continue;
                 }
                 EmbeddedImage embedded = ((StageResult.Done<EmbeddedImage>) results.get(i)).value();
-                StoredImage stored = new StoredImage(Fingerprints.of(image), embedded.vision().embedding(),
+                StoredImage stored = new StoredImage(freshFingerprints.get(i), embedded.vision().embedding(),
                         embedded.code(), image.getEventTime().toEpochMilli());
                 images.put(image.getImageId(), stored);
                 imageTimestamps.put(image.getImageId(), input.timestamp());
