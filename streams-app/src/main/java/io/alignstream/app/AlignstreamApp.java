@@ -214,6 +214,11 @@ public final class AlignstreamApp implements AutoCloseable {
 
     /** Waits until the instance is RUNNING; false if it did not get there in time. */
     public boolean awaitRunning(Duration timeout) throws InterruptedException {
+        return awaitRunning(streams, timeout);
+    }
+
+    /** Waits until {@code streams} is RUNNING; false if it stopped or did not get there in time. */
+    public static boolean awaitRunning(KafkaStreams streams, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (streams.state() == KafkaStreams.State.RUNNING) {

@@ -15,11 +15,11 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /**
  * A read_committed consumer that counts the records on a round's output topics (values are not
  * decoded, to take as little CPU as possible from the application under test) and notes when it
- * first saw any and when it had seen every expected one.
+ * had seen every expected one.
  */
 final class CommittedOutputWatcher implements AutoCloseable {
     /** What was seen: timestamps in {@link System#nanoTime()} terms. */
-    record Seen(long firstNanos, long doneNanos, Map<String, Long> counts) { }
+    record Seen(long doneNanos, Map<String, Long> counts) { }
 
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Map<String, Long> expected;
@@ -53,19 +53,13 @@ final class CommittedOutputWatcher implements AutoCloseable {
     Seen awaitAll(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Map<String, Long> counts = new HashMap<>();
-        long first = -1;
         while (System.nanoTime() < deadline) {
-            int polled = 0;
             for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(20))) {
                 counts.merge(record.topic(), 1L, Long::sum);
-                polled++;
             }
             long now = System.nanoTime();
-            if (polled > 0 && first < 0) {
-                first = now;
-            }
             if (expected.entrySet().stream().allMatch(e -> counts.getOrDefault(e.getKey(), 0L) >= e.getValue())) {
-                return new Seen(first, now, Map.copyOf(counts));
+                return new Seen(now, Map.copyOf(counts));
             }
         }
         throw new IllegalStateException("not every output arrived within " + timeout + ": saw " + counts

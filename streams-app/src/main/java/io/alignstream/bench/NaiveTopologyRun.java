@@ -47,19 +47,15 @@ final class NaiveTopologyRun {
         }
     }
 
-    /** When the naive topology reports RUNNING, as {@link AlignstreamApp#awaitRunning} waits for the product's. */
+    /** When the naive topology reports RUNNING, waited for as the product's is. */
     private long awaitRunning(KafkaStreams streams) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (streams.state() != KafkaStreams.State.RUNNING) {
-            if (System.nanoTime() > deadline || streams.state() == KafkaStreams.State.ERROR) {
+        try {
+            if (!AlignstreamApp.awaitRunning(streams, timeout)) {
                 throw new IllegalStateException("the naive topology did not reach RUNNING: " + streams.state());
             }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
         }
         return System.nanoTime();
     }
