@@ -31,6 +31,36 @@ def _export(module, args, path, inputs, outputs):
                       dynamic_axes=axes, do_constant_folding=True)
 
 
+def count_macs(path):
+    """Multiply-accumulates per batch item of an exported graph, from its own shapes (batch = 1):
+    Conv, MatMul and Gemm, the ops that hold practically all of the arithmetic. The runtime
+    benchmark divides measured throughput by this to say how much of the machine a head uses."""
+    import onnx
+    model = onnx.shape_inference.infer_shapes(onnx.load(path))
+    graph = model.graph
+    shapes = {t.name: list(t.dims) for t in graph.initializer}
+    for info in list(graph.input) + list(graph.value_info) + list(graph.output):
+        dims = info.type.tensor_type.shape.dim
+        shapes[info.name] = [d.dim_value if d.HasField("dim_value") else 1 for d in dims]
+    total = 0
+    for node in graph.node:
+        if node.op_type not in ("Conv", "MatMul", "Gemm"):
+            continue
+        out = shapes.get(node.output[0])
+        a, b = (shapes.get(name) for name in node.input[:2])
+        if out is None or a is None or b is None:
+            raise ValueError(f"{os.path.basename(path)}: no shape for {node.op_type} {node.name}")
+        if node.op_type == "Conv":
+            # weight [C_out, C_in / group, kH, kW]: one output element costs the product of the rest
+            total += int(np.prod(out)) * int(np.prod(b[1:]))
+        elif node.op_type == "MatMul":
+            total += int(np.prod(out)) * a[-1]
+        else:
+            trans_a = next((attr.i for attr in node.attribute if attr.name == "transA"), 0)
+            total += int(np.prod(out)) * (a[0] if trans_a else a[-1])
+    return total
+
+
 def _sha256(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -111,14 +141,14 @@ def export_bundle(out_dir, ds, tower, sae, mask, align, cfg, vocab_size_full, te
         },
         "tokenizer": {"type": "BERT WordPiece, uncased", "resource": "all-minilm-l6-v2-tokenizer.json"},
         "heads": {
-            "vision": {"file": "vision.onnx",
+            "vision": {"file": "vision.onnx", "macs_per_item": count_macs(os.path.join(out_dir, "vision.onnx")),
                        "inputs": {"image": ["batch", 64, 64, 3]},
                        "outputs": {"embedding": ["batch", EMBED_DIM], "patch_tokens": ["batch", GRID * GRID, PATCH_DIM]}},
-            "tevi": {"file": "tevi.onnx",
+            "tevi": {"file": "tevi.onnx", "macs_per_item": count_macs(os.path.join(out_dir, "tevi.onnx")),
                      "inputs": {"image_embedding": ["batch", EMBED_DIM], "caption_embedding": ["batch", EMBED_DIM]},
                      "outputs": {"aligned_embedding": ["batch", EMBED_DIM], "sparse_codes": ["batch", cfg["sae_m"]],
                                  "mask": ["batch", cfg["sae_m"]]}},
-            "align": {"file": "align.onnx",
+            "align": {"file": "align.onnx", "macs_per_item": count_macs(os.path.join(out_dir, "align.onnx")),
                       "inputs": {"patch_tokens": ["batch", GRID * GRID, PATCH_DIM]},
                       "outputs": {"projected_tokens": ["batch", GRID * GRID, EMBED_DIM], "pooled": ["batch", EMBED_DIM],
                                   "top_ids": ["batch", align.top], "top_weights": ["batch", align.top]}},
