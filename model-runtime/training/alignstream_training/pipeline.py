@@ -23,12 +23,23 @@ from .vocabulary import WordPiece, read_minilm, restricted_vocabulary
 
 FULL = dict(seed=1234, batch=256, vision_batch=128, vision_lr=2e-3, vision_epochs=16,
             sae_m=3072, sae_k=32, sae_lr=1e-3, sae_steps=1500, sae_dead_after=20000, sae_aux_coef=1 / 32,
-            mask_hidden=256, mask_lr=1e-3, mask_steps=1500, mask_sparsity=0.05, mask_final_gain=8.0,
-            align_vocab=2048, connector_lr=2e-3, connector_epochs=16, align_temperature_init=4.0, connector_tokens=16, word_weight=1.0, version="0.1.0")
+            mask_hidden=256, mask_lr=1e-3, mask_steps=1500, mask_sparsity=0.05, mask_final_gain=8.0, mask_invariance=0.5,
+            align_vocab=2048, connector_lr=2e-3, connector_epochs=16, align_temperature_init=4.0, connector_tokens=16, word_weight=1.0, word_consensus_power=2.0, version="0.2.0")
 QUICK = dict(FULL, vision_epochs=2, sae_steps=300, mask_steps=200, connector_epochs=1)
 
 
 REUSED = []
+
+
+def with_overrides(cfg, assignments):
+    """cfg with KEY=VALUE assignments applied, each value parsed as the default's type."""
+    out = dict(cfg)
+    for assignment in assignments:
+        key, _, value = assignment.partition("=")
+        if key not in out:
+            raise SystemExit(f"--set {assignment}: unknown setting {key!r}; known: {', '.join(sorted(out))}")
+        out[key] = type(out[key])(value)
+    return out
 
 
 def _cached(path, reuse, build):
@@ -39,6 +50,18 @@ def _cached(path, reuse, build):
     value = build()
     torch.save(value, path)
     return value
+
+
+def training_device():
+    """The first CUDA GPU when PyTorch sees one, else the CPU; TRAIN_DEVICE (cpu, cuda, cuda:1)
+    overrides. Evaluation and export always run on the CPU, where the reference numbers are."""
+    requested = os.environ.get("TRAIN_DEVICE")
+    if requested:
+        device = torch.device(requested)
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise SystemExit(f"TRAIN_DEVICE={requested}, but PyTorch sees no CUDA device")
+        return device
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 def main():
@@ -53,10 +76,14 @@ def main():
                     help="wall time of the Java dataset step, for the report")
     ap.add_argument("--quick", action="store_true", help="tiny configuration for development")
     ap.add_argument("--reuse", action="store_true", help="reuse stage checkpoints in --work")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override one training setting (for experiments; the committed bundle uses the defaults)")
     args = ap.parse_args()
-    cfg = QUICK if args.quick else FULL
+    cfg = with_overrides(QUICK if args.quick else FULL, args.set)
     torch.set_num_threads(int(os.environ.get("TRAIN_THREADS", os.cpu_count() or 1)))
-    device_note = "cpu"   # small models: the CPU path is the reference; a GPU would not change results
+    device = training_device()
+    device_note = "cpu" if device.type == "cpu" else f"{device} ({torch.cuda.get_device_name(device)})"
+    S.log(f"training on {device_note}")
     os.makedirs(args.work, exist_ok=True)
     timings = {}
     if args.dataset_seconds is not None:
@@ -67,8 +94,8 @@ def main():
     S.log(f"dataset: {ds.train.size} train, {ds.test.size} test, {len(ds.texts)} texts")
 
     t0 = time.time()
-    tower = VisionTowerState.load_or_train(args, ds, cfg, "clips")
-    tower_trunc = VisionTowerState.load_or_train(args, ds, cfg, "trunc")
+    tower = VisionTowerState.load_or_train(args, ds, cfg, "clips", device)
+    tower_trunc = VisionTowerState.load_or_train(args, ds, cfg, "trunc", device)
     timings["vision (both towers)"] = time.time() - t0
 
     x_train, tok_train = S.embed_images(tower, ds.train.images)
@@ -81,8 +108,8 @@ def main():
     if ds.unlabelled_images is not None:
         x_sae = torch.cat([x_train, S.embed_images(tower, ds.unlabelled_images, keep_tokens=False)[0]])
     S.log(f"SAE data: {x_sae.shape[0]} image embeddings")
-    sae = _cached(os.path.join(args.work, "sae.pt"), args.reuse, lambda: S.train_sae(x_sae, cfg))
-    mask = _cached(os.path.join(args.work, "mask.pt"), args.reuse, lambda: S.train_mask(ds, sae, x_train, cfg))
+    sae = _cached(os.path.join(args.work, "sae.pt"), args.reuse, lambda: S.train_sae(x_sae, cfg, device))
+    mask = _cached(os.path.join(args.work, "mask.pt"), args.reuse, lambda: S.train_mask(ds, sae, x_train, cfg, device))
     for p in list(sae.parameters()) + list(mask.parameters()):
         p.requires_grad_(False)
     timings["TEVI (SAE + mask)"] = time.time() - t0
@@ -100,6 +127,7 @@ def main():
         for tok in doc:
             df[tok] = df.get(tok, 0) + 1
     idf = {tok: math.log(len(train_docs) / c) for tok, c in df.items() if vocab[tok].isalnum()}
+    train_captions = np.concatenate([ds.train.web, ds.train.long[:, None]], axis=1)   # [n, 5]: all of an image's captions
     center = word_matrix[restricted].mean(axis=0)
     targets = S.bag_of_words_targets(tokens_of, word_matrix, idf, center)
     center = torch.from_numpy(center)
@@ -107,9 +135,10 @@ def main():
         AlignConnector(torch.from_numpy(word_matrix[restricted]), torch.from_numpy(restricted),
                        logit_gain=cfg["align_temperature_init"]),
         tok_train, ds, targets, center, cfg, "align",
-        words=S.word_distributions(tokens_of, ds.train.long, restricted, idf)))
+        words=S.word_distributions(tokens_of, train_captions, restricted,
+                                 S.word_specificity(tokens_of, train_captions), cfg["word_consensus_power"]), device=device))
     mlp = _cached(os.path.join(args.work, "mlp.pt"), args.reuse, lambda: S.train_connector(
-        MlpConnector(), tok_train, ds, targets, center, cfg, "mlp"))
+        MlpConnector(), tok_train, ds, targets, center, cfg, "mlp", device=device))
     timings["connectors (ALIGN + MLP)"] = time.time() - t0
 
     t0 = time.time()
@@ -151,9 +180,9 @@ def main():
 
 class VisionTowerState:
     @staticmethod
-    def load_or_train(args, ds, cfg, mode):
+    def load_or_train(args, ds, cfg, mode, device):
         return _cached(os.path.join(args.work, f"vision_{mode}.pt"), args.reuse,
-                       lambda: S.train_vision(ds, cfg, mode))
+                       lambda: S.train_vision(ds, cfg, mode, device))
 
 
 if __name__ == "__main__":
