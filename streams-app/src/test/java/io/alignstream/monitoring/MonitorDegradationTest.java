@@ -210,8 +210,10 @@ class MonitorDegradationTest {
                         s -> ExportedSeries.name(s).equals(QualityMetricNames.RECALL)
                                 && s.contains("embedding=\"tevi\"") && s.contains("k=\"10\""),
                         (s, w) -> w.get(s)),
+                // the alert leaves out image->text Recall@1 (a share over a window's few images)
                 new PromtoolAlertCase.Check(kit.alert(RECALL_DROP),
-                        s -> ExportedSeries.name(s).equals(QualityMetricNames.RECALL) && s.contains("embedding=\"tevi\""),
+                        s -> ExportedSeries.name(s).equals(QualityMetricNames.RECALL) && s.contains("embedding=\"tevi\"")
+                                && !(s.contains("direction=\"image_to_text\"") && s.contains("k=\"1\"")),
                         MonitorDegradationTest::ratioToReference),
                 new PromtoolAlertCase.Check(kit.alert(DRIFT_MMD),
                         s -> ExportedSeries.name(s).equals(QualityMetricNames.DRIFT_MMD2), (s, w) -> w.get(s)),
