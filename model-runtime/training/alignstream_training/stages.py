@@ -261,6 +261,15 @@ def bag_of_words_targets(token_lists, word_embeddings_full, idf, center):
     return torch.from_numpy(out)
 
 
+def _captions_using(token_lists, texts):
+    """word piece -> how many of these texts (one image's captions) use it."""
+    uses = {}
+    for text in texts:
+        for token in set(token_lists[text]):
+            uses[token] = uses.get(token, 0) + 1
+    return uses
+
+
 def word_specificity(token_lists, captions):
     """Per word piece, how much its use depends on the image, from the train split's captions
     alone: with c_i the number of image i's captions that use the word, a word used by chance
@@ -271,11 +280,7 @@ def word_specificity(token_lists, captions):
     n, per_image = captions.shape
     total, total_sq = {}, {}
     for texts in captions:
-        uses = {}
-        for text in texts:
-            for token in set(token_lists[text]):
-                uses[token] = uses.get(token, 0) + 1
-        for token, count in uses.items():
+        for token, count in _captions_using(token_lists, texts).items():
             total[token] = total.get(token, 0) + count
             total_sq[token] = total_sq.get(token, 0) + count * count
     out = {}
@@ -297,11 +302,7 @@ def word_distributions(token_lists, captions, restricted, specificity, consensus
     position = {int(v): i for i, v in enumerate(restricted)}
     out = np.zeros((len(captions), len(restricted)), np.float32)
     for row, texts in enumerate(captions):
-        uses = {}
-        for text in texts:
-            for token in set(token_lists[text]):
-                uses[token] = uses.get(token, 0) + 1
-        for token, count in uses.items():
+        for token, count in _captions_using(token_lists, texts).items():
             if token in position:
                 out[row, position[token]] = specificity.get(token, 0.0) * count ** consensus_power
     out /= np.maximum(out.sum(axis=1, keepdims=True), 1e-8)
