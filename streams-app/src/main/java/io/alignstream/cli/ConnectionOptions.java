@@ -2,10 +2,12 @@ package io.alignstream.cli;
 
 import io.alignstream.app.config.AlignstreamConfig;
 import io.alignstream.app.config.ConfigSources;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Option;
 
 /**
@@ -28,5 +30,18 @@ final class ConnectionOptions {
         Optional<Path> file = Optional.ofNullable(configFile)
                 .or(() -> Optional.ofNullable(System.getenv(ConfigSources.CONFIG_FILE_VARIABLE)).map(Path::of));
         return ConfigSources.load(file, System.getenv(), overrides);
+    }
+
+    /**
+     * The configuration, or empty after writing why it is wrong to {@code err} (the commands then
+     * exit with 2, the code for a configuration error).
+     */
+    Optional<AlignstreamConfig> loadOrReport(PrintStream err) {
+        try {
+            return Optional.of(load());
+        } catch (ConfigException | IllegalArgumentException e) {
+            err.println("alignstream: configuration error: " + e.getMessage());
+            return Optional.empty();
+        }
     }
 }

@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -71,13 +70,11 @@ final class ConsumeCommand implements Callable<Integer> {
             System.err.println("alignstream consume: --max must be 0 (no limit) or more");
             return 2;
         }
-        AlignstreamConfig config;
-        try {
-            config = connection.load();
-        } catch (ConfigException | IllegalArgumentException e) {
-            System.err.println("alignstream: configuration error: " + e.getMessage());
+        Optional<AlignstreamConfig> loaded = connection.loadOrReport(System.err);
+        if (loaded.isEmpty()) {
             return 2;
         }
+        AlignstreamConfig config = loaded.get();
         TopicNames names = config.topicNames();
         EmbeddingExporter.Request request = new EmbeddingExporter.Request(
                 topic == Which.alignvlm ? List.of() : List.of(names.tevi()),

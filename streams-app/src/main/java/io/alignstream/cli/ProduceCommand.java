@@ -12,8 +12,8 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Iterator;
+import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -94,13 +94,11 @@ final class ProduceCommand implements Callable<Integer> {
         if (rate < 0) {
             return usageError("--rate must be 0 (unlimited) or more");
         }
-        AlignstreamConfig config;
-        try {
-            config = connection.load();
-        } catch (ConfigException | IllegalArgumentException e) {
-            err.println("alignstream: configuration error: " + e.getMessage());
+        Optional<AlignstreamConfig> loaded = connection.loadOrReport(err);
+        if (loaded.isEmpty()) {
             return 2;
         }
+        AlignstreamConfig config = loaded.get();
         Iterator<OutgoingEvents> events;
         Clock clock = Clock.systemUTC();
         try {

@@ -2,8 +2,8 @@ package io.alignstream.cli;
 
 import io.alignstream.app.AlignstreamApp;
 import io.alignstream.app.config.AlignstreamConfig;
+import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -24,13 +24,11 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        AlignstreamConfig config;
-        try {
-            config = connection.load();
-        } catch (ConfigException | IllegalArgumentException e) {
-            System.err.println("alignstream: configuration error: " + e.getMessage());
+        Optional<AlignstreamConfig> loaded = connection.loadOrReport(System.err);
+        if (loaded.isEmpty()) {
             return 2;
         }
+        AlignstreamConfig config = loaded.get();
         AlignstreamApp app = AlignstreamApp.start(config);
         Thread stopper = new Thread(app::close, "alignstream-shutdown");
         Runtime.getRuntime().addShutdownHook(stopper);
