@@ -151,7 +151,7 @@ public final class AlignstreamApp implements AutoCloseable {
                 config.imageFetchSchemes(), config.imageFetchFileRoot().map(Path::of),
                 FetchLimits.defaults().maxRedirects());
         return new TopologySettings(config.topicNames(), config.topicsPartitions(), config.batchMaxSize(),
-                config.batchMaxWait(), config.captionGrace(), fetch, config.captionMaxCharacters(),
+                config.batchMaxInputs(), config.batchMaxWait(), config.captionGrace(), fetch, config.captionMaxCharacters(),
                 config.captionMaxSubCaptions(), config.outputIncludeRawEmbedding(), config.outputAlignVlmDType());
     }
 

@@ -13,8 +13,9 @@ import java.util.Objects;
  *
  * @param topics                 input, output and dead-letter topic names
  * @param partitions             partitions of the two internal re-keying topics (images and captions by image id)
- * @param batchMaxSize           a batch runs when this many inputs wait...
- * @param batchMaxWait           ...or when the oldest has waited this long (wall clock)
+ * @param batchMaxSize           the most items in one model call; a batch runs when this many images wait...
+ * @param batchMaxInputs         ...or this many inputs (images and captions)...
+ * @param batchMaxWait           ...or when the oldest has waited this long (wall clock) and the input paused
  * @param captionGrace           how long a caption waits for its image before it is dead-lettered
  * @param fetchLimits            limits on fetching images by reference
  * @param captionMaxCharacters   longer captions are dead-lettered (OVER_LIMIT)
@@ -22,8 +23,8 @@ import java.util.Objects;
  * @param includeRawEmbedding    whether TEVI records also carry the raw image embedding
  * @param alignVlmDtype          how AlignVLM token tensors are encoded
  */
-public record TopologySettings(TopicNames topics, int partitions, int batchMaxSize, Duration batchMaxWait,
-                               Duration captionGrace, FetchLimits fetchLimits, int captionMaxCharacters,
+public record TopologySettings(TopicNames topics, int partitions, int batchMaxSize, int batchMaxInputs,
+                               Duration batchMaxWait, Duration captionGrace, FetchLimits fetchLimits, int captionMaxCharacters,
                                int captionMaxSubCaptions, boolean includeRawEmbedding, TensorDType alignVlmDtype) {
 
     public TopologySettings {
@@ -38,6 +39,10 @@ public record TopologySettings(TopicNames topics, int partitions, int batchMaxSi
         if (batchMaxSize < 1) {
             throw new IllegalArgumentException("batchMaxSize must be at least 1, not " + batchMaxSize);
         }
+        if (batchMaxInputs < batchMaxSize) {
+            throw new IllegalArgumentException("batchMaxInputs (" + batchMaxInputs + ") must be at least batchMaxSize ("
+                    + batchMaxSize + ")");
+        }
         if (batchMaxWait.isNegative() || captionGrace.isNegative()) {
             throw new IllegalArgumentException("batchMaxWait and captionGrace cannot be negative");
         }
@@ -46,45 +51,53 @@ public record TopologySettings(TopicNames topics, int partitions, int batchMaxSi
         }
     }
 
+    /** batchMaxInputs when only batchMaxSize is given: room for a full image batch with its captions. */
+    public static final int INPUTS_PER_IMAGE_SLOT = 8;
+
     /** The defaults documented in docs/configuration.md. */
     public static TopologySettings defaults() {
-        return new TopologySettings(TopicNames.defaults(), 6, 64, Duration.ofMillis(20), Duration.ofMinutes(5),
-                FetchLimits.defaults(), CaptionPreparer.DEFAULT_MAX_CHARACTERS, CaptionPreparer.DEFAULT_MAX_SUB_CAPTIONS,
+        return new TopologySettings(TopicNames.defaults(), 6, 64, 64 * INPUTS_PER_IMAGE_SLOT, Duration.ofMillis(20),
+                Duration.ofMinutes(5), FetchLimits.defaults(), CaptionPreparer.DEFAULT_MAX_CHARACTERS, CaptionPreparer.DEFAULT_MAX_SUB_CAPTIONS,
                 false, TensorDType.FLOAT32_LE);
     }
 
     public TopologySettings withTopics(TopicNames value) {
-        return new TopologySettings(value, partitions, batchMaxSize, batchMaxWait, captionGrace, fetchLimits,
-                captionMaxCharacters, captionMaxSubCaptions, includeRawEmbedding, alignVlmDtype);
+        return new TopologySettings(value, partitions, batchMaxSize, batchMaxInputs, batchMaxWait, captionGrace,
+                fetchLimits, captionMaxCharacters, captionMaxSubCaptions, includeRawEmbedding, alignVlmDtype);
     }
 
     public TopologySettings withPartitions(int value) {
-        return new TopologySettings(topics, value, batchMaxSize, batchMaxWait, captionGrace, fetchLimits,
-                captionMaxCharacters, captionMaxSubCaptions, includeRawEmbedding, alignVlmDtype);
+        return new TopologySettings(topics, value, batchMaxSize, batchMaxInputs, batchMaxWait, captionGrace,
+                fetchLimits, captionMaxCharacters, captionMaxSubCaptions, includeRawEmbedding, alignVlmDtype);
     }
 
+    /** Batches of {@code maxSize} items per model call, holding up to {@link #INPUTS_PER_IMAGE_SLOT} times that in inputs. */
     public TopologySettings withBatch(int maxSize, Duration maxWait) {
-        return new TopologySettings(topics, partitions, maxSize, maxWait, captionGrace, fetchLimits,
+        return withBatch(maxSize, maxSize * INPUTS_PER_IMAGE_SLOT, maxWait);
+    }
+
+    public TopologySettings withBatch(int maxSize, int maxInputs, Duration maxWait) {
+        return new TopologySettings(topics, partitions, maxSize, maxInputs, maxWait, captionGrace, fetchLimits,
                 captionMaxCharacters, captionMaxSubCaptions, includeRawEmbedding, alignVlmDtype);
     }
 
     public TopologySettings withCaptionGrace(Duration value) {
-        return new TopologySettings(topics, partitions, batchMaxSize, batchMaxWait, value, fetchLimits,
+        return new TopologySettings(topics, partitions, batchMaxSize, batchMaxInputs, batchMaxWait, value, fetchLimits,
                 captionMaxCharacters, captionMaxSubCaptions, includeRawEmbedding, alignVlmDtype);
     }
 
     public TopologySettings withFetchLimits(FetchLimits value) {
-        return new TopologySettings(topics, partitions, batchMaxSize, batchMaxWait, captionGrace, value,
+        return new TopologySettings(topics, partitions, batchMaxSize, batchMaxInputs, batchMaxWait, captionGrace, value,
                 captionMaxCharacters, captionMaxSubCaptions, includeRawEmbedding, alignVlmDtype);
     }
 
     public TopologySettings withCaptionLimits(int maxCharacters, int maxSubCaptions) {
-        return new TopologySettings(topics, partitions, batchMaxSize, batchMaxWait, captionGrace, fetchLimits,
+        return new TopologySettings(topics, partitions, batchMaxSize, batchMaxInputs, batchMaxWait, captionGrace, fetchLimits,
                 maxCharacters, maxSubCaptions, includeRawEmbedding, alignVlmDtype);
     }
 
     public TopologySettings withOutput(boolean rawEmbedding, TensorDType dtype) {
-        return new TopologySettings(topics, partitions, batchMaxSize, batchMaxWait, captionGrace, fetchLimits,
-                captionMaxCharacters, captionMaxSubCaptions, rawEmbedding, dtype);
+        return new TopologySettings(topics, partitions, batchMaxSize, batchMaxInputs, batchMaxWait, captionGrace,
+                fetchLimits, captionMaxCharacters, captionMaxSubCaptions, rawEmbedding, dtype);
     }
 }

@@ -244,6 +244,60 @@ class AlignstreamTopologyTest {
     }
 
     @Test
+    void aBatchFillsWithImagesNotWithInputsSoCaptionsDoNotShrinkTheVisionCalls() {
+        SharedModels.Counting counting = new SharedModels.Counting();
+        TopologySettings settings = SETTINGS.withBatch(4, 64, Duration.ofMillis(50));
+        try (TopologyHarness topology = new TopologyHarness(settings, counting)) {
+            // given three scenes, each an image and its captions: more inputs than a model call holds
+            int captions = 0;
+            for (int i = 80; i < 83; i++) {
+                SceneEvents scene = scene(i);
+                topology.send(scene.image());
+                scene.captions().forEach(topology::send);
+                captions += scene.captions().size();
+            }
+            assertThat(captions + 3).isGreaterThan(settings.batchMaxSize());
+            assertThat(topology.alignVlm()).isEmpty();
+
+            // when the fourth image arrives
+            SceneEvents fourth = scene(83);
+            topology.send(fourth.image());
+
+            // then one batch ran: four images in one vision call, and every caption that had arrived
+            assertThat(counting.visionCalls.get()).isEqualTo(1);
+            assertThat(counting.imagesEmbedded.get()).isEqualTo(4);
+            assertThat(topology.alignVlm()).hasSize(4);
+            assertThat(topology.tevi()).hasSize(captions);
+        }
+    }
+
+    @Test
+    void aBatchAlsoRunsWhenItHoldsItsMaximumOfInputsWhateverTheirKind() {
+        SharedModels.Counting counting = new SharedModels.Counting();
+        TopologySettings settings = SETTINGS.withBatch(4, 6, Duration.ofMillis(50));
+        try (TopologyHarness topology = new TopologyHarness(settings, counting)) {
+            // given an image already embedded
+            SceneEvents scene = scene(90);
+            topology.send(scene.image());
+            topology.flushBatches();
+            assertThat(scene.captions()).hasSizeLessThan(settings.batchMaxInputs());
+            List<CaptionEvent> others = scene(91).captions();
+
+            List<CaptionEvent> sent = java.util.stream.Stream.concat(scene.captions().stream(), others.stream())
+                    .limit(settings.batchMaxInputs()).toList();
+            sent.subList(0, sent.size() - 1).forEach(topology::send);
+            assertThat(topology.tevi()).isEmpty();
+
+            // when captions alone reach the batch's maximum of inputs (its own, then another scene's)
+            topology.send(sent.get(sent.size() - 1));
+
+            // then the batch ran without waiting: the scene's captions are published
+            assertThat(topology.tevi()).extracting(TeviEmbedding::getCaptionId)
+                    .containsExactlyInAnyOrderElementsOf(scene.captions().stream().map(CaptionEvent::getCaptionId).toList());
+        }
+    }
+
+    @Test
     void whileInputKeepsArrivingTheWaitDoesNotRunAHalfFullBatch() {
         SharedModels.Counting counting = new SharedModels.Counting();
         TopologySettings settings = SETTINGS.withBatch(4, Duration.ofMillis(50));

@@ -1,5 +1,6 @@
 package io.alignstream.app.config;
 
+import io.alignstream.topology.TopologySettings;
 import io.alignstream.events.TensorDType;
 import io.alignstream.registry.client.SchemaRegistryClientConfig;
 import io.alignstream.registry.serde.AvroSerdeConfig;
@@ -98,8 +99,15 @@ public final class AlignstreamConfig extends AbstractConfig {
     // ---- batching -----------------------------------------------------------------------------
 
     public static final String BATCH_MAX_SIZE_CONFIG = "alignstream.batch.max.size";
-    public static final String BATCH_MAX_SIZE_DOC = "Largest number of images or captions embedded in one "
-            + "inference batch.";
+    public static final String BATCH_MAX_SIZE_DOC = "Largest number of images, captions or pairs in one model "
+            + "call. A batch runs when this many images wait (or batch.max.inputs inputs, or the wait has passed).";
+
+    public static final String BATCH_MAX_INPUTS_CONFIG = "alignstream.batch.max.inputs";
+    public static final String BATCH_MAX_INPUTS_DOC = "Largest number of inputs (images and captions) a task's "
+            + "batch holds: a batch runs when this many wait even if fewer than batch.max.size of them are images. "
+            + "Captions outnumber images (5 to 1 in COCO-style data), so it is several times batch.max.size; its "
+            + "captions go to the text model batch.max.size at a time. Must be at least batch.max.size; unset, it is "
+            + TopologySettings.INPUTS_PER_IMAGE_SLOT + " x batch.max.size.";
 
     public static final String BATCH_MAX_WAIT_MS_CONFIG = "alignstream.batch.max.wait.ms";
     public static final String BATCH_MAX_WAIT_MS_DOC = "Longest time a record waits for its batch to fill before "
@@ -251,6 +259,8 @@ public final class AlignstreamConfig extends AbstractConfig {
 
             .define(BATCH_MAX_SIZE_CONFIG, Type.INT, 64, Range.between(1, 1024), Importance.MEDIUM,
                     BATCH_MAX_SIZE_DOC)
+            .define(BATCH_MAX_INPUTS_CONFIG, Type.INT, null, nullOrBetween(1, 65536), Importance.LOW,
+                    BATCH_MAX_INPUTS_DOC)
             .define(BATCH_MAX_WAIT_MS_CONFIG, Type.LONG, 20L, Range.atLeast(0L), Importance.MEDIUM,
                     BATCH_MAX_WAIT_MS_DOC)
             .define(BATCH_WORST_CASE_MS_CONFIG, Type.LONG, 5000L, Range.atLeast(1L), Importance.MEDIUM,
@@ -324,6 +334,10 @@ public final class AlignstreamConfig extends AbstractConfig {
         new AvroSerdeConfig(serdeConfig()); // validates the registry keys now, not at the first record
         rejectSharedTopicNames();
         checkBatchFitsInTransaction();
+        if (batchMaxInputs() < batchMaxSize()) {
+            throw new ConfigException(BATCH_MAX_INPUTS_CONFIG, batchMaxInputs(), "must be at least "
+                    + BATCH_MAX_SIZE_CONFIG + " (" + batchMaxSize() + "): a batch must have room for a full model call");
+        }
         if (monitorEnabled() && !outputIncludeRawEmbedding()) {
             throw new ConfigException(OUTPUT_INCLUDE_RAW_EMBEDDING_CONFIG, false, "the retrieval-quality monitor ("
                     + MONITOR_ENABLED_CONFIG + "=true) compares raw against TEVI retrieval and needs the raw image "
@@ -385,6 +399,11 @@ public final class AlignstreamConfig extends AbstractConfig {
 
     public int batchMaxSize() {
         return getInt(BATCH_MAX_SIZE_CONFIG);
+    }
+
+    public int batchMaxInputs() {
+        Integer set = getInt(BATCH_MAX_INPUTS_CONFIG);
+        return set != null ? set : TopologySettings.INPUTS_PER_IMAGE_SLOT * batchMaxSize();
     }
 
     public Duration batchMaxWait() {
@@ -675,6 +694,16 @@ public final class AlignstreamConfig extends AbstractConfig {
         if (value instanceof Short factor && factor != -1 && factor < 1) {
             throw new ConfigException(key, value, "expected -1 (the broker's default) or at least 1");
         }
+    }
+
+    /** Unset (null), or an integer in [min, max]. */
+    private static ConfigDef.Validator nullOrBetween(int min, int max) {
+        ConfigDef.Range range = Range.between(min, max);
+        return ConfigDef.LambdaValidator.with((key, value) -> {
+            if (value != null) {
+                range.ensureValid(key, value);
+            }
+        }, () -> "unset, or " + range);
     }
 
     private static ConfigDef.Validator retention() {

@@ -49,9 +49,12 @@ import org.slf4j.LoggerFactory;
  * The one stateful step: image and caption events keyed by image id in, TEVI embeddings,
  * AlignVLM embeddings and dead letters out (forwarded as {@link SpecificRecord}s and routed by
  * type). Inputs wait in a changelogged {@link SequencedBuffer}; a batch runs when it holds
- * {@code batchMaxSize} inputs, or when its oldest has waited {@code batchMaxWait} and no input
- * came in the last tick (the task's input paused). In a batch, images
- * are embedded first (once each), so captions of the same batch find them.
+ * {@code batchMaxSize} images or {@code batchMaxInputs} inputs, or when its oldest has waited
+ * {@code batchMaxWait} and no input came in the last tick (the task's input paused). Counting
+ * images, not inputs, is what fills the vision tower's calls: captions outnumber images, and a
+ * batch of 64 inputs held about 11 images (docs/batching-in-streams.md). In a batch, images are
+ * embedded first (once each), so captions of the same batch find them; captions and pairs go to
+ * their models {@code batchMaxSize} at a time.
  */
 public final class EmbeddingProcessor implements Processor<String, SpecificRecordBase, String, SpecificRecord> {
     private static final Logger log = LoggerFactory.getLogger(EmbeddingProcessor.class);
@@ -74,6 +77,8 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
     private long lastGraceCheckMs;
     /** Inputs since the previous tick: a task whose input paused runs its partial batch, a busy one fills it. */
     private int inputsSinceTick;
+    /** Image events in the buffer (rebuilt from the store when the task starts). */
+    private int imagesWaiting;
 
     public EmbeddingProcessor(TopologySettings settings, InferenceModels models, PipelineMetrics metrics,
                               PayloadEncoder payloads) {
@@ -100,6 +105,7 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
         this.aligner = new PairAligner(session, metrics);
         this.records = new EmbeddingRecords(models.modelRef(), settings.alignVlmDtype(), settings.includeRawEmbedding(),
                 session.dictionarySize());
+        this.imagesWaiting = (int) buffer.peek().stream().filter(input -> input.event() instanceof ImageEvent).count();
         this.lastGraceCheckMs = context.currentSystemTimeMs();
         context.schedule(tickInterval(), PunctuationType.WALL_CLOCK_TIME, this::onTick);
         if (buffer.size() > 0) {
@@ -127,7 +133,10 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
         SourceCoordinates source = SourceCoordinates.readFrom(record.headers(), here);
         buffer.add(new BufferedInput(record.value(), source, record.timestamp(), context.currentSystemTimeMs()));
         inputsSinceTick++;
-        if (buffer.size() >= settings.batchMaxSize()) {
+        if (record.value() instanceof ImageEvent) {
+            imagesWaiting++;
+        }
+        if (imagesWaiting >= settings.batchMaxSize() || buffer.size() >= settings.batchMaxInputs()) {
             runBatch();
         }
     }
@@ -149,6 +158,7 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
 
     private void runBatch() {
         Batch batch = new Batch(buffer.drain());
+        imagesWaiting = 0;
         try {
             batch.run();
         } catch (RuntimeException e) {
@@ -279,8 +289,11 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
             if (fresh.isEmpty()) {
                 return;
             }
-            List<StageResult<float[]>> results = captionEmbedder.embed(
-                    fresh.stream().map(input -> (CaptionEvent) input.event()).toList());
+            List<StageResult<float[]>> results = new ArrayList<>(fresh.size());
+            for (int start = 0; start < fresh.size(); start += settings.batchMaxSize()) {
+                results.addAll(captionEmbedder.embed(fresh.subList(start, Math.min(fresh.size(),
+                        start + settings.batchMaxSize())).stream().map(input -> (CaptionEvent) input.event()).toList()));
+            }
             for (int i = 0; i < fresh.size(); i++) {
                 BufferedInput input = fresh.get(i);
                 CaptionEvent caption = (CaptionEvent) input.event();

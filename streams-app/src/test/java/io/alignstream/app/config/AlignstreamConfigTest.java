@@ -54,6 +54,7 @@ class AlignstreamConfigTest {
             assertThat(config.topicsOutputRetentionMs()).isEqualTo(Duration.ofDays(7).toMillis());
             assertThat(config.topicsDeadLettersRetentionMs()).isEqualTo(Duration.ofDays(14).toMillis());
             assertThat(config.batchMaxSize()).isEqualTo(64);
+            assertThat(config.batchMaxInputs()).isEqualTo(512);
             assertThat(config.batchMaxWait()).isEqualTo(Duration.ofMillis(20));
             assertThat(config.batchWorstCase()).isEqualTo(Duration.ofSeconds(5));
             assertThat(config.captionGrace()).isEqualTo(Duration.ofMinutes(5));
@@ -292,6 +293,27 @@ class AlignstreamConfigTest {
             assertThatThrownBy(() -> config("alignstream.monitor.recall.ks", "0,5"))
                     .isInstanceOf(ConfigException.class).hasMessageContaining("at least 1");
             assertThat(config("alignstream.monitor.recall.ks", "10, 1,5,5").monitorRecallKs()).containsExactly(1, 5, 10);
+        }
+    }
+
+    @Nested
+    class BatchInputs {
+        @Test
+        void unsetItFollowsTheBatchSize() {
+            // given only a batch size
+            // then a batch holds eight times that in inputs: room for a full image call with its captions
+            assertThat(config("alignstream.batch.max.size", "16").batchMaxInputs()).isEqualTo(128);
+        }
+
+        @Test
+        void fewerInputsThanOneModelCallIsRefused() {
+            // given a batch that could never fill one model call
+            // when the configuration is built
+            // then it is refused, naming both keys
+            assertThatThrownBy(() -> config("alignstream.batch.max.size", "32", "alignstream.batch.max.inputs", "16"))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("alignstream.batch.max.inputs")
+                    .hasMessageContaining("alignstream.batch.max.size (32)");
         }
     }
 
