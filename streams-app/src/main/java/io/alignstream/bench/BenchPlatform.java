@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.NewTopic;
 
@@ -28,24 +29,45 @@ final class BenchPlatform implements AutoCloseable {
     private final EmbeddedSchemaRegistry registry;
     private final int partitions;
     private final Path stateRoot;
+    private final Map<String, String> settings;
     private final String runId = Long.toString(System.currentTimeMillis(), 36);
 
-    private BenchPlatform(EmbeddedKafkaBroker kafka, EmbeddedSchemaRegistry registry, int partitions, Path stateRoot) {
+    private BenchPlatform(EmbeddedKafkaBroker kafka, EmbeddedSchemaRegistry registry, int partitions,
+                          Map<String, String> settings, Path stateRoot) {
         this.kafka = kafka;
         this.registry = registry;
         this.partitions = partitions;
+        this.settings = settings;
         this.stateRoot = stateRoot;
     }
 
-    /** Starts the broker and registry and creates the input topics with {@code partitions} each. */
-    static BenchPlatform start(int partitions) {
-        EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().start();
+    /** Keys every round's configuration sets itself (connections, topics, ids, ports). */
+    private static final Set<String> RESERVED_KEYS = Set.of("bootstrap.servers", "schema.registry.url",
+            "application.id", "state.dir", AlignstreamConfig.TOPICS_PARTITIONS_CONFIG,
+            AlignstreamConfig.TOPIC_TEVI_CONFIG, AlignstreamConfig.TOPIC_ALIGNVLM_CONFIG,
+            AlignstreamConfig.TOPIC_DEAD_LETTERS_CONFIG, AlignstreamConfig.TOPIC_RETRIEVAL_QUALITY_CONFIG,
+            AlignstreamConfig.HTTP_HOST_CONFIG, AlignstreamConfig.HTTP_PORT_CONFIG);
+
+    static void requireNoReservedKeys(Set<String> keys) {
+        List<String> reserved = keys.stream().filter(RESERVED_KEYS::contains).sorted().toList();
+        if (!reserved.isEmpty()) {
+            throw new IllegalArgumentException("the benchmark sets " + reserved + " itself; use --partitions for"
+                    + " the partition count");
+        }
+    }
+
+    /**
+     * Starts the broker and registry and creates the input topics with {@code partitions} each;
+     * {@code settings} go into every round's configuration.
+     */
+    static BenchPlatform start(int partitions, Map<String, String> settings) {
+        EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().optimisingCompiler().start();
         try {
             EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.builder()
                     .bootstrapServers(kafka.bootstrapServers()).start();
             kafka.createTopics(List.of(new NewTopic(EventTopic.IMAGES.defaultName(), partitions, (short) 1),
                     new NewTopic(EventTopic.CAPTIONS.defaultName(), partitions, (short) 1)));
-            return new BenchPlatform(kafka, registry, partitions, Files.createTempDirectory("alignstream-bench-"));
+            return new BenchPlatform(kafka, registry, partitions, settings, Files.createTempDirectory("alignstream-bench-"));
         } catch (IOException e) {
             kafka.close();
             throw new UncheckedIOException(e);
@@ -72,8 +94,8 @@ final class BenchPlatform implements AutoCloseable {
     /**
      * A configuration for one round named {@code name}: the default input topics, output topics
      * of its own (created now, so a consumer can be assigned before the application starts), a
-     * fresh application id and state directory, and everything else at alignstream's defaults
-     * (exactly_once_v2, batch size and wait).
+     * fresh application id and state directory, the quality monitor off, the benchmark's
+     * {@code --set} keys, and everything else at alignstream's defaults (exactly_once_v2, batching).
      */
     AlignstreamConfig roundConfig(String name) {
         String prefix = "bench." + runId + "." + name + ".";
@@ -85,6 +107,10 @@ final class BenchPlatform implements AutoCloseable {
                 new NewTopic(topics.deadLetters(), partitions, (short) 1),
                 new NewTopic(topics.retrievalQuality(), partitions, (short) 1)));
         Map<String, String> overrides = new HashMap<>();
+        // The measurement is of the embedding topology (issue 5); the quality monitor is a second
+        // sub-topology over its outputs, measured with --set alignstream.monitor.enabled=true.
+        overrides.put(AlignstreamConfig.MONITOR_ENABLED_CONFIG, "false");
+        overrides.putAll(settings);
         overrides.put("bootstrap.servers", kafka.bootstrapServers());
         overrides.put("schema.registry.url", registry.url());
         overrides.put("application.id", "alignstream-bench-" + runId + "-" + name);

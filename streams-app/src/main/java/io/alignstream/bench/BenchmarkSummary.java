@@ -18,8 +18,9 @@ public record BenchmarkSummary(List<RoundResult> rounds) {
         rounds = List.copyOf(rounds);
     }
 
+    /** A measurement's counted rounds (warm-up rounds, numbered 0 and below, are not). */
     public List<RoundResult> of(Measurement measurement) {
-        return rounds.stream().filter(r -> r.measurement() == measurement).toList();
+        return rounds.stream().filter(r -> r.measurement() == measurement && !r.warmup()).toList();
     }
 
     /** Median processing scenes per second of a measurement. */
@@ -55,6 +56,25 @@ public record BenchmarkSummary(List<RoundResult> rounds) {
     /** Topology over naive with both start-ups counted. */
     public double topologyOverNaiveTotal() {
         return scenesPerSecondTotal(Measurement.TOPOLOGY) / scenesPerSecondTotal(Measurement.NAIVE);
+    }
+
+    /** Median seconds in model calls (all stages) of a measurement's rounds. */
+    public double modelSeconds(Measurement measurement) {
+        return median(measurement, r -> r.profile().modelSeconds());
+    }
+
+    /** Median processing seconds of a measurement's rounds. */
+    public double processingSeconds(Measurement measurement) {
+        return median(measurement, RoundResult::processingSeconds);
+    }
+
+    /**
+     * The most the topology could be faster than the naive pattern on this machine: the naive
+     * run's processing time over the runtime's time in model calls alone, i.e. a topology that
+     * cost nothing beyond the runtime's batched model calls (no Kafka, no contention).
+     */
+    public double naiveCeiling() {
+        return processingSeconds(Measurement.NAIVE) / modelSeconds(Measurement.RUNTIME);
     }
 
     public boolean runtimeTargetMet() {

@@ -3,6 +3,7 @@ package io.alignstream.bench;
 /**
  * One timed round of one measurement.
  *
+ * @param round             1, 2, ...; warm-up rounds are 0, -1, ... and are not counted
  * @param totalSeconds      from the start (for Kafka runs: before the application starts, so
  *                          topic checks, model loading and the first rebalance count) until every
  *                          expected output was seen
@@ -15,6 +16,11 @@ package io.alignstream.bench;
  */
 public record RoundResult(Measurement measurement, int round, int scenes, int pairs, double totalSeconds,
                           double processingSeconds, long deadLetters, StageProfile profile) {
+
+    /** A warm-up round, run before the counted ones and left out of the medians. */
+    public boolean warmup() {
+        return round < 1;
+    }
 
     /** Scenes per second from the start, start-up included. */
     public double scenesPerSecondTotal() {

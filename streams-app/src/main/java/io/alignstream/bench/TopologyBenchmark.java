@@ -11,7 +11,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Locale;
 
 /**
@@ -22,15 +25,30 @@ import java.util.Locale;
  */
 public final class TopologyBenchmark {
     /** What to run. */
-    public record Options(int scenes, int rounds, long seed, int partitions, Path out) {
+    /**
+     * @param warmupRounds rounds run first and left out of the medians (reported as round 0, -1...):
+     *                 the Kafka measurements' code is otherwise still being compiled by the JIT in
+     *                 round 1, which measured 25-30% slower than the rounds after it
+     * @param settings alignstream configuration keys applied to every measurement (the runtime
+     *                 baseline takes its batch size from them too), for measuring other settings
+     *                 than the defaults; keys the benchmark sets itself are refused
+     */
+    public record Options(int scenes, int warmupRounds, int rounds, long seed, int partitions, Map<String, String> settings,
+                          Path out) {
         public Options {
             if (scenes < 1 || rounds < 1 || partitions < 1) {
                 throw new IllegalArgumentException("scenes, rounds and partitions must be at least 1");
             }
+            if (warmupRounds < 0) {
+                throw new IllegalArgumentException("warm-up rounds cannot be negative");
+            }
+            settings = Collections.unmodifiableMap(new TreeMap<>(settings));
+            BenchPlatform.requireNoReservedKeys(settings.keySet());
         }
 
         public static Options defaults() {
-            return new Options(400, 2, 42, 6, Path.of("streams-app", "target", "bench", "topology-benchmark.md"));
+            return new Options(400, 1, 3, 42, 6, Map.of(), Path.of("streams-app", "target", "bench",
+                    "topology-benchmark.md"));
         }
     }
 
@@ -52,7 +70,7 @@ public final class TopologyBenchmark {
         progress(started, "generated " + workload.scenes() + " scenes (" + workload.pairs() + " captions)");
         List<RoundResult> results = new ArrayList<>();
         TopologyBenchmarkReport.Context context;
-        try (BenchPlatform platform = BenchPlatform.start(options.partitions())) {
+        try (BenchPlatform platform = BenchPlatform.start(options.partitions(), options.settings())) {
             platform.produce(workload);
             progress(started, "broker and registry up, backlog produced");
             AlignstreamConfig base = platform.roundConfig("runtime");
@@ -64,8 +82,8 @@ public final class TopologyBenchmark {
                 BatchedRuntimeRun runtime = new BatchedRuntimeRun(models, settings);
                 // Untimed: load the ONNX sessions and warm the JIT on a few scenes.
                 runtime.run(BenchWorkload.generate(Math.min(options.scenes(), 8), options.seed() + 1), 0);
-                for (int round = 1; round <= options.rounds(); round++) {
-                    List<Measurement> order = round % 2 == 1
+                for (int round = 1 - options.warmupRounds(); round <= options.rounds(); round++) {
+                    List<Measurement> order = Math.floorMod(round, 2) == 1
                             ? List.of(Measurement.RUNTIME, Measurement.TOPOLOGY, Measurement.NAIVE)
                             : List.of(Measurement.NAIVE, Measurement.TOPOLOGY, Measurement.RUNTIME);
                     for (Measurement measurement : order) {
@@ -83,7 +101,7 @@ public final class TopologyBenchmark {
                 context = new TopologyBenchmarkReport.Context(Instant.now().toString(),
                         Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
                         base.modelDevice().toString(), models.modelRef().getId() + " " + models.modelRef().getVersion(),
-                        command(), workload, settings, base.processingGuarantee());
+                        command(), workload, settings, base.processingGuarantee(), base.monitorEnabled());
             }
         }
         BenchmarkSummary summary = new BenchmarkSummary(results);
@@ -102,6 +120,9 @@ public final class TopologyBenchmark {
         if (options.scenes() != d.scenes()) {
             command.append(" --scenes=").append(options.scenes());
         }
+        if (options.warmupRounds() != d.warmupRounds()) {
+            command.append(" --warmup-rounds=").append(options.warmupRounds());
+        }
         if (options.rounds() != d.rounds()) {
             command.append(" --rounds=").append(options.rounds());
         }
@@ -111,6 +132,7 @@ public final class TopologyBenchmark {
         if (options.partitions() != d.partitions()) {
             command.append(" --partitions=").append(options.partitions());
         }
+        options.settings().forEach((key, value) -> command.append(" --set ").append(key).append('=').append(value));
         return command.toString();
     }
 

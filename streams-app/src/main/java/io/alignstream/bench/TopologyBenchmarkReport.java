@@ -9,7 +9,7 @@ import java.util.Locale;
 final class TopologyBenchmarkReport {
     /** What the report says about the run besides the numbers. */
     record Context(String when, int cores, String java, String device, String bundle, String command,
-                   BenchWorkload workload, TopologySettings settings, String processingGuarantee) { }
+                   BenchWorkload workload, TopologySettings settings, String processingGuarantee, boolean monitor) { }
 
     private final StringBuilder out = new StringBuilder();
 
@@ -24,10 +24,12 @@ final class TopologyBenchmarkReport {
                         + " (%d TEVI + %d AlignVLM records expected), produced to the input topics before each"
                         + " measurement starts (a backlog)", w.scenes(), w.scenes(), w.meanImageBytes(), w.pairs(),
                 w.pairs(), w.scenes()));
-        line(String.format(Locale.ROOT, "- settings: %s, %d partitions, batches of up to %d inputs or %d ms,"
-                        + " one stream thread, one broker (embedded KRaft) and the embedded registry, same JVM",
-                context.processingGuarantee(), context.settings().partitions(), context.settings().batchMaxSize(),
-                context.settings().batchMaxWait().toMillis()));
+        TopologySettings settings = context.settings();
+        line(String.format(Locale.ROOT, "- settings: %s, %d partitions, model calls of up to %d items; a task's batch"
+                        + " runs at %d images, %d inputs, or %d ms after its input paused; one stream thread; quality"
+                        + " monitor %s; one broker (embedded KRaft, its own JVM) and the embedded registry",
+                context.processingGuarantee(), settings.partitions(), settings.batchMaxSize(), settings.batchMaxSize(),
+                settings.batchMaxInputs(), settings.batchMaxWait().toMillis(), context.monitor() ? "on" : "off"));
         line("- processing = from the moment Kafka Streams reports RUNNING (the backlog can be consumed) until a"
                 + " read_committed consumer has seen the last output; *incl. start-up* counts from before the"
                 + " application (or the naive topology and its models) started. The runtime run has no start-up."
@@ -41,13 +43,15 @@ final class TopologyBenchmarkReport {
     }
 
     private void rounds(BenchmarkSummary summary) {
-        line("## Rounds (interleaved: odd rounds run runtime, topology, naive; even rounds the reverse)");
+        line("## Rounds (interleaved: odd rounds run runtime, topology, naive; even rounds the reverse;"
+                + " warm-up rounds are not in the medians)");
         line("");
         line("| round | measurement | total s | start-up s | processing s | scenes/s | pairs/s"
                 + " | scenes/s incl. start-up | dead letters |");
         line("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (RoundResult r : summary.rounds()) {
-            line(String.format(Locale.ROOT, "| %d | %s | %.2f | %.2f | %.2f | %.1f | %.1f | %.1f | %d |", r.round(),
+            line(String.format(Locale.ROOT, "| %s | %s | %.2f | %.2f | %.2f | %.1f | %.1f | %.1f | %d |",
+                    r.warmup() ? "warm-up" : Integer.toString(r.round()),
                     r.measurement().label(), r.totalSeconds(), r.startupSeconds(), r.processingSeconds(),
                     r.scenesPerSecond(), r.pairsPerSecond(), r.scenesPerSecondTotal(), r.deadLetters()));
         }
@@ -79,6 +83,12 @@ final class TopologyBenchmarkReport {
                 BenchmarkSummary.NAIVE_TARGET, summary.topologyOverNaive(),
                 summary.scenesPerSecond(Measurement.TOPOLOGY), summary.scenesPerSecond(Measurement.NAIVE),
                 summary.topologyOverNaiveTotal(), summary.naiveTargetMet() ? "PASS" : "NOT MET"));
+        line("");
+        line(String.format(Locale.ROOT, "Ceiling for topology / naive on this machine: **%.2fx**, the naive run's"
+                        + " processing time (%.2f s) over the runtime's time in model calls alone (%.2f s), i.e. a"
+                        + " topology that cost nothing but the runtime's batched model calls (medians).",
+                summary.naiveCeiling(), summary.processingSeconds(Measurement.NAIVE),
+                summary.modelSeconds(Measurement.RUNTIME)));
         line("");
     }
 

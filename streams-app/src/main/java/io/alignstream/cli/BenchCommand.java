@@ -3,7 +3,9 @@ package io.alignstream.cli;
 import io.alignstream.bench.TopologyBenchmark;
 import io.alignstream.runtime.bench.RuntimeBenchmark;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -61,7 +63,12 @@ final class BenchCommand implements Runnable {
                 description = "Synthetic scenes (1 image and its captions each) (default: ${DEFAULT-VALUE}).")
         int scenes;
 
-        @Option(names = "--rounds", defaultValue = "2",
+        @Option(names = "--warmup-rounds", defaultValue = "1",
+                description = "Rounds run first and left out of the medians, so the JIT has compiled the Kafka"
+                        + " measurements' code (default: ${DEFAULT-VALUE}).")
+        int warmupRounds;
+
+        @Option(names = "--rounds", defaultValue = "3",
                 description = "Rounds of each measurement; the report gives each and the median"
                         + " (default: ${DEFAULT-VALUE}).")
         int rounds;
@@ -73,13 +80,18 @@ final class BenchCommand implements Runnable {
                 description = "Partitions of the input, output and re-keying topics (default: ${DEFAULT-VALUE}).")
         int partitions;
 
+        @Option(names = "--set", paramLabel = "KEY=VALUE",
+                description = "An alignstream configuration key for every measurement, e.g."
+                        + " --set alignstream.batch.max.size=32 (repeatable; docs/configuration.md lists them).")
+        Map<String, String> settings = new LinkedHashMap<>();
+
         @Option(names = "--out", defaultValue = "streams-app/target/bench/topology-benchmark.md",
                 description = "Where the report is written (default: ${DEFAULT-VALUE}).")
         Path out;
 
         @Override
         public Integer call() throws Exception {
-            new TopologyBenchmark(new TopologyBenchmark.Options(scenes, rounds, seed, partitions, out), System.out).run();
+            new TopologyBenchmark(new TopologyBenchmark.Options(scenes, warmupRounds, rounds, seed, partitions, settings, out), System.out).run();
             return 0;
         }
     }

@@ -39,6 +39,38 @@ class BenchmarkSummaryTest {
     }
 
     @Test
+    void warmUpRoundsAreReportedButLeftOutOfTheMedians() {
+        // given a slow warm-up round (round 0) before two counted rounds of each measurement
+        BenchmarkSummary summary = new BenchmarkSummary(List.of(
+                runtime(0, 20), runtime(1, 10), runtime(2, 10),
+                kafka(Measurement.TOPOLOGY, 0, 40), kafka(Measurement.TOPOLOGY, 1, 11), kafka(Measurement.TOPOLOGY, 2, 11),
+                kafka(Measurement.NAIVE, 0, 60), kafka(Measurement.NAIVE, 1, 30), kafka(Measurement.NAIVE, 2, 30)));
+
+        // then the medians are of rounds 1 and 2 only, and every round is still in the summary
+        assertThat(summary.of(Measurement.TOPOLOGY)).extracting(RoundResult::round).containsExactly(1, 2);
+        assertThat(summary.scenesPerSecond(Measurement.TOPOLOGY)).isCloseTo(100.0 / 11, within(1e-9));
+        assertThat(summary.rounds()).hasSize(9);
+        assertThat(summary.rounds().get(0).warmup()).isTrue();
+    }
+
+    @Test
+    void theCeilingOverNaiveIsTheNaiveProcessingTimeOverTheRuntimesModelTime() {
+        // given a runtime that spends 8 s in model calls, and a naive run that takes 24 s
+        StageProfile eightSeconds = StageProfile.fromExposition("""
+                alignstream_batch_size_count{stage="TEXT"} 10
+                alignstream_batch_size_sum{stage="TEXT"} 640.0
+                alignstream_inference_duration_seconds_count{stage="TEXT"} 10
+                alignstream_inference_duration_seconds_sum{stage="TEXT"} 8.0
+                """);
+        BenchmarkSummary summary = new BenchmarkSummary(List.of(
+                new RoundResult(Measurement.RUNTIME, 1, 100, 500, 9, 9, 0, eightSeconds),
+                kafka(Measurement.TOPOLOGY, 1, 12), kafka(Measurement.NAIVE, 1, 24)));
+
+        // then no topology could be more than 24 / 8 = 3 times faster than the naive one
+        assertThat(summary.naiveCeiling()).isCloseTo(3.0, within(1e-9));
+    }
+
+    @Test
     void readsStageTotalsFromTheTopologysMetrics() {
         String exposition = """
                 # TYPE alignstream_batch_size histogram

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +25,7 @@ class TopologyBenchmarkTest {
         // when the benchmark runs 6 scenes for one round
         Path out = dir.resolve("topology.md");
         ByteArrayOutputStream console = new ByteArrayOutputStream();
-        TopologyBenchmark.Outcome outcome = new TopologyBenchmark(new TopologyBenchmark.Options(6, 1, 42, 2, out),
+        TopologyBenchmark.Outcome outcome = new TopologyBenchmark(new TopologyBenchmark.Options(6, 0, 1, 42, 2, Map.of(), out),
                 new PrintStream(console, true, StandardCharsets.UTF_8)).run();
 
         // then each measurement has one round with every output seen and no dead letters
@@ -56,7 +57,7 @@ class TopologyBenchmarkTest {
                 .contains(String.format(Locale.ROOT, "**%.2fx** (%.1f / %.1f scenes/s)", summary.topologyOverNaive(),
                         topology, summary.scenesPerSecond(Measurement.NAIVE)))
                 .contains(summary.runtimeTargetMet() ? "| PASS |" : "| NOT MET |")
-                .contains("--scenes=6 --rounds=1 --partitions=2")
+                .contains("--scenes=6 --warmup-rounds=0 --rounds=1 --partitions=2")
                 .contains("| alignstream topology (EOS v2) | VISION |");
     }
 }
