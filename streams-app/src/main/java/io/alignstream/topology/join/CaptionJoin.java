@@ -13,6 +13,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * The two stores of the caption side of the join, keyed by {@code imageId NUL captionId} (ids
  * cannot contain NUL, so a prefix scan on {@code imageId NUL} finds exactly one image's
  * captions).
+ *
+ * <p>Expiry scans the waiting captions only when the oldest of them may have waited the grace
+ * period: a lower bound of their hold times is kept in memory (exact after a scan, lowered by
+ * each hold, left as it is by releases, which can only raise the true oldest). Scanning every
+ * second regardless decoded every waiting caption's embedding each time.
  */
 public final class CaptionJoin {
     private static final char SEPARATOR = '\u0000';
@@ -20,10 +25,16 @@ public final class CaptionJoin {
 
     private final KeyValueStore<String, PendingCaption> pending;
     private final KeyValueStore<String, Long> emitted;
+    /** At most the hold time of every waiting caption; {@code Long.MAX_VALUE} when none waits. */
+    private long oldestHeldAtMost = Long.MAX_VALUE;
 
+    /** Reads the waiting captions once, for their oldest hold time (after restoration, when a task starts). */
     public CaptionJoin(KeyValueStore<String, PendingCaption> pending, KeyValueStore<String, Long> emitted) {
         this.pending = pending;
         this.emitted = emitted;
+        try (KeyValueIterator<String, PendingCaption> it = pending.all()) {
+            it.forEachRemaining(entry -> oldestHeldAtMost = Math.min(oldestHeldAtMost, entry.value.heldSinceMs()));
+        }
     }
 
     public static String pairKey(String imageId, String captionId) {
@@ -44,6 +55,7 @@ public final class CaptionJoin {
     /** Holds a caption until its image comes; a newer version of a waiting caption replaces it. */
     public void hold(PendingCaption caption) {
         pending.put(pairKey(caption.caption().getImageId(), caption.caption().getCaptionId()), caption);
+        oldestHeldAtMost = Math.min(oldestHeldAtMost, caption.heldSinceMs());
     }
 
     /** Removes and returns every caption waiting for {@code imageId}. */
@@ -62,15 +74,22 @@ public final class CaptionJoin {
 
     /** Removes and returns the captions that have waited {@code graceMs} or longer by {@code nowMs}. */
     public List<PendingCaption> expire(long nowMs, long graceMs) {
+        if (oldestHeldAtMost == Long.MAX_VALUE || nowMs - oldestHeldAtMost < graceMs) {
+            return List.of(); // not even the oldest possible hold time has reached the grace period
+        }
         List<KeyValue<String, PendingCaption>> expired = new ArrayList<>();
+        long oldestKept = Long.MAX_VALUE;
         try (KeyValueIterator<String, PendingCaption> it = pending.all()) {
             while (it.hasNext()) {
                 KeyValue<String, PendingCaption> entry = it.next();
                 if (nowMs - entry.value.heldSinceMs() >= graceMs) {
                     expired.add(entry);
+                } else {
+                    oldestKept = Math.min(oldestKept, entry.value.heldSinceMs());
                 }
             }
         }
+        oldestHeldAtMost = oldestKept;
         List<PendingCaption> out = new ArrayList<>(expired.size());
         for (KeyValue<String, PendingCaption> entry : expired) {
             pending.delete(entry.key);

@@ -6,6 +6,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import org.apache.kafka.common.errors.SerializationException;
 
 /**
@@ -50,34 +51,41 @@ public final class BinaryFormat {
         }
     }
 
+    // Arrays go through one big-endian ByteBuffer each, byte for byte what DataOutputStream's
+    // writeFloat/writeInt wrote (stores written before stay readable): reading 384 floats one
+    // readFloat at a time was four synchronized ByteArrayInputStream.read() calls per float, the
+    // stream thread's largest cost outside the models (docs/performance.md).
+
     public static void writeFloats(DataOutputStream out, float[] values) throws IOException {
         out.writeInt(values.length);
-        for (float v : values) {
-            out.writeFloat(v);
-        }
+        ByteBuffer buffer = ByteBuffer.allocate(values.length * Float.BYTES);
+        buffer.asFloatBuffer().put(values);
+        out.write(buffer.array());
     }
 
     public static float[] readFloats(DataInputStream in) throws IOException {
-        float[] values = new float[checkedLength(in.readInt())];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = in.readFloat();
-        }
+        float[] values = new float[checkedLength(in.readInt(), Float.BYTES)];
+        ByteBuffer.wrap(readFully(in, values.length * Float.BYTES)).asFloatBuffer().get(values);
         return values;
     }
 
     public static void writeInts(DataOutputStream out, int[] values) throws IOException {
         out.writeInt(values.length);
-        for (int v : values) {
-            out.writeInt(v);
-        }
+        ByteBuffer buffer = ByteBuffer.allocate(values.length * Integer.BYTES);
+        buffer.asIntBuffer().put(values);
+        out.write(buffer.array());
     }
 
     public static int[] readInts(DataInputStream in) throws IOException {
-        int[] values = new int[checkedLength(in.readInt())];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = in.readInt();
-        }
+        int[] values = new int[checkedLength(in.readInt(), Integer.BYTES)];
+        ByteBuffer.wrap(readFully(in, values.length * Integer.BYTES)).asIntBuffer().get(values);
         return values;
+    }
+
+    private static byte[] readFully(DataInputStream in, int length) throws IOException {
+        byte[] bytes = new byte[length];
+        in.readFully(bytes);
+        return bytes;
     }
 
     /** Bytes that may be absent: length -1 for null. */
@@ -101,7 +109,12 @@ public final class BinaryFormat {
     }
 
     private static int checkedLength(int length) throws IOException {
-        if (length < 0 || length > (1 << 28)) {
+        return checkedLength(length, 1);
+    }
+
+    /** A length read from the data, refused when its array would exceed 256 MiB (corrupt data). */
+    private static int checkedLength(int length, int bytesPerElement) throws IOException {
+        if (length < 0 || length > (1 << 28) / bytesPerElement) {
             throw new IOException("implausible length " + length);
         }
         return length;

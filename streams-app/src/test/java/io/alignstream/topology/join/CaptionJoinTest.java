@@ -1,0 +1,140 @@
+package io.alignstream.topology.join;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.alignstream.deadletter.SourceCoordinates;
+import io.alignstream.events.CaptionEvent;
+import io.alignstream.produce.SyntheticEventFactory;
+import io.alignstream.text.MiniLmTextEncoder;
+import io.alignstream.topology.state.PendingCaption;
+import io.alignstream.world.Split;
+import io.alignstream.world.SyntheticWorld;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Captions waiting for their image: released by their image, expired after the grace period. */
+class CaptionJoinTest {
+    private static final long GRACE_MS = 30_000;
+    private static final long T0 = Instant.parse("2026-11-22T12:00:00Z").toEpochMilli();
+    private static final SyntheticEventFactory EVENTS = new SyntheticEventFactory(new SyntheticWorld(11), Split.TEST);
+
+    private KeyValueStore<String, PendingCaption> store;
+    private final AtomicInteger fullScans = new AtomicInteger();
+
+    @BeforeEach
+    void openStore() {
+        store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("pending-captions"), Serdes.String(),
+                PendingCaption.serde()).withLoggingDisabled().withCachingDisabled().build();
+        store.init(new MockProcessorContext<>().getStateStoreContext(), store);
+    }
+
+    @Test
+    void expiryTakesOnlyTheCaptionsThatHaveWaitedTheGracePeriod() {
+        // given two captions held 10 s apart
+        CaptionJoin join = new CaptionJoin(counting(store), emitted());
+        CaptionEvent early = caption(0);
+        CaptionEvent late = caption(1);
+        join.hold(held(early, T0));
+        join.hold(held(late, T0 + 10_000));
+
+        // when the grace period has passed for the first only
+        List<PendingCaption> expired = join.expire(T0 + GRACE_MS + 1, GRACE_MS);
+
+        // then only the first is taken, and the second is still waiting for its image
+        assertThat(expired).extracting(p -> p.caption().getCaptionId()).containsExactly(early.getCaptionId());
+        assertThat(join.release(late.getImageId())).extracting(p -> p.caption().getCaptionId())
+                .containsExactly(late.getCaptionId());
+    }
+
+    @Test
+    void whileNoCaptionCanHaveWaitedTheGracePeriodTheStoreIsNotScanned() {
+        // given a caption held now
+        CaptionJoin join = new CaptionJoin(counting(store), emitted());
+        int scansToOpen = fullScans.get();
+        join.hold(held(caption(2), T0));
+
+        // when expiry is checked every second until just before the grace period ends
+        for (long now = T0; now < T0 + GRACE_MS; now += 1000) {
+            assertThat(join.expire(now, GRACE_MS)).isEmpty();
+        }
+
+        // then the store was not read; once the grace period is reached it is, and the caption expires
+        assertThat(fullScans.get()).isEqualTo(scansToOpen);
+        assertThat(join.expire(T0 + GRACE_MS, GRACE_MS)).hasSize(1);
+        assertThat(fullScans.get()).isEqualTo(scansToOpen + 1);
+    }
+
+    @Test
+    void aReleaseLeavesTheOldestBoundLowSoALaterCaptionStillExpiresOnTime() {
+        // given an old caption released by its image, and a newer caption still waiting
+        CaptionJoin join = new CaptionJoin(counting(store), emitted());
+        CaptionEvent released = caption(3);
+        CaptionEvent waiting = caption(4);
+        join.hold(held(released, T0));
+        join.hold(held(waiting, T0 + 20_000));
+        join.release(released.getImageId());
+
+        // when the old caption's grace would have ended (one scan, finding nothing), then the newer's
+        assertThat(join.expire(T0 + GRACE_MS, GRACE_MS)).isEmpty();
+        List<PendingCaption> expired = join.expire(T0 + 20_000 + GRACE_MS, GRACE_MS);
+
+        // then the newer caption expires exactly at its own grace period
+        assertThat(expired).extracting(p -> p.caption().getCaptionId()).containsExactly(waiting.getCaptionId());
+    }
+
+    @Test
+    void aRestartedTaskFindsTheOldestHoldTimeInTheRestoredStore() {
+        // given a caption held before a restart (the store outlives the join, as a restored store does)
+        CaptionEvent before = caption(5);
+        new CaptionJoin(store, emitted()).hold(held(before, T0));
+
+        // when a new join opens over the same store
+        CaptionJoin restarted = new CaptionJoin(store, emitted());
+
+        // then the caption still expires when its grace period ends, not later
+        assertThat(restarted.expire(T0 + GRACE_MS - 1, GRACE_MS)).isEmpty();
+        assertThat(restarted.expire(T0 + GRACE_MS, GRACE_MS)).extracting(p -> p.caption().getCaptionId())
+                .containsExactly(before.getCaptionId());
+    }
+
+    private static CaptionEvent caption(int scene) {
+        return EVENTS.scene(scene, Instant.ofEpochMilli(T0)).captions().get(0);
+    }
+
+    private static PendingCaption held(CaptionEvent caption, long heldSinceMs) {
+        return new PendingCaption(caption, new float[MiniLmTextEncoder.DIMENSION],
+                new SourceCoordinates("alignstream.captions", 0, 0, null), heldSinceMs, heldSinceMs);
+    }
+
+    private static KeyValueStore<String, Long> emitted() {
+        KeyValueStore<String, Long> emitted = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("emitted"),
+                Serdes.String(), Serdes.Long()).withLoggingDisabled().withCachingDisabled().build();
+        emitted.init(new MockProcessorContext<>().getStateStoreContext(), emitted);
+        return emitted;
+    }
+
+    /** The same store, counting calls of {@code all()} (full scans). */
+    @SuppressWarnings("unchecked")
+    private KeyValueStore<String, PendingCaption> counting(KeyValueStore<String, PendingCaption> target) {
+        return (KeyValueStore<String, PendingCaption>) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {KeyValueStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("all")) {
+                        fullScans.incrementAndGet();
+                    }
+                    try {
+                        return method.invoke(target, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+}
