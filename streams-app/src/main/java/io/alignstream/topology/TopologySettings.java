@@ -24,8 +24,8 @@ import java.util.Objects;
  * @param alignVlmDtype          how AlignVLM token tensors are encoded
  */
 public record TopologySettings(TopicNames topics, int partitions, int batchMaxSize, int batchMaxInputs,
-                               Duration batchMaxWait, Duration captionGrace, FetchLimits fetchLimits, int captionMaxCharacters,
-                               int captionMaxSubCaptions, boolean includeRawEmbedding, TensorDType alignVlmDtype) {
+                               Duration batchMaxWait, Duration captionGrace, FetchLimits fetchLimits,
+                               int captionMaxCharacters, int captionMaxSubCaptions, boolean includeRawEmbedding, TensorDType alignVlmDtype) {
 
     public TopologySettings {
         Objects.requireNonNull(topics, "topics");
@@ -57,8 +57,8 @@ public record TopologySettings(TopicNames topics, int partitions, int batchMaxSi
     /** The defaults documented in docs/configuration.md. */
     public static TopologySettings defaults() {
         return new TopologySettings(TopicNames.defaults(), 6, 64, 64 * INPUTS_PER_IMAGE_SLOT, Duration.ofMillis(20),
-                Duration.ofMinutes(5), FetchLimits.defaults(), CaptionPreparer.DEFAULT_MAX_CHARACTERS, CaptionPreparer.DEFAULT_MAX_SUB_CAPTIONS,
-                false, TensorDType.FLOAT32_LE);
+                Duration.ofMinutes(5), FetchLimits.defaults(), CaptionPreparer.DEFAULT_MAX_CHARACTERS,
+                CaptionPreparer.DEFAULT_MAX_SUB_CAPTIONS, false, TensorDType.FLOAT32_LE);
     }
 
     public TopologySettings withTopics(TopicNames value) {
@@ -71,7 +71,7 @@ public record TopologySettings(TopicNames topics, int partitions, int batchMaxSi
                 fetchLimits, captionMaxCharacters, captionMaxSubCaptions, includeRawEmbedding, alignVlmDtype);
     }
 
-    /** Batches of {@code maxSize} items per model call, holding up to {@link #INPUTS_PER_IMAGE_SLOT} times that in inputs. */
+    /** Model calls of up to {@code maxSize} items; a batch holds up to {@link #INPUTS_PER_IMAGE_SLOT} times that. */
     public TopologySettings withBatch(int maxSize, Duration maxWait) {
         return withBatch(maxSize, maxSize * INPUTS_PER_IMAGE_SLOT, maxWait);
     }
@@ -82,18 +82,18 @@ public record TopologySettings(TopicNames topics, int partitions, int batchMaxSi
     }
 
     public TopologySettings withCaptionGrace(Duration value) {
-        return new TopologySettings(topics, partitions, batchMaxSize, batchMaxInputs, batchMaxWait, value, fetchLimits,
-                captionMaxCharacters, captionMaxSubCaptions, includeRawEmbedding, alignVlmDtype);
+        return new TopologySettings(topics, partitions, batchMaxSize, batchMaxInputs, batchMaxWait, value,
+                fetchLimits, captionMaxCharacters, captionMaxSubCaptions, includeRawEmbedding, alignVlmDtype);
     }
 
     public TopologySettings withFetchLimits(FetchLimits value) {
-        return new TopologySettings(topics, partitions, batchMaxSize, batchMaxInputs, batchMaxWait, captionGrace, value,
-                captionMaxCharacters, captionMaxSubCaptions, includeRawEmbedding, alignVlmDtype);
+        return new TopologySettings(topics, partitions, batchMaxSize, batchMaxInputs, batchMaxWait, captionGrace,
+                value, captionMaxCharacters, captionMaxSubCaptions, includeRawEmbedding, alignVlmDtype);
     }
 
     public TopologySettings withCaptionLimits(int maxCharacters, int maxSubCaptions) {
-        return new TopologySettings(topics, partitions, batchMaxSize, batchMaxInputs, batchMaxWait, captionGrace, fetchLimits,
-                maxCharacters, maxSubCaptions, includeRawEmbedding, alignVlmDtype);
+        return new TopologySettings(topics, partitions, batchMaxSize, batchMaxInputs, batchMaxWait, captionGrace,
+                fetchLimits, maxCharacters, maxSubCaptions, includeRawEmbedding, alignVlmDtype);
     }
 
     public TopologySettings withOutput(boolean rawEmbedding, TensorDType dtype) {
