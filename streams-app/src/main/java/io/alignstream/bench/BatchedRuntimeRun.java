@@ -48,14 +48,14 @@ public final class BatchedRuntimeRun {
             CaptionEmbedder captions = new CaptionEmbedder(session, preparer, profile);
             long start = System.nanoTime();
             Map<String, float[]> imageEmbeddings = new HashMap<>();
-            for (List<ImageEvent> chunk : chunks(workload.images(), batch)) {
+            for (List<ImageEvent> chunk : settings.inModelCalls(workload.images())) {
                 List<StageResult<EmbeddedImage>> done = images.embed(chunk);
                 for (int i = 0; i < chunk.size(); i++) {
                     imageEmbeddings.put(chunk.get(i).getImageId(), value(done.get(i)).vision().embedding());
                 }
             }
             List<float[]> captionEmbeddings = new ArrayList<>(workload.pairs());
-            for (List<CaptionEvent> chunk : chunks(workload.captions(), batch)) {
+            for (List<CaptionEvent> chunk : settings.inModelCalls(workload.captions())) {
                 captions.embed(chunk).forEach(result -> captionEmbeddings.add(value(result)));
             }
             for (int from = 0; from < workload.pairs(); from += batch) {
@@ -77,13 +77,5 @@ public final class BatchedRuntimeRun {
             return done.value();
         }
         throw new IllegalStateException("a benchmark input was rejected: " + ((StageResult.Rejected<T>) result).message());
-    }
-
-    static <T> List<List<T>> chunks(List<T> items, int size) {
-        List<List<T>> chunks = new ArrayList<>();
-        for (int from = 0; from < items.size(); from += size) {
-            chunks.add(items.subList(from, Math.min(items.size(), from + size)));
-        }
-        return chunks;
     }
 }

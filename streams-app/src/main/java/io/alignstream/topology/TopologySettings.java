@@ -5,6 +5,8 @@ import io.alignstream.events.TensorDType;
 import io.alignstream.fetch.FetchLimits;
 import io.alignstream.text.CaptionPreparer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -53,6 +55,15 @@ public record TopologySettings(TopicNames topics, int partitions, int batchMaxSi
 
     /** batchMaxInputs when only batchMaxSize is given: room for a full image batch with its captions. */
     public static final int INPUTS_PER_IMAGE_SLOT = 8;
+
+    /** {@code items} cut, in order, into model calls of at most {@link #batchMaxSize()} each. */
+    public <T> List<List<T>> inModelCalls(List<T> items) {
+        List<List<T>> calls = new ArrayList<>();
+        for (int from = 0; from < items.size(); from += batchMaxSize) {
+            calls.add(items.subList(from, Math.min(items.size(), from + batchMaxSize)));
+        }
+        return calls;
+    }
 
     /** The defaults documented in docs/configuration.md. */
     public static TopologySettings defaults() {

@@ -290,9 +290,8 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
                 return;
             }
             List<StageResult<float[]>> results = new ArrayList<>(fresh.size());
-            for (int start = 0; start < fresh.size(); start += settings.batchMaxSize()) {
-                results.addAll(captionEmbedder.embed(fresh.subList(start, Math.min(fresh.size(),
-                        start + settings.batchMaxSize())).stream().map(input -> (CaptionEvent) input.event()).toList()));
+            for (List<BufferedInput> call : settings.inModelCalls(fresh)) {
+                results.addAll(captionEmbedder.embed(call.stream().map(input -> (CaptionEvent) input.event()).toList()));
             }
             for (int i = 0; i < fresh.size(); i++) {
                 BufferedInput input = fresh.get(i);
@@ -322,8 +321,7 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
 
         private void alignPairs() {
             // Released captions can make this longer than a batch: align in batch-sized chunks.
-            for (int start = 0; start < pairs.size(); start += settings.batchMaxSize()) {
-                List<Pair> chunk = pairs.subList(start, Math.min(pairs.size(), start + settings.batchMaxSize()));
+            for (List<Pair> chunk : settings.inModelCalls(pairs)) {
                 List<StageResult<TeviAlignment>> aligned = alignChunk(chunk);
                 for (int i = 0; i < chunk.size(); i++) {
                     Pair pair = chunk.get(i);
