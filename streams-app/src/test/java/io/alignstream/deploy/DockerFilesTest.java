@@ -223,25 +223,26 @@ class DockerFilesTest {
         List<Instruction> run = runtime.instructions();
         // The jar and lib/ are copied from where streams-app's build puts them.
         String pom = DeployFiles.text(ROOT.resolve("streams-app/pom.xml"));
-        assertThat(pom).contains("<finalName>alignstream</finalName>")
+        assertThat(pom).contains("<finalName>alignstream-service</finalName>")
+                .contains("<mainClass>io.alignstream.app.AlignstreamService</mainClass>")
                 .contains("<outputDirectory>${project.build.directory}/lib</outputDirectory>")
                 .contains("<classpathPrefix>lib/</classpathPrefix>");
         List<String> copies = run.stream().filter(i -> i.keyword().equals("COPY")).map(Instruction::arguments).toList();
         String buildStage = build.name();
-        assertThat(copies).contains("--from=" + buildStage + " /src/streams-app/target/alignstream.jar /app/alignstream.jar",
+        assertThat(copies).contains("--from=" + buildStage + " /src/streams-app/target/alignstream-service.jar /app/alignstream-service.jar",
                 "--from=" + buildStage + " /src/streams-app/target/lib/ /app/lib/");
         assertThat(build.instructions()).contains(new Instruction("WORKDIR", "/src"));
-        // Non-root, the metrics port, a health check, java -jar the jar, `run` by default.
+        // Non-root, the metrics port, a health check, java -jar the service jar (no subcommand).
         String user = last(run, "USER");
         assertThat(user).isNotNull().doesNotStartWith("root").doesNotStartWith("0");
         assertThat(last(run, "EXPOSE")).isEqualTo(String.valueOf(HTTP_PORT));
         assertThat(last(run, "HEALTHCHECK")).contains("http://127.0.0.1:" + HTTP_PORT + HEALTH_PATH);
         List<String> entrypoint = DeployFiles.jsonArray(last(run, "ENTRYPOINT"));
         assertThat(entrypoint.get(0)).isEqualTo("java");
-        assertThat(entrypoint.subList(entrypoint.size() - 2, entrypoint.size())).containsExactly("-jar", "/app/alignstream.jar");
+        assertThat(entrypoint.subList(entrypoint.size() - 2, entrypoint.size())).containsExactly("-jar", "/app/alignstream-service.jar");
         assertThat(entrypoint).anyMatch(a -> a.startsWith("-XX:MaxRAMPercentage=") || a.startsWith("-Xmx"))
                 .contains("-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.alignstream");
-        assertThat(DeployFiles.jsonArray(last(run, "CMD"))).containsExactly("run");
+        assertThat(last(run, "CMD")).isNull();
         // Its environment is alignstream configuration the app accepts.
         Map<String, String> env = env(run);
         DeployFiles.assertValidAlignstreamEnvironment(name, env);

@@ -9,7 +9,7 @@ import io.alignstream.events.RetrievalQualityReport;
 import io.alignstream.events.TeviEmbedding;
 import io.alignstream.events.WindowKind;
 import io.alignstream.monitoring.quality.QualitySettings;
-import io.alignstream.produce.SyntheticEventFactory.SceneEvents;
+import io.alignstream.world.events.SyntheticEventFactory.SceneEvents;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.util.List;

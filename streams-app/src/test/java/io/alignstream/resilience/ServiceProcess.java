@@ -1,6 +1,5 @@
 package io.alignstream.resilience;
 
-import io.alignstream.cli.AlignstreamCommand;
 import io.alignstream.embedded.ChildJvm;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,7 +19,7 @@ import java.util.regex.Pattern;
 /**
  * One alignstream service ({@code alignstream run}) in a child JVM, started from this JVM's
  * classpath, so a test can crash it for real:
- * {@code java -Xmx1g -cp <java.class.path> io.alignstream.cli.AlignstreamCommand run --set k=v ...}.
+ * {@code java -Xmx1g -cp <java.class.path> io.alignstream.resilience.ServiceChildMain --set k=v ...}.
  *
  * <ul>
  *   <li>{@link #kill()} is SIGKILL ({@link Process#destroyForcibly()}, which on Linux sends
@@ -77,11 +76,9 @@ final class ServiceProcess implements AutoCloseable {
         command.add(ChildJvm.javaExecutable());
         command.add("-Xmx1g");
         command.addAll(jvmOptions);
-        command.add("-D" + ChildJvm.EXIT_WITH_PARENT_PROPERTY + "=true");
         command.add("-cp");
         command.add(ChildJvm.absoluteClasspath());
-        command.add(AlignstreamCommand.class.getName());
-        command.add("run");
+        command.add(ServiceChildMain.class.getName());
         settings.forEach((key, value) -> {
             command.add("--set");
             command.add(key + "=" + value);

@@ -2,8 +2,8 @@ package io.alignstream.testing;
 
 import io.alignstream.app.config.TopicNames;
 import io.alignstream.events.CaptionEvent;
-import io.alignstream.produce.SyntheticEventFactory;
-import io.alignstream.produce.SyntheticEventFactory.SceneEvents;
+import io.alignstream.world.events.SyntheticEventFactory;
+import io.alignstream.world.events.SyntheticEventFactory.SceneEvents;
 import io.alignstream.registry.serde.KafkaAvroSerializer;
 import io.alignstream.world.Split;
 import io.alignstream.world.SyntheticWorld;

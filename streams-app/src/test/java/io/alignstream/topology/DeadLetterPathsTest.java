@@ -11,7 +11,7 @@ import io.alignstream.events.ImageEvent;
 import io.alignstream.events.ImageReference;
 import io.alignstream.events.InlineImage;
 import io.alignstream.fetch.FetchLimits;
-import io.alignstream.produce.SyntheticEventFactory.SceneEvents;
+import io.alignstream.world.events.SyntheticEventFactory.SceneEvents;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

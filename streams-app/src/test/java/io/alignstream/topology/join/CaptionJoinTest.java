@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.alignstream.deadletter.SourceCoordinates;
 import io.alignstream.events.CaptionEvent;
-import io.alignstream.produce.SyntheticEventFactory;
+import io.alignstream.world.events.SyntheticEventFactory;
 import io.alignstream.text.MiniLmTextEncoder;
 import io.alignstream.topology.state.PendingCaption;
 import io.alignstream.world.Split;

@@ -1,0 +1,142 @@
+package io.alignstream.bench;
+
+import io.alignstream.app.AlignstreamApp;
+import io.alignstream.app.config.AlignstreamConfig;
+import io.alignstream.inference.InferenceModels;
+import io.alignstream.topology.TopologySettings;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.Locale;
+
+/**
+ * {@code alignstream bench topology}: end-to-end throughput of the topology on the embedded
+ * broker against the runtime's own batched throughput and against the naive per-record
+ * pattern, on the same backlog, in interleaved rounds, with a Markdown report. A command, not a
+ * test: numbers on a shared machine are noisy, so compare the ratios measured in one run.
+ */
+public final class TopologyBenchmark {
+    /** What to run. */
+    /**
+     * @param warmupRounds rounds run first and left out of the medians (reported as round 0, -1...):
+     *                 the Kafka measurements' code is otherwise still being compiled by the JIT in
+     *                 round 1, which measured 25-30% slower than the rounds after it
+     * @param settings alignstream configuration keys applied to every measurement (the runtime
+     *                 baseline takes its batch size from them too), for measuring other settings
+     *                 than the defaults; keys the benchmark sets itself are refused
+     */
+    public record Options(int scenes, int warmupRounds, int rounds, long seed, int partitions, Map<String, String> settings,
+                          Path out) {
+        public Options {
+            if (scenes < 1 || rounds < 1 || partitions < 1) {
+                throw new IllegalArgumentException("scenes, rounds and partitions must be at least 1");
+            }
+            if (warmupRounds < 0) {
+                throw new IllegalArgumentException("warm-up rounds cannot be negative");
+            }
+            settings = Collections.unmodifiableMap(new TreeMap<>(settings));
+            BenchPlatform.requireNoReservedKeys(settings.keySet());
+        }
+
+        public static Options defaults() {
+            return new Options(400, 1, 3, 42, 6, Map.of(), Path.of("cli", "target", "bench",
+                    "topology-benchmark.md"));
+        }
+    }
+
+    /** The run's summary and its rendered report. */
+    public record Outcome(BenchmarkSummary summary, String report) { }
+
+    private final Options options;
+    private final PrintStream console;
+
+    public TopologyBenchmark(Options options, PrintStream console) {
+        this.options = options;
+        this.console = console;
+    }
+
+    /** Runs every round, prints the report, writes it to {@link Options#out()}, and returns it. */
+    public Outcome run() throws Exception {
+        long started = System.nanoTime();
+        BenchWorkload workload = BenchWorkload.generate(options.scenes(), options.seed());
+        progress(started, "generated " + workload.scenes() + " scenes (" + workload.pairs() + " captions)");
+        List<RoundResult> results = new ArrayList<>();
+        TopologyBenchmarkReport.Context context;
+        try (BenchPlatform platform = BenchPlatform.start(options.partitions(), options.settings())) {
+            platform.produce(workload);
+            progress(started, "broker and registry up, backlog produced");
+            AlignstreamConfig base = platform.roundConfig("runtime");
+            TopologySettings settings = AlignstreamApp.topologySettings(base);
+            Duration timeout = Duration.ofSeconds(120 + 2L * options.scenes());
+            TopologyRun topology = new TopologyRun(platform, timeout);
+            NaiveTopologyRun naive = new NaiveTopologyRun(platform, timeout);
+            try (InferenceModels models = BenchModels.open(base)) {
+                BatchedRuntimeRun runtime = new BatchedRuntimeRun(models, settings);
+                // Untimed: load the ONNX sessions and warm the JIT on a few scenes.
+                runtime.run(BenchWorkload.generate(Math.min(options.scenes(), 8), options.seed() + 1), 0);
+                for (int round = 1 - options.warmupRounds(); round <= options.rounds(); round++) {
+                    List<Measurement> order = Math.floorMod(round, 2) == 1
+                            ? List.of(Measurement.RUNTIME, Measurement.TOPOLOGY, Measurement.NAIVE)
+                            : List.of(Measurement.NAIVE, Measurement.TOPOLOGY, Measurement.RUNTIME);
+                    for (Measurement measurement : order) {
+                        RoundResult result = switch (measurement) {
+                            case RUNTIME -> runtime.run(workload, round);
+                            case TOPOLOGY -> topology.run(workload, round);
+                            case NAIVE -> naive.run(workload, round);
+                        };
+                        results.add(result);
+                        progress(started, String.format(Locale.ROOT,
+                                "round %d %-40s %7.1f scenes/s processing, %7.2f s total", round,
+                                measurement.label(), result.scenesPerSecond(), result.totalSeconds()));
+                    }
+                }
+                context = new TopologyBenchmarkReport.Context(Instant.now().toString(),
+                        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
+                        base.modelDevice().toString(), models.modelRef().getId() + " " + models.modelRef().getVersion(),
+                        command(), workload, settings, base.processingGuarantee(), base.monitorEnabled());
+            }
+        }
+        BenchmarkSummary summary = new BenchmarkSummary(results);
+        String report = new TopologyBenchmarkReport().render(context, summary);
+        console.println();
+        console.print(report);
+        Files.createDirectories(options.out().toAbsolutePath().getParent());
+        Files.writeString(options.out(), report, StandardCharsets.UTF_8);
+        console.println("Written to " + options.out());
+        return new Outcome(summary, report);
+    }
+
+    private String command() {
+        Options d = Options.defaults();
+        StringBuilder command = new StringBuilder("./alignstream bench topology");
+        if (options.scenes() != d.scenes()) {
+            command.append(" --scenes=").append(options.scenes());
+        }
+        if (options.warmupRounds() != d.warmupRounds()) {
+            command.append(" --warmup-rounds=").append(options.warmupRounds());
+        }
+        if (options.rounds() != d.rounds()) {
+            command.append(" --rounds=").append(options.rounds());
+        }
+        if (options.seed() != d.seed()) {
+            command.append(" --seed=").append(options.seed());
+        }
+        if (options.partitions() != d.partitions()) {
+            command.append(" --partitions=").append(options.partitions());
+        }
+        options.settings().forEach((key, value) -> command.append(" --set ").append(key).append('=').append(value));
+        return command.toString();
+    }
+
+    private void progress(long started, String what) {
+        console.printf(Locale.ROOT, "[%6.1f s] %s%n", (System.nanoTime() - started) / 1e9, what);
+    }
+}

