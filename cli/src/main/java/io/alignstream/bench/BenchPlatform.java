@@ -2,7 +2,7 @@ package io.alignstream.bench;
 
 import io.alignstream.app.config.AlignstreamConfig;
 import io.alignstream.app.config.ConfigSources;
-import io.alignstream.app.config.TopicNames;
+import io.alignstream.schemas.TopicNames;
 import io.alignstream.embedded.kafka.EmbeddedKafkaBroker;
 import io.alignstream.embedded.registry.EmbeddedSchemaRegistry;
 import io.alignstream.schemas.EventTopic;

@@ -1,7 +1,7 @@
 package io.alignstream.cli;
 
 import io.alignstream.app.config.AlignstreamConfig;
-import io.alignstream.app.config.TopicNames;
+import io.alignstream.schemas.TopicNames;
 import io.alignstream.export.EmbeddingExporter;
 import io.alignstream.ingest.ClientSettings;
 import java.io.BufferedWriter;

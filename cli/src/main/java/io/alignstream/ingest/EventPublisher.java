@@ -1,6 +1,6 @@
 package io.alignstream.ingest;
 
-import io.alignstream.app.config.TopicNames;
+import io.alignstream.schemas.TopicNames;
 import io.alignstream.events.CaptionEvent;
 import io.alignstream.registry.serde.KafkaAvroSerializer;
 import java.nio.charset.StandardCharsets;

@@ -2,7 +2,7 @@ package io.alignstream.monitoring;
 
 import static io.alignstream.registry.serde.SpecificAvroSerde.forValues;
 
-import io.alignstream.app.config.TopicNames;
+import io.alignstream.schemas.TopicNames;
 import io.alignstream.events.AlignVlmEmbedding;
 import io.alignstream.events.DeadLetter;
 import io.alignstream.events.RetrievalQualityReport;

@@ -1,6 +1,6 @@
 package io.alignstream.topology;
 
-import io.alignstream.app.config.TopicNames;
+import io.alignstream.schemas.TopicNames;
 import io.alignstream.events.TensorDType;
 import io.alignstream.fetch.FetchLimits;
 import io.alignstream.text.CaptionPreparer;

@@ -1,6 +1,6 @@
 package io.alignstream.monitoring;
 
-import io.alignstream.app.config.TopicNames;
+import io.alignstream.schemas.TopicNames;
 import io.alignstream.deadletter.DeadLetterDeserializationHandler;
 import io.alignstream.deadletter.DeadLetterProcessingHandler;
 import io.alignstream.events.AlignVlmEmbedding;

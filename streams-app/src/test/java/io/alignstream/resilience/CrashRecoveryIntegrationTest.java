@@ -3,7 +3,7 @@ package io.alignstream.resilience;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.alignstream.app.config.AlignstreamConfig;
-import io.alignstream.app.config.TopicNames;
+import io.alignstream.schemas.TopicNames;
 import io.alignstream.embedded.kafka.EmbeddedKafkaBroker;
 import io.alignstream.testing.EmbeddedKafkaAndRegistry;
 import java.net.URI;

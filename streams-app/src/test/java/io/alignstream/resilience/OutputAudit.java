@@ -1,6 +1,6 @@
 package io.alignstream.resilience;
 
-import io.alignstream.app.config.TopicNames;
+import io.alignstream.schemas.TopicNames;
 import io.alignstream.events.AlignVlmEmbedding;
 import io.alignstream.events.DeadLetter;
 import io.alignstream.events.TeviEmbedding;

@@ -2,7 +2,7 @@ package io.alignstream.resilience;
 
 import io.alignstream.app.config.AlignstreamConfig;
 import io.alignstream.app.config.ConfigSources;
-import io.alignstream.app.config.TopicNames;
+import io.alignstream.schemas.TopicNames;
 import io.alignstream.testing.EmbeddedKafkaAndRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

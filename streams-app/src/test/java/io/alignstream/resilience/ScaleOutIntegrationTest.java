@@ -2,7 +2,7 @@ package io.alignstream.resilience;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.alignstream.app.config.TopicNames;
+import io.alignstream.schemas.TopicNames;
 import io.alignstream.testing.EmbeddedKafkaAndRegistry;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package io.alignstream.app.topics;
 
 import io.alignstream.app.config.AlignstreamConfig;
-import io.alignstream.app.config.TopicNames;
+import io.alignstream.schemas.TopicNames;
 import io.alignstream.schemas.EventTopic;
 import java.time.Duration;
 import java.util.ArrayList;

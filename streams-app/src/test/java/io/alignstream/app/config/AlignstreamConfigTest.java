@@ -9,6 +9,7 @@ import io.alignstream.runtime.engine.DeviceSetting;
 import io.alignstream.runtime.image.ImageLimits;
 import io.alignstream.schemas.EventTopic;
 import io.alignstream.text.CaptionPreparer;
+import io.alignstream.schemas.TopicNames;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;

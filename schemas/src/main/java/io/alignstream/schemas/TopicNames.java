@@ -1,6 +1,5 @@
-package io.alignstream.app.config;
+package io.alignstream.schemas;
 
-import io.alignstream.schemas.EventTopic;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
