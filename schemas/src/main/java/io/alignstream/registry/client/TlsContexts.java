@@ -21,7 +21,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
 import org.apache.kafka.common.config.ConfigException;
 
-/** Builds the SSLContext of the REST client from the {@code schema.registry.ssl.*} keys. */
+/** Builds the SSLContext of {@link RegistryHttpTransport} from the {@code schema.registry.ssl.*} keys. */
 final class TlsContexts {
 
     private TlsContexts() {

@@ -4,8 +4,10 @@
  *
  * <ul>
  *   <li>{@link io.alignstream.registry.client.SchemaRegistryClient}: the operations;</li>
- *   <li>{@link io.alignstream.registry.client.RestSchemaRegistryClient}: over HTTP(S), with
- *   fail-over, bounded retries, caches, basic auth and TLS;</li>
+ *   <li>{@link io.alignstream.registry.client.RestSchemaRegistryClient}: the operations over the
+ *   REST API, with caches; its requests go through {@code RegistryHttpTransport}, which alone
+ *   speaks HTTP(S): fail-over, bounded retries, timeouts, basic auth, TLS, and error answers
+ *   mapped to exceptions;</li>
  *   <li>{@link io.alignstream.registry.client.InMemorySchemaRegistryClient} and
  *   {@link io.alignstream.registry.client.MockSchemaRegistry}: in memory, for tests, also through
  *   {@code schema.registry.url=mock://<scope>};</li>

@@ -10,15 +10,9 @@ import io.alignstream.events.CaptionEvent;
 import io.alignstream.events.ImageEvent;
 import io.alignstream.registry.client.FakeRegistry.Reply;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.avro.Schema;
-import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
@@ -237,6 +231,21 @@ class RestSchemaRegistryClientTest {
             }
             assertThat(registry.requestCount()).isEqualTo(1);
         }
+
+        @Test
+        @DisplayName("a closed client forgets what it cached and asks nothing more")
+        void closedClientForgets() {
+            registry.on("POST", "/subjects/" + CAPTIONS_VALUE + "/versions", Reply.ok("{\"id\":7}"));
+            RestSchemaRegistryClient client = client();
+            client.register(CAPTIONS_VALUE, CAPTION);
+
+            client.close();
+
+            assertThatThrownBy(() -> client.register(CAPTIONS_VALUE, CAPTION))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("closed");
+            assertThat(registry.requestCount()).isEqualTo(1);
+        }
     }
 
     @Nested
@@ -285,253 +294,9 @@ class RestSchemaRegistryClientTest {
             }
             assertThat(registry.requestCount()).isEqualTo(3);
         }
-
-        @Test
-        @DisplayName("401 is not retried and says which settings hold the credentials")
-        void unauthorized() {
-            registry.on("GET", "/subjects", Reply.error(401, 401, "Unauthorized"));
-
-            try (RestSchemaRegistryClient client = client()) {
-                assertThatThrownBy(client::getAllSubjects)
-                        .isExactlyInstanceOf(SchemaRegistryException.class)
-                        .hasMessageContaining("HTTP 401")
-                        .hasMessageContaining("basic.auth.credentials.source")
-                        .hasMessageContaining("basic.auth.user.info");
-            }
-            assertThat(registry.requestCount()).isEqualTo(1);
-        }
-
-        @Test
-        @DisplayName("a 404 without a Confluent body asks whether the URL is a Schema Registry")
-        void notARegistry() {
-            registry.on("GET", "/subjects", Reply.text(404, "<html>Not Found</html>"));
-
-            try (RestSchemaRegistryClient client = client()) {
-                assertThatThrownBy(client::getAllSubjects)
-                        .hasMessageContaining("<html>Not Found</html>")
-                        .hasMessageContaining("Is schema.registry.url the base URL of a Schema Registry?");
-            }
-        }
-    }
-
-    @Nested
-    @DisplayName("retries only what may pass")
-    class Retries {
-
-        @Test
-        @DisplayName("503 then 500 then success: retried with backoff, and the answer is returned")
-        void retriesServerErrors() {
-            registry.on("GET", "/subjects", Reply.error(503, 50003, "Error while forwarding the request"),
-                    Reply.error(500, 50001, "Error in the backend datastore"), Reply.ok("[\"a\"]"));
-
-            try (RestSchemaRegistryClient client = client()) {
-                assertThat(client.getAllSubjects()).containsExactly("a");
-            }
-            assertThat(registry.requestCount()).isEqualTo(3);
-        }
-
-        @Test
-        @DisplayName("429 is retried")
-        void retriesRateLimits() {
-            registry.on("GET", "/subjects", Reply.error(429, 42901, "Rate limit exceeded"), Reply.ok("[]"));
-
-            try (RestSchemaRegistryClient client = client()) {
-                assertThat(client.getAllSubjects()).isEmpty();
-            }
-            assertThat(registry.requestCount()).isEqualTo(2);
-        }
-
-        @Test
-        @DisplayName("422 is not retried")
-        void doesNotRetryClientErrors() {
-            registry.on("POST", "/subjects/" + CAPTIONS_VALUE + "/versions",
-                    Reply.error(422, 42201, "Invalid schema"), Reply.ok("{\"id\":1}"));
-
-            try (RestSchemaRegistryClient client = client()) {
-                assertThatThrownBy(() -> client.register(CAPTIONS_VALUE, CAPTION))
-                        .isInstanceOf(InvalidSchemaException.class);
-            }
-            assertThat(registry.requestCount()).isEqualTo(1);
-        }
-
-        @Test
-        @DisplayName("a lasting 5xx gives up after max.retries with the last answer of the registry")
-        void givesUpOnLastingServerErrors() {
-            registry.on("GET", "/subjects", Reply.error(500, 50001, "Error in the backend datastore"));
-
-            try (RestSchemaRegistryClient client = client()) {
-                SchemaRegistryUnavailableException e = catchThrowableOfType(SchemaRegistryUnavailableException.class,
-                        client::getAllSubjects);
-
-                assertThat(e.attempts()).isEqualTo(3);
-                assertThat(e.httpStatus()).isEqualTo(500);
-                assertThat(e.errorCode()).isEqualTo(50001);
-                assertThat(e.getMessage()).contains("after 3 attempts").contains("Error in the backend datastore");
-            }
-            assertThat(registry.requestCount()).isEqualTo(3);
-        }
-
-        @Test
-        @DisplayName("an unreachable registry fails with SchemaRegistryUnavailable within the time the settings allow")
-        void unreachable() {
-            String nowhere = FakeRegistry.refusingUrl();
-            try (RestSchemaRegistryClient client = new RestSchemaRegistryClient(settings(nowhere))) {
-                long started = System.nanoTime();
-                SchemaRegistryUnavailableException e = catchThrowableOfType(SchemaRegistryUnavailableException.class,
-                        () -> client.getSchemaById(1));
-                Duration took = Duration.ofNanos(System.nanoTime() - started);
-
-                assertThat(took).isLessThanOrEqualTo(client.maxBlockTime().plusMillis(500));
-                assertThat(e.urls()).containsExactly(nowhere);
-                assertThat(e.attempts()).isEqualTo(3);
-                assertThat(e.getMessage())
-                        .contains("Fetching schema id 1 failed: no Schema Registry answered at [" + nowhere + "]")
-                        .contains("after 3 attempts (3 requests)")
-                        .contains("ConnectException")
-                        .contains("max.retries=2");
-            }
-        }
-
-        @Test
-        @DisplayName("a registry that accepts connections but never answers is abandoned after the timeouts")
-        void unresponsive() throws IOException {
-            try (ServerSocket blackHole = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-                Map<String, Object> settings = settings("http://127.0.0.1:" + blackHole.getLocalPort());
-                settings.put("http.read.timeout.ms", 150);
-                settings.put("max.retries", 1);
-                try (RestSchemaRegistryClient client = new RestSchemaRegistryClient(settings)) {
-                    long started = System.nanoTime();
-                    SchemaRegistryUnavailableException e = catchThrowableOfType(
-                            SchemaRegistryUnavailableException.class, client::getAllSubjects);
-                    Duration took = Duration.ofNanos(System.nanoTime() - started);
-
-                    assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(300))
-                            .isLessThanOrEqualTo(client.maxBlockTime().plusMillis(500));
-                    assertThat(e.getMessage()).containsIgnoringCase("timed out");
-                }
-            }
-        }
-
-        @Test
-        @DisplayName("the bound is (max.retries + 1) x URLs x (connect + read timeout) plus the capped backoffs")
-        void boundFollowsTheSettings() {
-            Map<String, Object> settings = settings(registry.url() + "," + FakeRegistry.refusingUrl());
-            settings.put("max.retries", 3);
-            settings.put("retries.wait.ms", 100);
-            settings.put("retries.max.wait.ms", 250);
-            settings.put("http.connect.timeout.ms", 200);
-            settings.put("http.read.timeout.ms", 300);
-
-            try (RestSchemaRegistryClient client = new RestSchemaRegistryClient(settings)) {
-                assertThat(client.maxBlockTime()).isEqualTo(Duration.ofMillis(4 * 2 * 500 + 100 + 200 + 250));
-            }
-        }
-    }
-
-    @Nested
-    @DisplayName("fails over between URLs")
-    class Failover {
-
-        @Test
-        @DisplayName("goes on to the second URL when the first is down, and stays there")
-        void failsOver() {
-            registry.on("GET", "/subjects", Reply.ok("[\"a\"]"));
-            String down = FakeRegistry.refusingUrl();
-
-            try (RestSchemaRegistryClient client = new RestSchemaRegistryClient(settings(down + "," + registry.url()))) {
-                assertThat(client.getAllSubjects()).containsExactly("a");
-                assertThat(client.getAllSubjects()).containsExactly("a");
-            }
-            assertThat(registry.requestCount()).isEqualTo(2);
-        }
-
-        @Test
-        @DisplayName("moves away from a URL answering 503 without waiting for a retry")
-        void failsOverOnServerErrors() {
-            try (FakeRegistry sick = FakeRegistry.start()) {
-                sick.on("GET", "/subjects", Reply.error(503, 50003, "Error while forwarding the request"));
-                registry.on("GET", "/subjects", Reply.ok("[]"));
-                Map<String, Object> settings = settings(sick.url() + "," + registry.url());
-                settings.put("retries.wait.ms", 5000);
-                settings.put("retries.max.wait.ms", 5000);
-
-                try (RestSchemaRegistryClient client = new RestSchemaRegistryClient(settings)) {
-                    long started = System.nanoTime();
-                    client.getAllSubjects();
-                    client.getAllSubjects();
-
-                    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
-                }
-                assertThat(sick.requestCount()).isEqualTo(1);
-                assertThat(registry.requestCount()).isEqualTo(2);
-            }
-        }
-    }
-
-    @Nested
-    @DisplayName("authenticates with basic auth")
-    class BasicAuth {
-
-        @Test
-        @DisplayName("USER_INFO sends basic.auth.user.info as an Authorization header")
-        void userInfo() {
-            registry.on("GET", "/subjects", Reply.ok("[]"));
-            Map<String, Object> settings = settings(registry.url());
-            settings.put("basic.auth.credentials.source", "USER_INFO");
-            settings.put("basic.auth.user.info", "svc-align:s3cr3t");
-
-            try (RestSchemaRegistryClient client = new RestSchemaRegistryClient(settings)) {
-                client.getAllSubjects();
-            }
-            assertThat(registry.requests().get(0).header("Authorization"))
-                    .isEqualTo("Basic " + base64("svc-align:s3cr3t"));
-        }
-
-        @Test
-        @DisplayName("URL (the default) takes the credentials from the URL and does not show them in messages")
-        void fromUrl() {
-            registry.on("GET", "/subjects", Reply.ok("[]"), Reply.error(500, 50001, "down"));
-            String withCredentials = registry.url().replace("http://", "http://svc-align:s3cr3t@");
-            Map<String, Object> settings = settings(withCredentials);
-            settings.put("max.retries", 0);
-
-            try (RestSchemaRegistryClient client = new RestSchemaRegistryClient(settings)) {
-                client.getAllSubjects();
-                assertThatThrownBy(client::getAllSubjects).message().doesNotContain("s3cr3t");
-                assertThat(client.urls()).containsExactly(registry.url());
-            }
-            assertThat(registry.requests().get(0).header("Authorization"))
-                    .isEqualTo("Basic " + base64("svc-align:s3cr3t"));
-        }
-
-        @Test
-        @DisplayName("sends no credentials when none are configured")
-        void none() {
-            registry.on("GET", "/subjects", Reply.ok("[]"));
-
-            try (RestSchemaRegistryClient client = client()) {
-                client.getAllSubjects();
-            }
-            assertThat(registry.requests().get(0).header("Authorization")).isNull();
-        }
-
-        @Test
-        @DisplayName("USER_INFO without basic.auth.user.info is a configuration error naming the key")
-        void userInfoMissing() {
-            Map<String, Object> settings = settings(registry.url());
-            settings.put("basic.auth.credentials.source", "USER_INFO");
-
-            assertThatThrownBy(() -> new RestSchemaRegistryClient(settings))
-                    .isInstanceOf(ConfigException.class)
-                    .hasMessageContaining("basic.auth.user.info is empty");
-        }
     }
 
     private static String schemaJson(Schema schema) {
         return "{\"schema\":" + JSON.valueToTree(schema.toString()) + "}";
-    }
-
-    private static String base64(String text) {
-        return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
     }
 }

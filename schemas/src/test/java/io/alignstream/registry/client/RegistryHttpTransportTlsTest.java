@@ -3,6 +3,8 @@ package io.alignstream.registry.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import io.alignstream.registry.client.FakeRegistry.Reply;
@@ -32,8 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * TLS against an HTTPS fake registry, with key pairs made by the JDK's keytool: one certificate
  * that names 127.0.0.1, and one that names another host.
  */
-@DisplayName("RestSchemaRegistryClient over TLS")
-class RestSchemaRegistryClientTlsTest {
+@DisplayName("RegistryHttpTransport over TLS")
+class RegistryHttpTransportTlsTest {
 
     private static final String PASSWORD = "changeit";
 
@@ -70,8 +72,8 @@ class RestSchemaRegistryClientTlsTest {
             settings.put("schema.registry.ssl.truststore.location", goodTrustJks.toString());
             settings.put("schema.registry.ssl.truststore.password", PASSWORD);
 
-            try (RestSchemaRegistryClient client = new RestSchemaRegistryClient(settings)) {
-                assertThat(client.getAllSubjects()).containsExactly("alignstream.captions-value");
+            try (RegistryHttpTransport transport = transport(settings)) {
+                assertThat(listSubjects(transport)).containsExactly(TextNode.valueOf("alignstream.captions-value"));
             }
         }
     }
@@ -82,8 +84,8 @@ class RestSchemaRegistryClientTlsTest {
         try (FakeRegistry registry = https(goodKeys, false)) {
             registry.on("GET", "/subjects", Reply.ok("[]"));
 
-            try (RestSchemaRegistryClient client = new RestSchemaRegistryClient(settings(registry))) {
-                assertThatThrownBy(client::getAllSubjects)
+            try (RegistryHttpTransport transport = transport(settings(registry))) {
+                assertThatThrownBy(() -> listSubjects(transport))
                         .isExactlyInstanceOf(SchemaRegistryException.class)
                         .hasMessageContaining("TLS handshake with the Schema Registry at " + registry.url())
                         .hasMessageContaining("schema.registry.ssl.truststore.location");
@@ -101,15 +103,15 @@ class RestSchemaRegistryClientTlsTest {
             settings.put("schema.registry.ssl.truststore.password", PASSWORD);
             settings.put("schema.registry.ssl.truststore.type", "PKCS12");
 
-            try (RestSchemaRegistryClient checking = new RestSchemaRegistryClient(settings)) {
-                assertThatThrownBy(checking::getAllSubjects)
+            try (RegistryHttpTransport checking = transport(settings)) {
+                assertThatThrownBy(() -> listSubjects(checking))
                         .isInstanceOf(SchemaRegistryException.class)
                         .hasMessageContaining("schema.registry.ssl.endpoint.identification.algorithm");
             }
 
             settings.put("schema.registry.ssl.endpoint.identification.algorithm", "");
-            try (RestSchemaRegistryClient lenient = new RestSchemaRegistryClient(settings)) {
-                assertThat(lenient.getAllSubjects()).isEmpty();
+            try (RegistryHttpTransport lenient = transport(settings)) {
+                assertThat(listSubjects(lenient)).isEmpty();
             }
         }
     }
@@ -123,16 +125,16 @@ class RestSchemaRegistryClientTlsTest {
             settings.put("schema.registry.ssl.truststore.location", goodTrustJks.toString());
             settings.put("schema.registry.ssl.truststore.password", PASSWORD);
 
-            try (RestSchemaRegistryClient anonymous = new RestSchemaRegistryClient(settings)) {
-                assertThatThrownBy(anonymous::getAllSubjects).isInstanceOf(SchemaRegistryException.class);
+            try (RegistryHttpTransport anonymous = transport(settings)) {
+                assertThatThrownBy(() -> listSubjects(anonymous)).isInstanceOf(SchemaRegistryException.class);
             }
 
             settings.put("schema.registry.ssl.keystore.location", goodKeys.toString());
             settings.put("schema.registry.ssl.keystore.password", PASSWORD);
             settings.put("schema.registry.ssl.keystore.type", "PKCS12");
             settings.put("schema.registry.ssl.key.password", PASSWORD);
-            try (RestSchemaRegistryClient authenticated = new RestSchemaRegistryClient(settings)) {
-                assertThat(authenticated.getAllSubjects()).isEmpty();
+            try (RegistryHttpTransport authenticated = transport(settings)) {
+                assertThat(listSubjects(authenticated)).isEmpty();
             }
         }
     }
@@ -145,16 +147,24 @@ class RestSchemaRegistryClientTlsTest {
             settings.put("schema.registry.ssl.truststore.location", goodTrustJks.toString());
             settings.put("schema.registry.ssl.truststore.password", "wrong");
 
-            assertThatThrownBy(() -> new RestSchemaRegistryClient(settings))
+            assertThatThrownBy(() -> transport(settings))
                     .isInstanceOf(ConfigException.class)
                     .hasMessageContaining("schema.registry.ssl.truststore.location")
                     .hasMessageContaining("schema.registry.ssl.truststore.password");
 
             settings.put("schema.registry.ssl.truststore.location", dir.resolve("missing.jks").toString());
-            assertThatThrownBy(() -> new RestSchemaRegistryClient(settings))
+            assertThatThrownBy(() -> transport(settings))
                     .isInstanceOf(ConfigException.class)
                     .hasMessageContaining("no such file");
         }
+    }
+
+    private static RegistryHttpTransport transport(Map<String, Object> settings) {
+        return new RegistryHttpTransport(new SchemaRegistryClientConfig(settings));
+    }
+
+    private static JsonNode listSubjects(RegistryHttpTransport transport) {
+        return transport.send("Listing subjects", "GET", "/subjects", null);
     }
 
     private static Map<String, Object> settings(FakeRegistry registry) {
