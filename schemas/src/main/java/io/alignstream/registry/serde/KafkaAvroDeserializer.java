@@ -2,10 +2,8 @@ package io.alignstream.registry.serde;
 
 import io.alignstream.registry.client.SchemaNotFoundException;
 import io.alignstream.registry.client.SchemaRegistryClient;
-import io.alignstream.registry.client.SchemaRegistryClientFactory;
 import java.io.IOException;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import org.apache.avro.Schema;
@@ -38,8 +36,7 @@ public class KafkaAvroDeserializer implements Deserializer<Object> {
     /** The system property that lists the packages Avro may instantiate classes from. */
     public static final String SERIALIZABLE_PACKAGES_PROPERTY = "org.apache.avro.SERIALIZABLE_PACKAGES";
 
-    private SchemaRegistryClient client;
-    private boolean ownsClient;
+    private final RegistryClientHolder clients;
     private boolean isKey;
     private boolean specificReader = AvroSerdeConfig.SPECIFIC_AVRO_READER_DEFAULT;
     private Class<?> specificType;
@@ -50,6 +47,7 @@ public class KafkaAvroDeserializer implements Deserializer<Object> {
 
     /** For Kafka to instantiate by class name; {@link #configure} builds the registry client. */
     public KafkaAvroDeserializer() {
+        this.clients = new RegistryClientHolder();
     }
 
     /**
@@ -57,7 +55,7 @@ public class KafkaAvroDeserializer implements Deserializer<Object> {
      * the defaults (generic records) until {@link #configure} is called.
      */
     public KafkaAvroDeserializer(SchemaRegistryClient client) {
-        this.client = Objects.requireNonNull(client, "client");
+        this.clients = new RegistryClientHolder(client);
     }
 
     /** For the Serdes: fixes the reader mode whatever the configuration says. */
@@ -71,13 +69,12 @@ public class KafkaAvroDeserializer implements Deserializer<Object> {
 
     /** For the Serdes: a client shared with the other half of the Serde, which the Serde closes. */
     void useSharedClient(SchemaRegistryClient shared) {
-        this.client = Objects.requireNonNull(shared, "shared");
-        this.ownsClient = false;
+        clients.lend(shared);
     }
 
-    /** Whether a client was given or built already. */
+    /** Whether a client was given, shared or built already. */
     boolean hasClient() {
-        return client != null;
+        return clients.hasClient();
     }
 
     @Override
@@ -94,10 +91,7 @@ public class KafkaAvroDeserializer implements Deserializer<Object> {
         }
         this.genericData = AvroData.genericData(config.useLogicalTypeConverters());
         this.readers.clear();
-        if (client == null) {
-            client = SchemaRegistryClientFactory.create(config.clientConfig());
-            ownsClient = true;
-        }
+        clients.configure(config);
     }
 
     @Override
@@ -105,12 +99,9 @@ public class KafkaAvroDeserializer implements Deserializer<Object> {
         if (bytes == null) {
             return null;
         }
-        if (client == null) {
-            throw new IllegalStateException("KafkaAvroDeserializer is not configured: call configure(...) or pass a "
-                    + "SchemaRegistryClient to the constructor");
-        }
+        SchemaRegistryClient client = clients.client("KafkaAvroDeserializer");
         int id = WireFormat.schemaId(bytes, topic);
-        Schema writer = writerSchema(id, topic);
+        Schema writer = writerSchema(client, id, topic);
         DatumReader<Object> reader = readerFor(writer, id, topic);
         try {
             Object datum = reader.read(null, DecoderFactory.get()
@@ -131,13 +122,10 @@ public class KafkaAvroDeserializer implements Deserializer<Object> {
 
     @Override
     public void close() {
-        if (ownsClient && client != null) {
-            client.close();
-            client = null;
-        }
+        clients.close();
     }
 
-    private Schema writerSchema(int id, String topic) {
+    private static Schema writerSchema(SchemaRegistryClient client, int id, String topic) {
         try {
             return client.getSchemaById(id);
         } catch (SchemaNotFoundException e) {

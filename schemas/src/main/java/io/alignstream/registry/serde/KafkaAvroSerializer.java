@@ -5,12 +5,10 @@ import io.alignstream.registry.client.InvalidSchemaException;
 import io.alignstream.registry.client.SchemaMetadata;
 import io.alignstream.registry.client.SchemaNotFoundException;
 import io.alignstream.registry.client.SchemaRegistryClient;
-import io.alignstream.registry.client.SchemaRegistryClientFactory;
 import io.alignstream.registry.client.SubjectNotFoundException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import org.apache.avro.AvroRuntimeException;
@@ -48,8 +46,7 @@ public class KafkaAvroSerializer implements Serializer<Object> {
     private record Latest(SchemaMetadata metadata, Schema schema, long fetchedAtNanos) {
     }
 
-    private SchemaRegistryClient client;
-    private boolean ownsClient;
+    private final RegistryClientHolder clients;
     private boolean isKey;
     private SubjectNameStrategy subjectNameStrategy = new TopicNameStrategy();
     private boolean autoRegister = AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_DEFAULT;
@@ -62,6 +59,7 @@ public class KafkaAvroSerializer implements Serializer<Object> {
 
     /** For Kafka to instantiate by class name; {@link #configure} builds the registry client. */
     public KafkaAvroSerializer() {
+        this.clients = new RegistryClientHolder();
     }
 
     /**
@@ -69,18 +67,17 @@ public class KafkaAvroSerializer implements Serializer<Object> {
      * the defaults until {@link #configure} is called.
      */
     public KafkaAvroSerializer(SchemaRegistryClient client) {
-        this.client = Objects.requireNonNull(client, "client");
+        this.clients = new RegistryClientHolder(client);
     }
 
     /** For the Serdes: a client shared with the other half of the Serde, which the Serde closes. */
     void useSharedClient(SchemaRegistryClient shared) {
-        this.client = Objects.requireNonNull(shared, "shared");
-        this.ownsClient = false;
+        clients.lend(shared);
     }
 
-    /** Whether a client was given or built already. */
+    /** Whether a client was given, shared or built already. */
     boolean hasClient() {
-        return client != null;
+        return clients.hasClient();
     }
 
     @Override
@@ -94,10 +91,7 @@ public class KafkaAvroSerializer implements Serializer<Object> {
         this.genericData = AvroData.genericData(config.useLogicalTypeConverters());
         this.genericWriters.clear();
         this.latestBySubject.clear();
-        if (client == null) {
-            client = SchemaRegistryClientFactory.create(config.clientConfig());
-            ownsClient = true;
-        }
+        clients.configure(config);
     }
 
     @Override
@@ -105,26 +99,23 @@ public class KafkaAvroSerializer implements Serializer<Object> {
         if (data == null) {
             return null;
         }
-        if (client == null) {
-            throw new IllegalStateException("KafkaAvroSerializer is not configured: call configure(...) or pass a "
-                    + "SchemaRegistryClient to the constructor");
-        }
+        SchemaRegistryClient client = clients.client("KafkaAvroSerializer");
         Schema schema = AvroData.schemaOf(data);
         String subject = subjectNameStrategy.subjectName(topic, isKey, schema);
         Object datum = AvroData.toAvro(data);
         Schema writerSchema = schema;
         int id;
         if (autoRegister) {
-            id = register(topic, subject, schema);
+            id = register(client, topic, subject, schema);
         } else if (useLatestVersion) {
-            Latest latest = latest(topic, subject);
+            Latest latest = latest(client, topic, subject);
             id = latest.metadata().id();
             if (!latest.schema().equals(schema)) {
                 datum = project(topic, subject, datum, schema, latest);
                 writerSchema = latest.schema();
             }
         } else {
-            id = lookUp(topic, subject, schema);
+            id = lookUp(client, topic, subject, schema);
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         out.writeBytes(WireFormat.header(id));
@@ -134,13 +125,10 @@ public class KafkaAvroSerializer implements Serializer<Object> {
 
     @Override
     public void close() {
-        if (ownsClient && client != null) {
-            client.close();
-            client = null;
-        }
+        clients.close();
     }
 
-    private int register(String topic, String subject, Schema schema) {
+    private static int register(SchemaRegistryClient client, String topic, String subject, Schema schema) {
         try {
             return client.register(subject, schema);
         } catch (IncompatibleSchemaException | InvalidSchemaException e) {
@@ -149,7 +137,7 @@ public class KafkaAvroSerializer implements Serializer<Object> {
         }
     }
 
-    private int lookUp(String topic, String subject, Schema schema) {
+    private static int lookUp(SchemaRegistryClient client, String topic, String subject, Schema schema) {
         try {
             return client.getId(subject, schema);
         } catch (SubjectNotFoundException | SchemaNotFoundException e) {
@@ -161,7 +149,7 @@ public class KafkaAvroSerializer implements Serializer<Object> {
         }
     }
 
-    private Latest latest(String topic, String subject) {
+    private Latest latest(SchemaRegistryClient client, String topic, String subject) {
         Latest cached = latestBySubject.get(subject);
         long now = System.nanoTime();
         if (cached != null && (latestTtlMillis < 0 || now - cached.fetchedAtNanos() < latestTtlMillis * 1_000_000)) {

@@ -1,7 +1,6 @@
 package io.alignstream.registry.serde;
 
 import io.alignstream.registry.client.SchemaRegistryClient;
-import io.alignstream.registry.client.SchemaRegistryClientFactory;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -10,14 +9,15 @@ import org.apache.kafka.common.serialization.Serializer;
 /**
  * What the generic and the specific Avro Serde share: a typed serializer and deserializer over
  * our Kafka Avro (de)serializers, and one registry client for both halves, built on configure
- * unless one was given (then closing the Serde does not close it).
+ * unless one was given (then closing the Serde does not close it). Who builds and who closes
+ * follows {@link RegistryClientHolder}.
  */
 abstract class SharedClientAvroSerde<T> implements Serde<T> {
     private final KafkaAvroSerializer serializerDelegate;
     private final KafkaAvroDeserializer deserializerDelegate;
     private final TypedSerializer<T> serializer;
     private final TypedDeserializer<T> deserializer;
-    private SchemaRegistryClient ownedClient;
+    private final RegistryClientHolder shared = new RegistryClientHolder();
 
     SharedClientAvroSerde(KafkaAvroSerializer serializer, KafkaAvroDeserializer deserializer,
                           TypedDeserializer<T> typedDeserializer) {
@@ -31,9 +31,9 @@ abstract class SharedClientAvroSerde<T> implements Serde<T> {
     @Override
     public void configure(Map<String, ?> configs, boolean isKey) {
         if (!serializerDelegate.hasClient()) {
-            ownedClient = SchemaRegistryClientFactory.create(new AvroSerdeConfig(configs).clientConfig());
-            serializerDelegate.useSharedClient(ownedClient);
-            deserializerDelegate.useSharedClient(ownedClient);
+            SchemaRegistryClient client = shared.configure(new AvroSerdeConfig(configs));
+            serializerDelegate.useSharedClient(client);
+            deserializerDelegate.useSharedClient(client);
         }
         serializer.configure(configs, isKey);
         deserializer.configure(configs, isKey);
@@ -43,9 +43,7 @@ abstract class SharedClientAvroSerde<T> implements Serde<T> {
     public void close() {
         serializer.close();
         deserializer.close();
-        if (ownedClient != null) {
-            ownedClient.close();
-        }
+        shared.close();
     }
 
     @Override

@@ -414,6 +414,75 @@ class KafkaAvroSerdeTest {
     }
 
     @Nested
+    @DisplayName("closes the registry client it built, and only that")
+    class ClientOwnership {
+
+        @Test
+        @DisplayName("a client passed to a serializer, a deserializer or a Serde is never closed by them")
+        void givenClientsStayOpen() {
+            RegistryClientHolderTest.CountingClient given = new RegistryClientHolderTest.CountingClient();
+            KafkaAvroSerializer serializer = new KafkaAvroSerializer(given);
+            KafkaAvroDeserializer deserializer = new KafkaAvroDeserializer(given);
+            GenericAvroSerde serde = new GenericAvroSerde(given);
+            serializer.configure(Map.of(), false);
+            deserializer.configure(Map.of(), false);
+            serde.configure(Map.of(), false);
+
+            serializer.close();
+            deserializer.close();
+            serde.close();
+
+            assertThat(given.closes).isZero();
+        }
+
+        @Test
+        @DisplayName("a serializer closes the client it built from schema.registry.url, and builds a new one when "
+                + "configured again")
+        void serializerClosesWhatItBuilt() {
+            try (FakeRegistry fake = FakeRegistry.start()) {
+                fake.on("POST", "/subjects/" + CAPTIONS_VALUE + "/versions", Reply.ok("{\"id\":11}"));
+                KafkaAvroSerializer serializer = new KafkaAvroSerializer();
+                serializer.configure(Map.of("schema.registry.url", fake.url()), false);
+                serializer.serialize(TOPIC, Captions.caption());
+
+                serializer.close();
+
+                assertThatThrownBy(() -> serializer.serialize(TOPIC, Captions.caption()))
+                        .isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("KafkaAvroSerializer is not configured");
+                serializer.configure(Map.of("schema.registry.url", fake.url()), false);
+                assertThat(WireFormat.schemaId(serializer.serialize(TOPIC, Captions.caption()), TOPIC)).isEqualTo(11);
+                serializer.close();
+                assertThat(fake.requestCount()).as("the new client starts with an empty cache").isEqualTo(2);
+            }
+        }
+
+        @Test
+        @DisplayName("a Serde builds one client for both halves from schema.registry.url, and closing the Serde "
+                + "closes it")
+        void serdeSharesOneClientAndClosesIt() {
+            try (FakeRegistry fake = FakeRegistry.start()) {
+                fake.on("POST", "/subjects/" + CAPTIONS_VALUE + "/versions", Reply.ok("{\"id\":11}"));
+                SpecificAvroSerde<CaptionEvent> serde = new SpecificAvroSerde<>();
+                serde.configure(Map.of("schema.registry.url", fake.url()), false);
+
+                byte[] bytes = serde.serializer().serialize(TOPIC, Captions.caption());
+                CaptionEvent back = serde.deserializer().deserialize(TOPIC, bytes);
+                serde.close();
+
+                assertThat(back).isEqualTo(Captions.caption());
+                assertThat(fake.requests()).extracting(FakeRegistry.Request::path)
+                        .as("the deserializer found id 11 in the cache the serializer filled: one client")
+                        .containsExactly("/subjects/" + CAPTIONS_VALUE + "/versions");
+                assertThatThrownBy(() -> serde.serializer().serialize(TOPIC, Captions.caption()))
+                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+                assertThatThrownBy(() -> serde.deserializer().deserialize(TOPIC, bytes))
+                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+            }
+        }
+    }
+
+    @Nested
     @DisplayName("configuration")
     class Configuration {
 
