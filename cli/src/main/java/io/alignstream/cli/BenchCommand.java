@@ -48,7 +48,7 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             new RuntimeBenchmark(new RuntimeBenchmark.Options(List.copyOf(batchSizes), secondsPerPoint,
-                    memoryItems, RuntimeBenchmark.Options.defaults().clients(), out), System.out).run();
+                    memoryItems, out), System.out).run();
             return 0;
         }
     }

@@ -1,10 +1,6 @@
 package io.alignstream.bench.runtime;
 
 import io.alignstream.runtime.ModelRuntime;
-import io.alignstream.bench.runtime.batching.BatchFunction;
-import io.alignstream.bench.runtime.batching.BatcherSettings;
-import io.alignstream.bench.runtime.batching.DynamicBatcher;
-import io.alignstream.bench.runtime.batching.LoadRun;
 import io.alignstream.runtime.bundle.BundleManifest;
 import io.alignstream.runtime.bundle.ModelBundle;
 import io.alignstream.runtime.engine.EngineConfig;
@@ -25,7 +21,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,9 +28,9 @@ import java.util.Locale;
 import java.util.OptionalLong;
 
 /**
- * The model runtime's benchmark: per stage, items/s and per-call p50/p99 at batch sizes 1 to 64;
- * the batching speed-up, direct and through the {@link DynamicBatcher} with concurrent callers;
- * the fraction of this machine's matrix-multiply throughput (measured in the same run, same
+ * The model runtime's benchmark: per stage, items/s and per-call p50/p99 at batch sizes 1 to 64,
+ * called as the service calls its models (one call per batch, on the calling thread:
+ * docs/batching-in-streams.md); the batching speed-up; the fraction of this machine's matrix-multiply throughput (measured in the same run, same
  * engine) that the vision tower reaches; and the resident set over a long run. A command, not a
  * test: it prints a Markdown report and writes it to a file. Numbers on a shared machine are
  * noisy; compare ratios measured side by side in one run.
@@ -44,9 +39,9 @@ public final class RuntimeBenchmark {
     private static final int DISTINCT_INPUTS = 256;
 
     /** What to run. */
-    public record Options(List<Integer> batchSizes, double secondsPerPoint, long memoryItems, int clients, Path out) {
+    public record Options(List<Integer> batchSizes, double secondsPerPoint, long memoryItems, Path out) {
         public static Options defaults() {
-            return new Options(List.of(1, 2, 4, 8, 16, 32, 64), 1.5, 100_000, 8,
+            return new Options(List.of(1, 2, 4, 8, 16, 32, 64), 1.5, 100_000,
                     Path.of("target", "bench", "runtime-benchmark.md"));
         }
     }
@@ -104,7 +99,6 @@ public final class RuntimeBenchmark {
             }
             stageTable(points);
             speedUps(points);
-            dynamicBatcher(vision, inputs, points);
             matmulFraction(runtime.bundle().manifest(), points);
             memory(vision, tevi, align, inputs);
         }
@@ -155,34 +149,6 @@ public final class RuntimeBenchmark {
                     one.result().itemsPerSecond(), best.result().itemsPerSecond(), best.batchSize(),
                     best.result().itemsPerSecond() / one.result().itemsPerSecond()));
         }
-        line("");
-    }
-
-    /** What a service sees: many callers with one image each, with and without the batcher. */
-    private void dynamicBatcher(VisionTower vision, Inputs inputs, List<Point> points) throws Exception {
-        int maxBatch = 32;
-        long items = Math.max(2_000, (long) (pointRate(points, "vision", maxBatch) * options.secondsPerPoint() * 2));
-        BatcherSettings settings = BatcherSettings.defaults("bench-vision")
-                .withMaxBatchSize(maxBatch).withMaxWait(Duration.ofMillis(2));
-        LoadRun.Result batched;
-        try (DynamicBatcher<float[], VisionEmbedding> batcher = DynamicBatcher.create(settings, vision::embed)) {
-            LoadRun.closedLoop(batcher, i -> inputs.images.get((int) (i % DISTINCT_INPUTS)), options.clients(), 8, 500);
-            batched = LoadRun.closedLoop(batcher, i -> inputs.images.get((int) (i % DISTINCT_INPUTS)),
-                    options.clients(), 8, items);
-        }
-        LoadRun.Result single = LoadRun.direct(vision::embed, i -> inputs.images.get((int) (i % DISTINCT_INPUTS)), 1,
-                Math.max(500, items / 8));
-        line("## Dynamic batcher, vision tower (" + options.clients() + " callers, one image per request)");
-        line("");
-        line("| path | items/s | p50 per item | p99 per item |");
-        line("| --- | ---: | ---: | ---: |");
-        line(String.format(Locale.ROOT, "| one call per image | %.1f | %s | %s |", single.itemsPerSecond(),
-                human(single.latency().p50Nanos()), human(single.latency().p99Nanos())));
-        line(String.format(Locale.ROOT, "| DynamicBatcher (max %d, max wait 2 ms) | %.1f | %s | %s |", maxBatch,
-                batched.itemsPerSecond(), human(batched.latency().p50Nanos()), human(batched.latency().p99Nanos())));
-        line("");
-        line(String.format(Locale.ROOT, "Dynamic batching speed-up for the vision tower: **%.2fx**.",
-                batched.itemsPerSecond() / single.itemsPerSecond()));
         line("");
     }
 
@@ -264,14 +230,8 @@ public final class RuntimeBenchmark {
                 .orElseThrow();
     }
 
-    /** Items/s of {@code stage} at {@code batch}, or at its fastest batch when that size was not measured. */
-    private static double pointRate(List<Point> points, String stage, int batch) {
-        return points.stream().filter(p -> p.stage().equals(stage) && p.batchSize() == batch)
-                .findFirst().orElseGet(() -> fastest(points, stage)).result().itemsPerSecond();
-    }
-
     private static String human(long nanos) {
-        return io.alignstream.bench.runtime.batching.LatencySummary.human(nanos);
+        return LatencySummary.human(nanos);
     }
 
     private void line(String text) {

@@ -1,4 +1,4 @@
-package io.alignstream.bench.runtime.batching;
+package io.alignstream.bench.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

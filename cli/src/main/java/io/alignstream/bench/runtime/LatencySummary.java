@@ -1,4 +1,4 @@
-package io.alignstream.bench.runtime.batching;
+package io.alignstream.bench.runtime;
 
 import java.util.Locale;
 
