@@ -13,6 +13,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -80,6 +81,18 @@ public final class FakeRegistry implements AutoCloseable {
     }
 
     /** A plain HTTP fake on 127.0.0.1. */
+    /** Client settings for {@code urls} with fast retries, so that failure paths take milliseconds. */
+    static Map<String, Object> fastRetrySettings(String urls) {
+        Map<String, Object> settings = new HashMap<>();
+        settings.put("schema.registry.url", urls);
+        settings.put("max.retries", 2);
+        settings.put("retries.wait.ms", 10);
+        settings.put("retries.max.wait.ms", 20);
+        settings.put("http.connect.timeout.ms", 1000);
+        settings.put("http.read.timeout.ms", 1000);
+        return settings;
+    }
+
     public static FakeRegistry start() {
         try {
             return new FakeRegistry(HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0));

@@ -17,7 +17,6 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.AfterEach;
@@ -41,20 +40,8 @@ class RegistryHttpTransportTest {
         registry.close();
     }
 
-    /** Fast retries so that failure paths take milliseconds. */
-    private static Map<String, Object> settings(String urls) {
-        Map<String, Object> settings = new HashMap<>();
-        settings.put("schema.registry.url", urls);
-        settings.put("max.retries", 2);
-        settings.put("retries.wait.ms", 10);
-        settings.put("retries.max.wait.ms", 20);
-        settings.put("http.connect.timeout.ms", 1000);
-        settings.put("http.read.timeout.ms", 1000);
-        return settings;
-    }
-
     private RegistryHttpTransport transport() {
-        return transport(settings(registry.url()));
+        return transport(FakeRegistry.fastRetrySettings(registry.url()));
     }
 
     private static RegistryHttpTransport transport(Map<String, Object> settings) {
@@ -82,7 +69,7 @@ class RegistryHttpTransportTest {
         void keepsTheBasePath() {
             registry.on("GET", "/registry/subjects", Reply.ok("[\"a\"]"));
 
-            try (RegistryHttpTransport transport = transport(settings(registry.url() + "/registry/"))) {
+            try (RegistryHttpTransport transport = transport(FakeRegistry.fastRetrySettings(registry.url() + "/registry/"))) {
                 JsonNode answer = listSubjects(transport);
 
                 assertThat(answer).isEqualTo(json("[\"a\"]"));
@@ -245,7 +232,7 @@ class RegistryHttpTransportTest {
         @DisplayName("an unreachable registry fails with SchemaRegistryUnavailable within the time the settings allow")
         void unreachable() {
             String nowhere = FakeRegistry.refusingUrl();
-            try (RegistryHttpTransport transport = transport(settings(nowhere))) {
+            try (RegistryHttpTransport transport = transport(FakeRegistry.fastRetrySettings(nowhere))) {
                 long started = System.nanoTime();
                 SchemaRegistryUnavailableException e = catchThrowableOfType(SchemaRegistryUnavailableException.class,
                         () -> transport.send("Fetching schema id 1", "GET", "/schemas/ids/1", null));
@@ -266,7 +253,7 @@ class RegistryHttpTransportTest {
         @DisplayName("a registry that accepts connections but never answers is abandoned after the timeouts")
         void unresponsive() throws IOException {
             try (ServerSocket blackHole = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-                Map<String, Object> settings = settings("http://127.0.0.1:" + blackHole.getLocalPort());
+                Map<String, Object> settings = FakeRegistry.fastRetrySettings("http://127.0.0.1:" + blackHole.getLocalPort());
                 settings.put("http.read.timeout.ms", 150);
                 settings.put("max.retries", 1);
                 try (RegistryHttpTransport transport = transport(settings)) {
@@ -285,7 +272,7 @@ class RegistryHttpTransportTest {
         @Test
         @DisplayName("the bound is (max.retries + 1) x URLs x (connect + read timeout) plus the capped backoffs")
         void boundFollowsTheSettings() {
-            Map<String, Object> settings = settings(registry.url() + "," + FakeRegistry.refusingUrl());
+            Map<String, Object> settings = FakeRegistry.fastRetrySettings(registry.url() + "," + FakeRegistry.refusingUrl());
             settings.put("max.retries", 3);
             settings.put("retries.wait.ms", 100);
             settings.put("retries.max.wait.ms", 250);
@@ -308,7 +295,7 @@ class RegistryHttpTransportTest {
             registry.on("GET", "/subjects", Reply.ok("[\"a\"]"));
             String down = FakeRegistry.refusingUrl();
 
-            try (RegistryHttpTransport transport = transport(settings(down + "," + registry.url()))) {
+            try (RegistryHttpTransport transport = transport(FakeRegistry.fastRetrySettings(down + "," + registry.url()))) {
                 assertThat(listSubjects(transport)).isEqualTo(json("[\"a\"]"));
                 assertThat(listSubjects(transport)).isEqualTo(json("[\"a\"]"));
             }
@@ -321,7 +308,7 @@ class RegistryHttpTransportTest {
             try (FakeRegistry sick = FakeRegistry.start()) {
                 sick.on("GET", "/subjects", Reply.error(503, 50003, "Error while forwarding the request"));
                 registry.on("GET", "/subjects", Reply.ok("[]"));
-                Map<String, Object> settings = settings(sick.url() + "," + registry.url());
+                Map<String, Object> settings = FakeRegistry.fastRetrySettings(sick.url() + "," + registry.url());
                 settings.put("retries.wait.ms", 5000);
                 settings.put("retries.max.wait.ms", 5000);
 
@@ -346,7 +333,7 @@ class RegistryHttpTransportTest {
                 registry.on("GET", "/schemas/ids/99", Reply.error(404, 40403, "Schema 99 not found"));
                 registry.on("GET", "/subjects", Reply.ok("[]"));
 
-                try (RegistryHttpTransport transport = transport(settings(first.url() + "," + registry.url()))) {
+                try (RegistryHttpTransport transport = transport(FakeRegistry.fastRetrySettings(first.url() + "," + registry.url()))) {
                     assertThatThrownBy(() -> transport.send("Fetching schema id 99", "GET", "/schemas/ids/99", null))
                             .isInstanceOf(SchemaNotFoundException.class);
                     listSubjects(transport);
@@ -365,7 +352,7 @@ class RegistryHttpTransportTest {
         @DisplayName("USER_INFO sends basic.auth.user.info as an Authorization header")
         void userInfo() {
             registry.on("GET", "/subjects", Reply.ok("[]"));
-            Map<String, Object> settings = settings(registry.url());
+            Map<String, Object> settings = FakeRegistry.fastRetrySettings(registry.url());
             settings.put("basic.auth.credentials.source", "USER_INFO");
             settings.put("basic.auth.user.info", "svc-align:s3cr3t");
 
@@ -381,7 +368,7 @@ class RegistryHttpTransportTest {
         void fromUrl() {
             registry.on("GET", "/subjects", Reply.ok("[]"), Reply.error(500, 50001, "down"));
             String withCredentials = registry.url().replace("http://", "http://svc-align:s3cr3t@");
-            Map<String, Object> settings = settings(withCredentials);
+            Map<String, Object> settings = FakeRegistry.fastRetrySettings(withCredentials);
             settings.put("max.retries", 0);
 
             try (RegistryHttpTransport transport = transport(settings)) {
@@ -407,7 +394,7 @@ class RegistryHttpTransportTest {
         @Test
         @DisplayName("USER_INFO without basic.auth.user.info is a configuration error naming the key")
         void userInfoMissing() {
-            Map<String, Object> settings = settings(registry.url());
+            Map<String, Object> settings = FakeRegistry.fastRetrySettings(registry.url());
             settings.put("basic.auth.credentials.source", "USER_INFO");
 
             assertThatThrownBy(() -> transport(settings))

@@ -10,7 +10,6 @@ import io.alignstream.events.CaptionEvent;
 import io.alignstream.events.ImageEvent;
 import io.alignstream.registry.client.FakeRegistry.Reply;
 import java.io.IOException;
-import java.util.HashMap;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.junit.jupiter.api.AfterEach;
@@ -32,20 +31,8 @@ class RestSchemaRegistryClientTest {
         registry.close();
     }
 
-    /** Fast retries so that failure paths take milliseconds. */
-    private static Map<String, Object> settings(String urls) {
-        Map<String, Object> settings = new HashMap<>();
-        settings.put("schema.registry.url", urls);
-        settings.put("max.retries", 2);
-        settings.put("retries.wait.ms", 10);
-        settings.put("retries.max.wait.ms", 20);
-        settings.put("http.connect.timeout.ms", 1000);
-        settings.put("http.read.timeout.ms", 1000);
-        return settings;
-    }
-
     private RestSchemaRegistryClient client() {
-        return new RestSchemaRegistryClient(settings(registry.url()));
+        return new RestSchemaRegistryClient(FakeRegistry.fastRetrySettings(registry.url()));
     }
 
     @Nested
@@ -209,7 +196,7 @@ class RestSchemaRegistryClientTest {
         @DisplayName("the cache of a subject holds at most max.schemas.per.subject schemas")
         void cacheIsBounded() {
             registry.on("POST", "/subjects/" + CAPTIONS_VALUE + "/versions", Reply.ok("{\"id\":7}"));
-            Map<String, Object> settings = settings(registry.url());
+            Map<String, Object> settings = FakeRegistry.fastRetrySettings(registry.url());
             settings.put("max.schemas.per.subject", 1);
 
             try (RestSchemaRegistryClient client = new RestSchemaRegistryClient(settings)) {
