@@ -6,7 +6,6 @@ import io.alignstream.app.topics.ProvisioningReport;
 import io.alignstream.app.topics.TopicProvisioner;
 import io.alignstream.deadletter.DeadLetterDeserializationHandler;
 import io.alignstream.deadletter.DeadLetterProcessingHandler;
-import io.alignstream.fetch.FetchLimits;
 import io.alignstream.inference.InferenceModels;
 import io.alignstream.inference.RuntimeInferenceModels;
 import io.alignstream.liveview.LiveView;
@@ -28,7 +27,6 @@ import io.alignstream.runtime.bundle.ModelBundle;
 import io.alignstream.runtime.engine.EngineConfig;
 import io.alignstream.runtime.retrieval.TeviRetrievalScorer;
 import io.alignstream.topology.AlignstreamTopology;
-import io.alignstream.topology.TopologySettings;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -96,7 +94,7 @@ public final class AlignstreamApp implements AutoCloseable {
             ReferenceControl reference = new ReferenceControl();
             QualityHistory history = new QualityHistory();
             StreamsBuilder builder = new StreamsBuilder();
-            AlignstreamTopology.define(builder, topologySettings(config), config.serdeConfig(), models, metrics);
+            AlignstreamTopology.define(builder, config.topologySettings(), config.serdeConfig(), models, metrics);
             if (config.monitorEnabled()) {
                 WindowEvaluator evaluator = new WindowEvaluator(TeviRetrievalScorer.of(runtime.bundle()),
                         QualitySettings.defaults().withKs(config.monitorRecallKs()));
@@ -143,16 +141,6 @@ public final class AlignstreamApp implements AutoCloseable {
             models.close();
             throw e;
         }
-    }
-
-    /** The topology's settings from the configuration. */
-    public static TopologySettings topologySettings(AlignstreamConfig config) {
-        FetchLimits fetch = new FetchLimits(config.imageFetchMaxBytes(), config.imageFetchTimeout(),
-                config.imageFetchSchemes(), config.imageFetchFileRoot().map(Path::of),
-                FetchLimits.defaults().maxRedirects());
-        return new TopologySettings(config.topicNames(), config.topicsPartitions(), config.batchMaxSize(),
-                config.batchMaxInputs(), config.batchMaxWait(), config.captionGrace(), fetch, config.captionMaxCharacters(),
-                config.captionMaxSubCaptions(), config.outputIncludeRawEmbedding(), config.outputAlignVlmDType());
     }
 
     /** Kafka Streams' configuration: the pass-through keys plus the dead-letter handlers and what they need. */

@@ -67,7 +67,7 @@ final class MonitorHarness implements AutoCloseable {
         this.serdeConfig = Map.of("schema.registry.url", "mock://monitor-" + UUID.randomUUID());
         StreamsBuilder builder = new StreamsBuilder();
         if (embedding != null) {
-            AlignstreamTopology.define(builder, embedding.withTopics(TOPICS), serdeConfig, models, PipelineMetrics.noop());
+            AlignstreamTopology.define(builder, embedding.toBuilder().topics(TOPICS).build(), serdeConfig, models, PipelineMetrics.noop());
         }
         if (monitor != null) {
             MonitoringTopology.define(builder, TOPICS, monitor, serdeConfig, models, evaluator, export, referenceControl);

@@ -1,5 +1,6 @@
 package io.alignstream.monitoring;
 
+import io.alignstream.app.config.DefaultConfig;
 import io.alignstream.events.AlignVlmEmbedding;
 import io.alignstream.events.CaptionEvent;
 import io.alignstream.events.ImageEvent;
@@ -97,8 +98,8 @@ final class PublishedScenes {
 
     /** The embedding topology's settings: the raw image embedding in TEVI records (the monitor needs it). */
     static TopologySettings embeddingSettings() {
-        return TopologySettings.defaults().withOutput(true, TensorDType.FLOAT32_LE)
-                .withBatch(32, Duration.ofMillis(50)).withCaptionGrace(Duration.ofMinutes(5));
+        return DefaultConfig.topologySettings().toBuilder().includeRawEmbedding(true).alignVlmDtype(TensorDType.FLOAT32_LE)
+                .batch(32, Duration.ofMillis(50)).captionGrace(Duration.ofMinutes(5)).build();
     }
 
     private PublishedScenes() {

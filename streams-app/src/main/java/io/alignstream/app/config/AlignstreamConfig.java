@@ -1,7 +1,7 @@
 package io.alignstream.app.config;
 
-import io.alignstream.topology.TopologySettings;
 import io.alignstream.events.TensorDType;
+import io.alignstream.fetch.FetchLimits;
 import io.alignstream.registry.client.SchemaRegistryClientConfig;
 import io.alignstream.registry.serde.AvroSerdeConfig;
 import io.alignstream.runtime.engine.DeviceSetting;
@@ -9,6 +9,8 @@ import io.alignstream.runtime.image.ImageLimits;
 import io.alignstream.schemas.EventTopic;
 import io.alignstream.text.CaptionPreparer;
 import io.alignstream.schemas.TopicNames;
+import io.alignstream.topology.TopologySettings;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -455,6 +457,12 @@ public final class AlignstreamConfig extends AbstractConfig {
         return new ImageLimits(imageFetchMaxBytes(), imageMaxPixels());
     }
 
+    /** The limits on fetching an image by reference, from the {@code alignstream.image.fetch.*} keys. */
+    public FetchLimits fetchLimits() {
+        return new FetchLimits(imageFetchMaxBytes(), imageFetchTimeout(), imageFetchSchemes(),
+                imageFetchFileRoot().map(Path::of), FetchLimits.SERVICE_MAX_REDIRECTS);
+    }
+
     /** The model bundle directory; empty for the bundle built into the jar. */
     public Optional<String> modelBundle() {
         String bundle = getString(MODEL_BUNDLE_CONFIG);
@@ -471,6 +479,21 @@ public final class AlignstreamConfig extends AbstractConfig {
 
     public TensorDType outputAlignVlmDType() {
         return TensorDType.valueOf(getString(OUTPUT_ALIGNVLM_DTYPE_CONFIG));
+    }
+
+    /** What the embedding topology takes: topics, batching, caption and fetch limits, output encoding. */
+    public TopologySettings topologySettings() {
+        return TopologySettings.builder()
+                .topics(topicNames())
+                .partitions(topicsPartitions())
+                .batch(batchMaxSize(), batchMaxInputs(), batchMaxWait())
+                .captionGrace(captionGrace())
+                .fetchLimits(fetchLimits())
+                .captionMaxCharacters(captionMaxCharacters())
+                .captionMaxSubCaptions(captionMaxSubCaptions())
+                .includeRawEmbedding(outputIncludeRawEmbedding())
+                .alignVlmDtype(outputAlignVlmDType())
+                .build();
     }
 
     public boolean monitorEnabled() {
