@@ -20,7 +20,6 @@ import io.alignstream.monitoring.MonitoringTopology;
 import io.alignstream.monitoring.QualityExport;
 import io.alignstream.monitoring.QualityGauges;
 import io.alignstream.monitoring.ReferenceControl;
-import io.alignstream.monitoring.quality.QualitySettings;
 import io.alignstream.monitoring.quality.WindowEvaluator;
 import io.alignstream.runtime.ModelRuntime;
 import io.alignstream.runtime.bundle.ModelBundle;
@@ -96,9 +95,9 @@ public final class AlignstreamApp implements AutoCloseable {
             StreamsBuilder builder = new StreamsBuilder();
             AlignstreamTopology.define(builder, config.topologySettings(), config.serdeConfig(), models, metrics);
             if (config.monitorEnabled()) {
-                WindowEvaluator evaluator = new WindowEvaluator(TeviRetrievalScorer.of(runtime.bundle()),
-                        QualitySettings.defaults().withKs(config.monitorRecallKs()));
-                MonitoringTopology.define(builder, config.topicNames(), monitorSettings(config), config.serdeConfig(),
+                MonitorSettings monitor = config.monitorSettings();
+                WindowEvaluator evaluator = new WindowEvaluator(TeviRetrievalScorer.of(runtime.bundle()), monitor.quality());
+                MonitoringTopology.define(builder, config.topicNames(), monitor, config.serdeConfig(),
                         models, evaluator, QualityExport.both(new QualityGauges(registry), history), reference);
             }
             Topology topology = builder.build();
@@ -157,12 +156,6 @@ public final class AlignstreamApp implements AutoCloseable {
                 Long.toString(Math.max(5, Math.min(100, config.batchMaxWait().toMillis()))));
         properties.put(DeadLetterDeserializationHandler.METRICS_CONFIG, metrics);
         return properties;
-    }
-
-    /** The monitor's windows from the configuration. */
-    public static MonitorSettings monitorSettings(AlignstreamConfig config) {
-        return new MonitorSettings(config.monitorWindowPairs(), config.monitorWindowTime(), config.monitorWindowMinPairs(),
-                QualitySettings.defaults().withKs(config.monitorRecallKs()), config.monitorNewReferenceOnStart());
     }
 
     private static ModelRuntime openRuntime(AlignstreamConfig config) {

@@ -8,7 +8,6 @@ import io.alignstream.events.InlineImage;
 import io.alignstream.events.TeviEmbedding;
 import io.alignstream.inference.InferenceModels;
 import io.alignstream.inference.RuntimeInferenceModels;
-import io.alignstream.monitoring.quality.QualitySettings;
 import io.alignstream.monitoring.quality.WindowEvaluator;
 import io.alignstream.world.events.SyntheticEventFactory;
 import io.alignstream.world.events.SyntheticEventFactory.SceneEvents;
@@ -83,7 +82,7 @@ final class PublishedScenes {
             ModelRuntime runtime = ModelRuntime.openDefault();
             InferenceModels models = RuntimeInferenceModels.owning(runtime, ImageLimits.defaults());
             Runtime.getRuntime().addShutdownHook(new Thread(models::close));
-            sharedModels = new Models(models, new WindowEvaluator(TeviRetrievalScorer.of(runtime.bundle()), QualitySettings.defaults()),
+            sharedModels = new Models(models, new WindowEvaluator(TeviRetrievalScorer.of(runtime.bundle()), DefaultConfig.qualitySettings()),
                     new SyntheticEventFactory(new SyntheticWorld(runtime.bundle().manifest().worldSeed()), Split.TEST));
         }
         return sharedModels;

@@ -2,6 +2,8 @@ package io.alignstream.app.config;
 
 import io.alignstream.events.TensorDType;
 import io.alignstream.fetch.FetchLimits;
+import io.alignstream.monitoring.MonitorSettings;
+import io.alignstream.monitoring.quality.QualitySettings;
 import io.alignstream.registry.client.SchemaRegistryClientConfig;
 import io.alignstream.registry.serde.AvroSerdeConfig;
 import io.alignstream.runtime.engine.DeviceSetting;
@@ -519,6 +521,12 @@ public final class AlignstreamConfig extends AbstractConfig {
 
     public List<Integer> monitorRecallKs() {
         return getList(MONITOR_RECALL_KS_CONFIG).stream().map(k -> Integer.parseInt(k.trim())).sorted().distinct().toList();
+    }
+
+    /** What the retrieval-quality monitor takes: its windows, its drift reference and its Recall@K. */
+    public MonitorSettings monitorSettings() {
+        return new MonitorSettings(monitorWindowPairs(), monitorWindowTime(), monitorWindowMinPairs(),
+                QualitySettings.builder().ks(monitorRecallKs()).build(), monitorNewReferenceOnStart());
     }
 
     public String httpHost() {

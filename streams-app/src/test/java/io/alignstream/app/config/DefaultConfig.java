@@ -1,6 +1,8 @@
 package io.alignstream.app.config;
 
 import io.alignstream.fetch.FetchLimits;
+import io.alignstream.monitoring.MonitorSettings;
+import io.alignstream.monitoring.quality.QualitySettings;
 import io.alignstream.topology.TopologySettings;
 import java.util.Map;
 
@@ -27,5 +29,14 @@ public final class DefaultConfig {
 
     public static FetchLimits fetchLimits() {
         return CONFIG.fetchLimits();
+    }
+
+    public static MonitorSettings monitorSettings() {
+        return CONFIG.monitorSettings();
+    }
+
+    /** The quality figures' settings, with the declared Recall@K. */
+    public static QualitySettings qualitySettings() {
+        return CONFIG.monitorSettings().quality();
     }
 }
