@@ -111,7 +111,7 @@ public final class AlignstreamApp implements AutoCloseable {
             registry.register(new KafkaStreamsMetricsCollector(streams::metrics));
             if (config.httpPort() >= 0) {
                 http = MetricsServer.start(config.httpHost(), config.httpPort(), registry, streams::state);
-                liveView = LiveView.start(http, metrics, history, streams::state, LiveView.Monitor.of(config));
+                liveView = LiveView.start(http, metrics, history, streams::state, config.liveViewMonitor());
                 if (config.monitorEnabled()) {
                     http.route("POST", REFERENCE_RESET_PATH, exchange -> {
                         reference.requestReset();
@@ -149,7 +149,7 @@ public final class AlignstreamApp implements AutoCloseable {
                 DeadLetterDeserializationHandler.class.getName());
         properties.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
                 DeadLetterProcessingHandler.class.getName());
-        properties.put(AlignstreamConfig.TOPIC_DEAD_LETTERS_CONFIG, config.topicNames().deadLetters());
+        properties.put(DeadLetterDeserializationHandler.TOPIC_CONFIG, config.topicNames().deadLetters());
         // Wall-clock punctuation (a batch's maximum wait) is only checked between polls: an idle
         // poll must not outlast the wait by much, or a lone record waits up to Kafka's 100 ms.
         properties.putIfAbsent(StreamsConfig.POLL_MS_CONFIG,

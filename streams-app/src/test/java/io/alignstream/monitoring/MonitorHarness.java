@@ -78,7 +78,7 @@ final class MonitorHarness implements AutoCloseable {
         props.putAll(serdeConfig);
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterDeserializationHandler.class);
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class);
-        props.put(io.alignstream.app.config.AlignstreamConfig.TOPIC_DEAD_LETTERS_CONFIG, TOPICS.deadLetters());
+        props.put(DeadLetterDeserializationHandler.TOPIC_CONFIG, TOPICS.deadLetters());
         props.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/alignstream-monitor-" + UUID.randomUUID());
         driver = new TopologyTestDriver(builder.build(), props, START);
         serializer.configure(serdeConfig, false);

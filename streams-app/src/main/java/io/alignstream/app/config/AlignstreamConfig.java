@@ -2,6 +2,7 @@ package io.alignstream.app.config;
 
 import io.alignstream.events.TensorDType;
 import io.alignstream.fetch.FetchLimits;
+import io.alignstream.liveview.LiveView;
 import io.alignstream.monitoring.MonitorSettings;
 import io.alignstream.monitoring.quality.QualitySettings;
 import io.alignstream.registry.client.SchemaRegistryClientConfig;
@@ -527,6 +528,12 @@ public final class AlignstreamConfig extends AbstractConfig {
     public MonitorSettings monitorSettings() {
         return new MonitorSettings(monitorWindowPairs(), monitorWindowTime(), monitorWindowMinPairs(),
                 QualitySettings.builder().ks(monitorRecallKs()).build(), monitorNewReferenceOnStart());
+    }
+
+    /** What the live view shows of the monitor's settings. */
+    public LiveView.Monitor liveViewMonitor() {
+        return new LiveView.Monitor(monitorEnabled(), monitorWindowPairs(), monitorWindowTime().toMillis(),
+                monitorWindowMinPairs(), List.copyOf(monitorRecallKs()));
     }
 
     public String httpHost() {
