@@ -2,7 +2,6 @@ package io.alignstream.bench;
 
 import io.alignstream.events.CaptionEvent;
 import io.alignstream.events.ImageEvent;
-import io.alignstream.fetch.FetchLimits;
 import io.alignstream.fetch.ImageFetcher;
 import io.alignstream.inference.InferenceModels;
 import io.alignstream.inference.InferenceSession;
@@ -43,7 +42,7 @@ public final class BatchedRuntimeRun {
                 new SubCaptionSplitter(models.tokenCounter(), SubCaptionSplitter.DEFAULT_MAX_TOKENS),
                 settings.captionMaxCharacters(), settings.captionMaxSubCaptions());
         try (InferenceSession session = models.openSession();
-             ImageFetcher fetcher = new ImageFetcher(FetchLimits.defaults());
+             ImageFetcher fetcher = new ImageFetcher(settings.fetchLimits());
              ImageEmbedder images = new ImageEmbedder(session, fetcher, models.preprocessor(), profile)) {
             CaptionEmbedder captions = new CaptionEmbedder(session, preparer, profile);
             long start = System.nanoTime();

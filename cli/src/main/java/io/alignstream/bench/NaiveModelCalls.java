@@ -4,7 +4,6 @@ import io.alignstream.events.AlignVlmEmbedding;
 import io.alignstream.events.CaptionEvent;
 import io.alignstream.events.ImageEvent;
 import io.alignstream.events.TeviEmbedding;
-import io.alignstream.fetch.FetchLimits;
 import io.alignstream.fetch.ImageFetcher;
 import io.alignstream.inference.InferenceModels;
 import io.alignstream.inference.InferenceSession;
@@ -44,7 +43,7 @@ final class NaiveModelCalls implements AutoCloseable {
     NaiveModelCalls(InferenceModels models, TopologySettings settings, StageProfile profile) {
         this.profile = profile;
         this.session = models.openSession();
-        this.fetcher = new ImageFetcher(FetchLimits.defaults());
+        this.fetcher = new ImageFetcher(settings.fetchLimits());
         this.images = new ImageEmbedder(session, fetcher, models.preprocessor(), profile);
         this.captions = new CaptionEmbedder(session, new CaptionPreparer(
                 new SubCaptionSplitter(models.tokenCounter(), SubCaptionSplitter.DEFAULT_MAX_TOKENS),

@@ -30,7 +30,7 @@ final class NaiveTopologyRun {
             CommittedOutputWatcher.Seen seen;
             long running;
             try (InferenceModels models = BenchModels.open(config);
-                 NaiveModelCalls calls = new NaiveModelCalls(models, AlignstreamApp.topologySettings(config), profile)) {
+                 NaiveModelCalls calls = new NaiveModelCalls(models, config.topologySettings(), profile)) {
                 KafkaStreams streams = new KafkaStreams(NaivePerRecordTopology.build(new StreamsBuilder(),
                         config.topicNames(), config.serdeConfig(), calls), config.streamsProperties());
                 try {

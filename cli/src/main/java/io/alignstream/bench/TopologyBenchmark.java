@@ -1,6 +1,5 @@
 package io.alignstream.bench;
 
-import io.alignstream.app.AlignstreamApp;
 import io.alignstream.app.config.AlignstreamConfig;
 import io.alignstream.inference.InferenceModels;
 import io.alignstream.topology.TopologySettings;
@@ -74,7 +73,7 @@ public final class TopologyBenchmark {
             platform.produce(workload);
             progress(started, "broker and registry up, backlog produced");
             AlignstreamConfig base = platform.roundConfig("runtime");
-            TopologySettings settings = AlignstreamApp.topologySettings(base);
+            TopologySettings settings = base.topologySettings();
             Duration timeout = Duration.ofSeconds(120 + 2L * options.scenes());
             TopologyRun topology = new TopologyRun(platform, timeout);
             NaiveTopologyRun naive = new NaiveTopologyRun(platform, timeout);

@@ -6,7 +6,6 @@ import io.alignstream.app.topics.ProvisioningReport;
 import io.alignstream.app.topics.TopicProvisioner;
 import io.alignstream.deadletter.DeadLetterDeserializationHandler;
 import io.alignstream.deadletter.DeadLetterProcessingHandler;
-import io.alignstream.fetch.FetchLimits;
 import io.alignstream.inference.InferenceModels;
 import io.alignstream.inference.RuntimeInferenceModels;
 import io.alignstream.liveview.LiveView;
@@ -21,14 +20,12 @@ import io.alignstream.monitoring.MonitoringTopology;
 import io.alignstream.monitoring.QualityExport;
 import io.alignstream.monitoring.QualityGauges;
 import io.alignstream.monitoring.ReferenceControl;
-import io.alignstream.monitoring.quality.QualitySettings;
 import io.alignstream.monitoring.quality.WindowEvaluator;
 import io.alignstream.runtime.ModelRuntime;
 import io.alignstream.runtime.bundle.ModelBundle;
 import io.alignstream.runtime.engine.EngineConfig;
 import io.alignstream.runtime.retrieval.TeviRetrievalScorer;
 import io.alignstream.topology.AlignstreamTopology;
-import io.alignstream.topology.TopologySettings;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -96,11 +93,11 @@ public final class AlignstreamApp implements AutoCloseable {
             ReferenceControl reference = new ReferenceControl();
             QualityHistory history = new QualityHistory();
             StreamsBuilder builder = new StreamsBuilder();
-            AlignstreamTopology.define(builder, topologySettings(config), config.serdeConfig(), models, metrics);
+            AlignstreamTopology.define(builder, config.topologySettings(), config.serdeConfig(), models, metrics);
             if (config.monitorEnabled()) {
-                WindowEvaluator evaluator = new WindowEvaluator(TeviRetrievalScorer.of(runtime.bundle()),
-                        QualitySettings.defaults().withKs(config.monitorRecallKs()));
-                MonitoringTopology.define(builder, config.topicNames(), monitorSettings(config), config.serdeConfig(),
+                MonitorSettings monitor = config.monitorSettings();
+                WindowEvaluator evaluator = new WindowEvaluator(TeviRetrievalScorer.of(runtime.bundle()), monitor.quality());
+                MonitoringTopology.define(builder, config.topicNames(), monitor, config.serdeConfig(),
                         models, evaluator, QualityExport.both(new QualityGauges(registry), history), reference);
             }
             Topology topology = builder.build();
@@ -114,7 +111,7 @@ public final class AlignstreamApp implements AutoCloseable {
             registry.register(new KafkaStreamsMetricsCollector(streams::metrics));
             if (config.httpPort() >= 0) {
                 http = MetricsServer.start(config.httpHost(), config.httpPort(), registry, streams::state);
-                liveView = LiveView.start(http, metrics, history, streams::state, LiveView.Monitor.of(config));
+                liveView = LiveView.start(http, metrics, history, streams::state, config.liveViewMonitor());
                 if (config.monitorEnabled()) {
                     http.route("POST", REFERENCE_RESET_PATH, exchange -> {
                         reference.requestReset();
@@ -145,16 +142,6 @@ public final class AlignstreamApp implements AutoCloseable {
         }
     }
 
-    /** The topology's settings from the configuration. */
-    public static TopologySettings topologySettings(AlignstreamConfig config) {
-        FetchLimits fetch = new FetchLimits(config.imageFetchMaxBytes(), config.imageFetchTimeout(),
-                config.imageFetchSchemes(), config.imageFetchFileRoot().map(Path::of),
-                FetchLimits.defaults().maxRedirects());
-        return new TopologySettings(config.topicNames(), config.topicsPartitions(), config.batchMaxSize(),
-                config.batchMaxInputs(), config.batchMaxWait(), config.captionGrace(), fetch, config.captionMaxCharacters(),
-                config.captionMaxSubCaptions(), config.outputIncludeRawEmbedding(), config.outputAlignVlmDType());
-    }
-
     /** Kafka Streams' configuration: the pass-through keys plus the dead-letter handlers and what they need. */
     static Properties streamsConfig(AlignstreamConfig config, PipelineMetrics metrics) {
         Properties properties = config.streamsProperties();
@@ -162,19 +149,13 @@ public final class AlignstreamApp implements AutoCloseable {
                 DeadLetterDeserializationHandler.class.getName());
         properties.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
                 DeadLetterProcessingHandler.class.getName());
-        properties.put(AlignstreamConfig.TOPIC_DEAD_LETTERS_CONFIG, config.topicNames().deadLetters());
+        properties.put(DeadLetterDeserializationHandler.TOPIC_CONFIG, config.topicNames().deadLetters());
         // Wall-clock punctuation (a batch's maximum wait) is only checked between polls: an idle
         // poll must not outlast the wait by much, or a lone record waits up to Kafka's 100 ms.
         properties.putIfAbsent(StreamsConfig.POLL_MS_CONFIG,
                 Long.toString(Math.max(5, Math.min(100, config.batchMaxWait().toMillis()))));
         properties.put(DeadLetterDeserializationHandler.METRICS_CONFIG, metrics);
         return properties;
-    }
-
-    /** The monitor's windows from the configuration. */
-    public static MonitorSettings monitorSettings(AlignstreamConfig config) {
-        return new MonitorSettings(config.monitorWindowPairs(), config.monitorWindowTime(), config.monitorWindowMinPairs(),
-                QualitySettings.defaults().withKs(config.monitorRecallKs()), config.monitorNewReferenceOnStart());
     }
 
     private static ModelRuntime openRuntime(AlignstreamConfig config) {

@@ -23,6 +23,12 @@ public final class DeadLetterDeserializationHandler implements DeserializationEx
      * {@link io.alignstream.metrics.PipelineMetrics} instance to both dead-letter handlers (optional).
      */
     public static final String METRICS_CONFIG = "alignstream.internal.pipeline.metrics";
+    /**
+     * Streams configuration key under which the application passes the dead-letter topic (the
+     * configured one) to both dead-letter handlers (required). It is the handlers' own key, so
+     * this package needs nothing from the application's configuration.
+     */
+    public static final String TOPIC_CONFIG = "alignstream.internal.dead.letters.topic";
     private static final Logger log = LoggerFactory.getLogger(DeadLetterDeserializationHandler.class);
 
     private DeadLetterEncoder encoder;

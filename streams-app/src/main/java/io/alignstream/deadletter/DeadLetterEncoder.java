@@ -1,11 +1,9 @@
 package io.alignstream.deadletter;
 
-import io.alignstream.app.config.AlignstreamConfig;
 import io.alignstream.events.DeadLetter;
 import io.alignstream.events.DeadLetterReason;
 import io.alignstream.metrics.PipelineMetrics;
 import io.alignstream.registry.serde.KafkaAvroSerializer;
-import io.alignstream.schemas.EventTopic;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +18,7 @@ import org.apache.kafka.common.config.ConfigException;
  */
 final class DeadLetterEncoder implements AutoCloseable {
     /** The dead-letter topic. */
-    static final String TOPIC_CONFIG = AlignstreamConfig.TOPIC_DEAD_LETTERS_CONFIG;
+    static final String TOPIC_CONFIG = DeadLetterDeserializationHandler.TOPIC_CONFIG;
     /** A {@link PipelineMetrics} instance passed in the Streams configuration (optional). */
     static final String METRICS_CONFIG = DeadLetterDeserializationHandler.METRICS_CONFIG;
 
@@ -37,13 +35,16 @@ final class DeadLetterEncoder implements AutoCloseable {
     static DeadLetterEncoder configure(Map<String, ?> configs) {
         Object topic = configs.get(TOPIC_CONFIG);
         Object metrics = configs.get(METRICS_CONFIG);
+        // No fallback name: the topic's default is declared once, in the application's configuration.
+        if (topic == null || topic.toString().isBlank()) {
+            throw new ConfigException(TOPIC_CONFIG, topic, "the dead-letter topic must be given");
+        }
         if (metrics != null && !(metrics instanceof PipelineMetrics)) {
             throw new ConfigException(METRICS_CONFIG, metrics, "must be a PipelineMetrics instance");
         }
         KafkaAvroSerializer serializer = new KafkaAvroSerializer();
         serializer.configure(configs, false);
-        return new DeadLetterEncoder(topic == null ? EventTopic.DEAD_LETTERS.defaultName() : topic.toString(),
-                serializer, metrics == null ? PipelineMetrics.noop() : (PipelineMetrics) metrics);
+        return new DeadLetterEncoder(topic.toString(), serializer, metrics == null ? PipelineMetrics.noop() : (PipelineMetrics) metrics);
     }
 
     String topic() {

@@ -8,7 +8,9 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * How much, how long and from where an {@link ImageFetcher} may fetch one image.
+ * How much, how long and from where an {@link ImageFetcher} may fetch one image. The service's
+ * come from its configuration ({@code AlignstreamConfig.fetchLimits()}), where the defaults are
+ * declared.
  *
  * @param maxBytes largest image accepted, in bytes (1 to {@link #MAX_BYTES_CEILING}); inline bytes,
  *     files and HTTP bodies over it fail with {@link ImageFetchException.Reason#TOO_LARGE}
@@ -25,6 +27,9 @@ public record FetchLimits(long maxBytes, Duration timeout, Set<String> allowedSc
 
     /** The schemes this fetcher knows how to read; anything else is refused. */
     static final Set<String> SUPPORTED_SCHEMES = Set.of("file", "http", "https");
+
+    /** How many redirects the service follows; no configuration key sets it. */
+    public static final int SERVICE_MAX_REDIRECTS = 3;
 
     /** Largest {@code maxBytes}: the image is returned as one Java array. */
     public static final long MAX_BYTES_CEILING = Integer.MAX_VALUE - 16;
@@ -64,10 +69,5 @@ public record FetchLimits(long maxBytes, Duration timeout, Set<String> allowedSc
         if (maxRedirects < 0) {
             throw new IllegalArgumentException("maxRedirects must be 0 or more, got " + maxRedirects);
         }
-    }
-
-    /** 20 MiB, 5 seconds, {@code file}/{@code http}/{@code https}, no file root, 3 redirects. */
-    public static FetchLimits defaults() {
-        return new FetchLimits(20L * 1024 * 1024, Duration.ofSeconds(5), SUPPORTED_SCHEMES, Optional.empty(), 3);
     }
 }

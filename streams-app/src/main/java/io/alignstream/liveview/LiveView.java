@@ -1,7 +1,6 @@
 package io.alignstream.liveview;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.alignstream.app.config.AlignstreamConfig;
 import io.alignstream.metrics.MetricsServer;
 import io.alignstream.metrics.PrometheusPipelineMetrics;
 import java.io.IOException;
@@ -43,7 +42,8 @@ public final class LiveView implements AutoCloseable {
     private final Monitor monitor;
 
     /**
-     * The monitor's settings, for the page to say when the first window will close.
+     * The monitor's settings, for the page to say when the first window will close; the
+     * service's come from {@code AlignstreamConfig.liveViewMonitor()}.
      *
      * @param enabled      whether the service runs the monitor at all
      * @param windowPairs  a count window closes every this many pairs
@@ -52,10 +52,6 @@ public final class LiveView implements AutoCloseable {
      * @param recallKs     the K of Recall@K
      */
     public record Monitor(boolean enabled, int windowPairs, long windowTimeMs, int minPairs, List<Integer> recallKs) {
-        public static Monitor of(AlignstreamConfig config) {
-            return new Monitor(config.monitorEnabled(), config.monitorWindowPairs(), config.monitorWindowTime().toMillis(),
-                    config.monitorWindowMinPairs(), List.copyOf(config.monitorRecallKs()));
-        }
     }
 
     LiveView(QualityHistory history, ThroughputSampler sampler, Supplier<KafkaStreams.State> streamsState, Monitor monitor) {

@@ -5,7 +5,8 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * The retrieval-quality monitor's windows.
+ * The retrieval-quality monitor's windows. The service's come from its configuration
+ * ({@code AlignstreamConfig.monitorSettings()}), where the defaults are declared.
  *
  * @param windowPairs  a count window closes every this many published pairs
  * @param windowTime   a time window closes every this much wall-clock time
@@ -25,9 +26,5 @@ public record MonitorSettings(int windowPairs, Duration windowTime, int minPairs
         if (windowTime.toMillis() < 1) {
             throw new IllegalArgumentException("windowTime must be positive");
         }
-    }
-
-    public static MonitorSettings defaults() {
-        return new MonitorSettings(512, Duration.ofMinutes(1), 16, QualitySettings.defaults(), false);
     }
 }

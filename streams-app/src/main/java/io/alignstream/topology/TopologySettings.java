@@ -3,15 +3,15 @@ package io.alignstream.topology;
 import io.alignstream.schemas.TopicNames;
 import io.alignstream.events.TensorDType;
 import io.alignstream.fetch.FetchLimits;
-import io.alignstream.text.CaptionPreparer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * What the topology needs to know, already validated (the application builds it from
- * {@code AlignstreamConfig}; tests build it directly).
+ * What the topology needs to know, already validated. The service's come from its configuration
+ * ({@code AlignstreamConfig.topologySettings()}), where every default is declared; to change a
+ * few, use {@link #toBuilder()}.
  *
  * @param topics                 input, output and dead-letter topic names
  * @param partitions             partitions of the two internal re-keying topics (images and captions by image id)
@@ -65,50 +65,103 @@ public record TopologySettings(TopicNames topics, int partitions, int batchMaxSi
         return calls;
     }
 
-    /** The defaults documented in docs/configuration.md. */
-    public static TopologySettings defaults() {
-        return new TopologySettings(TopicNames.defaults(), 6, 64, 64 * INPUTS_PER_IMAGE_SLOT, Duration.ofMillis(20),
-                Duration.ofMinutes(5), FetchLimits.defaults(), CaptionPreparer.DEFAULT_MAX_CHARACTERS,
-                CaptionPreparer.DEFAULT_MAX_SUB_CAPTIONS, false, TensorDType.FLOAT32_LE);
+    /** A builder with nothing set: every field must be given (the service's values come from its configuration). */
+    public static Builder builder() {
+        return new Builder();
     }
 
-    public TopologySettings withTopics(TopicNames value) {
-        return new TopologySettings(value, partitions, batchMaxSize, batchMaxInputs, batchMaxWait, captionGrace,
-                fetchLimits, captionMaxCharacters, captionMaxSubCaptions, includeRawEmbedding, alignVlmDtype);
+    /** A builder holding these settings, to change a few of them. */
+    public Builder toBuilder() {
+        return new Builder().topics(topics).partitions(partitions).batch(batchMaxSize, batchMaxInputs, batchMaxWait)
+                .captionGrace(captionGrace).fetchLimits(fetchLimits).captionMaxCharacters(captionMaxCharacters)
+                .captionMaxSubCaptions(captionMaxSubCaptions).includeRawEmbedding(includeRawEmbedding)
+                .alignVlmDtype(alignVlmDtype);
     }
 
-    public TopologySettings withPartitions(int value) {
-        return new TopologySettings(topics, value, batchMaxSize, batchMaxInputs, batchMaxWait, captionGrace,
-                fetchLimits, captionMaxCharacters, captionMaxSubCaptions, includeRawEmbedding, alignVlmDtype);
-    }
+    /** Builds {@link TopologySettings}; {@link #build()} refuses a field left unset, naming it. */
+    public static final class Builder {
+        private TopicNames topics;
+        private Integer partitions;
+        private Integer batchMaxSize;
+        private Integer batchMaxInputs;
+        private Duration batchMaxWait;
+        private Duration captionGrace;
+        private FetchLimits fetchLimits;
+        private Integer captionMaxCharacters;
+        private Integer captionMaxSubCaptions;
+        private Boolean includeRawEmbedding;
+        private TensorDType alignVlmDtype;
 
-    /** Model calls of up to {@code maxSize} items; a batch holds up to {@link #INPUTS_PER_IMAGE_SLOT} times that. */
-    public TopologySettings withBatch(int maxSize, Duration maxWait) {
-        return withBatch(maxSize, maxSize * INPUTS_PER_IMAGE_SLOT, maxWait);
-    }
+        private Builder() {
+        }
 
-    public TopologySettings withBatch(int maxSize, int maxInputs, Duration maxWait) {
-        return new TopologySettings(topics, partitions, maxSize, maxInputs, maxWait, captionGrace, fetchLimits,
-                captionMaxCharacters, captionMaxSubCaptions, includeRawEmbedding, alignVlmDtype);
-    }
+        public Builder topics(TopicNames value) {
+            topics = value;
+            return this;
+        }
 
-    public TopologySettings withCaptionGrace(Duration value) {
-        return new TopologySettings(topics, partitions, batchMaxSize, batchMaxInputs, batchMaxWait, value,
-                fetchLimits, captionMaxCharacters, captionMaxSubCaptions, includeRawEmbedding, alignVlmDtype);
-    }
+        public Builder partitions(int value) {
+            partitions = value;
+            return this;
+        }
 
-    public TopologySettings withFetchLimits(FetchLimits value) {
-        return new TopologySettings(topics, partitions, batchMaxSize, batchMaxInputs, batchMaxWait, captionGrace,
-                value, captionMaxCharacters, captionMaxSubCaptions, includeRawEmbedding, alignVlmDtype);
-    }
+        /** Model calls of up to {@code maxSize} items; a batch holds up to {@link #INPUTS_PER_IMAGE_SLOT} times that. */
+        public Builder batch(int maxSize, Duration maxWait) {
+            return batch(maxSize, maxSize * INPUTS_PER_IMAGE_SLOT, maxWait);
+        }
 
-    public TopologySettings withCaptionLimits(int maxCharacters, int maxSubCaptions) {
-        return new TopologySettings(topics, partitions, batchMaxSize, batchMaxInputs, batchMaxWait, captionGrace,
-                fetchLimits, maxCharacters, maxSubCaptions, includeRawEmbedding, alignVlmDtype);
-    }
+        public Builder batch(int maxSize, int maxInputs, Duration maxWait) {
+            batchMaxSize = maxSize;
+            batchMaxInputs = maxInputs;
+            batchMaxWait = maxWait;
+            return this;
+        }
 
-    public TopologySettings withOutput(boolean rawEmbedding, TensorDType dtype) {
-        return new TopologySettings(topics, partitions, batchMaxSize, batchMaxInputs, batchMaxWait, captionGrace,
-                fetchLimits, captionMaxCharacters, captionMaxSubCaptions, rawEmbedding, dtype);
+        public Builder captionGrace(Duration value) {
+            captionGrace = value;
+            return this;
+        }
+
+        public Builder fetchLimits(FetchLimits value) {
+            fetchLimits = value;
+            return this;
+        }
+
+        public Builder captionMaxCharacters(int value) {
+            captionMaxCharacters = value;
+            return this;
+        }
+
+        public Builder captionMaxSubCaptions(int value) {
+            captionMaxSubCaptions = value;
+            return this;
+        }
+
+        public Builder includeRawEmbedding(boolean value) {
+            includeRawEmbedding = value;
+            return this;
+        }
+
+        public Builder alignVlmDtype(TensorDType value) {
+            alignVlmDtype = value;
+            return this;
+        }
+
+        public TopologySettings build() {
+            return new TopologySettings(required(topics, "topics"), required(partitions, "partitions"),
+                    required(batchMaxSize, "batchMaxSize"), required(batchMaxInputs, "batchMaxInputs"),
+                    required(batchMaxWait, "batchMaxWait"), required(captionGrace, "captionGrace"),
+                    required(fetchLimits, "fetchLimits"), required(captionMaxCharacters, "captionMaxCharacters"),
+                    required(captionMaxSubCaptions, "captionMaxSubCaptions"),
+                    required(includeRawEmbedding, "includeRawEmbedding"), required(alignVlmDtype, "alignVlmDtype"));
+        }
+
+        // No field has a default here: the defaults are the configuration's (AlignstreamConfig), stated once.
+        private static <T> T required(T value, String field) {
+            if (value == null) {
+                throw new IllegalStateException("TopologySettings." + field + " is not set");
+            }
+            return value;
+        }
     }
 }

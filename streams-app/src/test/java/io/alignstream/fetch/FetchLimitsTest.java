@@ -3,6 +3,7 @@ package io.alignstream.fetch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.alignstream.app.config.DefaultConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -12,8 +13,12 @@ import org.junit.jupiter.api.Test;
 class FetchLimitsTest {
 
     @Test
-    void defaultsAreTwentyMebibytesFiveSecondsThreeSchemesNoRootThreeRedirects() {
-        FetchLimits limits = FetchLimits.defaults();
+    void theServiceDefaultsAreTwentyMebibytesFiveSecondsThreeSchemesNoRootThreeRedirects() {
+        // given a configuration that sets no alignstream.image.fetch.* key
+        // when the service takes its fetch limits from it
+        FetchLimits limits = DefaultConfig.fetchLimits();
+
+        // then they are the declared defaults, with the fixed redirect count
 
         assertThat(limits.maxBytes()).isEqualTo(20L * 1024 * 1024);
         assertThat(limits.timeout()).isEqualTo(Duration.ofSeconds(5));

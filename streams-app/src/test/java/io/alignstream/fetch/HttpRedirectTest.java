@@ -5,6 +5,7 @@ import static io.alignstream.fetch.TestHttpServer.redirect;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.alignstream.app.config.DefaultConfig;
 import io.alignstream.fetch.ImageFetchException.Reason;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -173,7 +174,7 @@ class HttpRedirectTest {
         https.route("/cat.png", body(200, "image/png", png));
 
         // the default trust store does not know our self-signed certificate
-        try (ImageFetcher defaultTrust = new ImageFetcher(FetchLimits.defaults())) {
+        try (ImageFetcher defaultTrust = new ImageFetcher(DefaultConfig.fetchLimits())) {
             ImageFetchException e = assertThrows(ImageFetchException.class,
                     () -> defaultTrust.fetch(Events.reference(https.uri("/cat.png"))));
 

@@ -3,6 +3,7 @@ package io.alignstream.fetch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.alignstream.app.config.DefaultConfig;
 import io.alignstream.fetch.ImageFetchException.Reason;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -29,7 +30,7 @@ class InlineImageFetchTest {
     void inlineBytesComeBackAsIsWithTheEventsContentType() throws Exception {
         // given an event carrying a real PNG inline
         byte[] png = Events.png(0);
-        fetcher = new ImageFetcher(FetchLimits.defaults());
+        fetcher = new ImageFetcher(DefaultConfig.fetchLimits());
 
         // when it is fetched
         FetchedImage image = fetcher.fetch(Events.inline(ByteBuffer.wrap(png), "image/png"));
@@ -45,7 +46,7 @@ class InlineImageFetchTest {
         byte[] png = Events.png(1);
         ByteBuffer buffer = ByteBuffer.allocate(png.length + 3);
         buffer.put(new byte[] {9, 9, 9}).put(png).flip().position(3);
-        fetcher = new ImageFetcher(FetchLimits.defaults());
+        fetcher = new ImageFetcher(DefaultConfig.fetchLimits());
 
         // when it is fetched twice
         byte[] first = fetcher.fetch(Events.inline(buffer, "image/png")).bytes();
@@ -60,7 +61,7 @@ class InlineImageFetchTest {
 
     @Test
     void anEmptyContentTypeStaysEmptyForInlineBytes() throws Exception {
-        fetcher = new ImageFetcher(FetchLimits.defaults());
+        fetcher = new ImageFetcher(DefaultConfig.fetchLimits());
 
         FetchedImage image = fetcher.fetch(Events.inline(ByteBuffer.wrap(Events.png(2)), ""));
 
@@ -90,7 +91,7 @@ class InlineImageFetchTest {
 
     @Test
     void aClosedFetcherRefusesToFetch() {
-        fetcher = new ImageFetcher(FetchLimits.defaults());
+        fetcher = new ImageFetcher(DefaultConfig.fetchLimits());
         fetcher.close();
         fetcher.close(); // idempotent
 

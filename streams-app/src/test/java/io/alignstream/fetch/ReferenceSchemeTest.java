@@ -3,6 +3,7 @@ package io.alignstream.fetch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.alignstream.app.config.DefaultConfig;
 import io.alignstream.fetch.ImageFetchException.Reason;
 import java.time.Duration;
 import java.util.Optional;
@@ -17,7 +18,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class ReferenceSchemeTest {
 
-    private final ImageFetcher fetcher = new ImageFetcher(FetchLimits.defaults());
+    private final ImageFetcher fetcher = new ImageFetcher(DefaultConfig.fetchLimits());
 
     @AfterEach
     void close() {

@@ -3,8 +3,8 @@ package io.alignstream.monitoring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.alignstream.app.config.DefaultConfig;
 import io.alignstream.events.RetrievalQualityReport;
-import io.alignstream.monitoring.quality.QualitySettings;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -70,7 +70,7 @@ class MonitorDegradationTest {
 
     private static List<Window> run(PublishedScenes published, List<PublishedScenes.Block> degraded, String label) {
         PrometheusRegistry registry = new PrometheusRegistry();
-        MonitorSettings settings = new MonitorSettings(WINDOW_PAIRS, Duration.ofDays(1), 16, QualitySettings.defaults(), false);
+        MonitorSettings settings = new MonitorSettings(WINDOW_PAIRS, Duration.ofDays(1), 16, DefaultConfig.qualitySettings(), false);
         List<Window> windows = new ArrayList<>();
         try (MonitorHarness monitor = new MonitorHarness(null, settings, published.models, published.evaluator,
                 new QualityGauges(registry), new ReferenceControl())) {

@@ -67,7 +67,7 @@ final class MonitorHarness implements AutoCloseable {
         this.serdeConfig = Map.of("schema.registry.url", "mock://monitor-" + UUID.randomUUID());
         StreamsBuilder builder = new StreamsBuilder();
         if (embedding != null) {
-            AlignstreamTopology.define(builder, embedding.withTopics(TOPICS), serdeConfig, models, PipelineMetrics.noop());
+            AlignstreamTopology.define(builder, embedding.toBuilder().topics(TOPICS).build(), serdeConfig, models, PipelineMetrics.noop());
         }
         if (monitor != null) {
             MonitoringTopology.define(builder, TOPICS, monitor, serdeConfig, models, evaluator, export, referenceControl);
@@ -78,7 +78,7 @@ final class MonitorHarness implements AutoCloseable {
         props.putAll(serdeConfig);
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterDeserializationHandler.class);
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class);
-        props.put(io.alignstream.app.config.AlignstreamConfig.TOPIC_DEAD_LETTERS_CONFIG, TOPICS.deadLetters());
+        props.put(DeadLetterDeserializationHandler.TOPIC_CONFIG, TOPICS.deadLetters());
         props.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/alignstream-monitor-" + UUID.randomUUID());
         driver = new TopologyTestDriver(builder.build(), props, START);
         serializer.configure(serdeConfig, false);

@@ -3,12 +3,12 @@ package io.alignstream.monitoring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.alignstream.app.config.DefaultConfig;
 import io.alignstream.events.DeadLetter;
 import io.alignstream.events.DeadLetterReason;
 import io.alignstream.events.RetrievalQualityReport;
 import io.alignstream.events.TeviEmbedding;
 import io.alignstream.events.WindowKind;
-import io.alignstream.monitoring.quality.QualitySettings;
 import io.alignstream.world.events.SyntheticEventFactory.SceneEvents;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
@@ -29,7 +29,7 @@ class MonitoringTopologyTest {
     }
 
     private static MonitorSettings settings(int windowPairs, Duration windowTime) {
-        return new MonitorSettings(windowPairs, windowTime, 16, QualitySettings.defaults(), false);
+        return new MonitorSettings(windowPairs, windowTime, 16, DefaultConfig.qualitySettings(), false);
     }
 
     private static MonitorHarness monitor(MonitorSettings settings, QualityExport export, ReferenceControl control) {

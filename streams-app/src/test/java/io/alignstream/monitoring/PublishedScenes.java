@@ -1,5 +1,6 @@
 package io.alignstream.monitoring;
 
+import io.alignstream.app.config.DefaultConfig;
 import io.alignstream.events.AlignVlmEmbedding;
 import io.alignstream.events.CaptionEvent;
 import io.alignstream.events.ImageEvent;
@@ -7,7 +8,6 @@ import io.alignstream.events.InlineImage;
 import io.alignstream.events.TeviEmbedding;
 import io.alignstream.inference.InferenceModels;
 import io.alignstream.inference.RuntimeInferenceModels;
-import io.alignstream.monitoring.quality.QualitySettings;
 import io.alignstream.monitoring.quality.WindowEvaluator;
 import io.alignstream.world.events.SyntheticEventFactory;
 import io.alignstream.world.events.SyntheticEventFactory.SceneEvents;
@@ -82,7 +82,7 @@ final class PublishedScenes {
             ModelRuntime runtime = ModelRuntime.openDefault();
             InferenceModels models = RuntimeInferenceModels.owning(runtime, ImageLimits.defaults());
             Runtime.getRuntime().addShutdownHook(new Thread(models::close));
-            sharedModels = new Models(models, new WindowEvaluator(TeviRetrievalScorer.of(runtime.bundle()), QualitySettings.defaults()),
+            sharedModels = new Models(models, new WindowEvaluator(TeviRetrievalScorer.of(runtime.bundle()), DefaultConfig.qualitySettings()),
                     new SyntheticEventFactory(new SyntheticWorld(runtime.bundle().manifest().worldSeed()), Split.TEST));
         }
         return sharedModels;
@@ -97,8 +97,8 @@ final class PublishedScenes {
 
     /** The embedding topology's settings: the raw image embedding in TEVI records (the monitor needs it). */
     static TopologySettings embeddingSettings() {
-        return TopologySettings.defaults().withOutput(true, TensorDType.FLOAT32_LE)
-                .withBatch(32, Duration.ofMillis(50)).withCaptionGrace(Duration.ofMinutes(5));
+        return DefaultConfig.topologySettings().toBuilder().includeRawEmbedding(true).alignVlmDtype(TensorDType.FLOAT32_LE)
+                .batch(32, Duration.ofMillis(50)).captionGrace(Duration.ofMinutes(5)).build();
     }
 
     private PublishedScenes() {

@@ -3,6 +3,7 @@ package io.alignstream.topology;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.alignstream.app.config.DefaultConfig;
 import io.alignstream.events.AlignVlmEmbedding;
 import io.alignstream.events.CaptionEvent;
 import io.alignstream.events.DeadLetter;
@@ -33,8 +34,8 @@ import org.junit.jupiter.api.Test;
  */
 class AlignstreamTopologyTest {
     static final SyntheticEventFactory EVENTS = new SyntheticEventFactory(new SyntheticWorld(11), Split.TEST);
-    private static final TopologySettings SETTINGS = TopologySettings.defaults()
-            .withBatch(8, Duration.ofMillis(50)).withCaptionGrace(Duration.ofSeconds(30));
+    private static final TopologySettings SETTINGS = DefaultConfig.topologySettings().toBuilder()
+            .batch(8, Duration.ofMillis(50)).captionGrace(Duration.ofSeconds(30)).build();
 
     static SceneEvents scene(int index) {
         return EVENTS.scene(index, TopologyHarness.START.plusSeconds(index));
@@ -197,7 +198,7 @@ class AlignstreamTopologyTest {
     @Test
     void theVisionTowerRunsOncePerImageNotOncePerCaption() {
         SharedModels.Counting counting = new SharedModels.Counting();
-        try (TopologyHarness topology = new TopologyHarness(SETTINGS.withBatch(64, Duration.ofMillis(50)), counting)) {
+        try (TopologyHarness topology = new TopologyHarness(SETTINGS.toBuilder().batch(64, Duration.ofMillis(50)).build(), counting)) {
             // given three scenes with all their captions, some captions before their image
             int captions = 0;
             for (int i = 10; i < 13; i++) {
@@ -221,7 +222,7 @@ class AlignstreamTopologyTest {
     @Test
     void aBatchRunsWhenFullOrWhenItsOldestInputHasWaitedTheMaximumWait() {
         SharedModels.Counting counting = new SharedModels.Counting();
-        TopologySettings settings = SETTINGS.withBatch(3, Duration.ofMillis(200));
+        TopologySettings settings = SETTINGS.toBuilder().batch(3, Duration.ofMillis(200)).build();
         try (TopologyHarness topology = new TopologyHarness(settings, counting)) {
             // given two images: fewer than a batch
             topology.send(scene(20).image());
@@ -246,7 +247,7 @@ class AlignstreamTopologyTest {
     @Test
     void aBatchFillsWithImagesNotWithInputsSoCaptionsDoNotShrinkTheVisionCalls() {
         SharedModels.Counting counting = new SharedModels.Counting();
-        TopologySettings settings = SETTINGS.withBatch(4, 64, Duration.ofMillis(50));
+        TopologySettings settings = SETTINGS.toBuilder().batch(4, 64, Duration.ofMillis(50)).build();
         try (TopologyHarness topology = new TopologyHarness(settings, counting)) {
             // given three scenes, each an image and its captions: more inputs than a model call holds
             int captions = 0;
@@ -274,7 +275,7 @@ class AlignstreamTopologyTest {
     @Test
     void aBatchAlsoRunsWhenItHoldsItsMaximumOfInputsWhateverTheirKind() {
         SharedModels.Counting counting = new SharedModels.Counting();
-        TopologySettings settings = SETTINGS.withBatch(4, 6, Duration.ofMillis(50));
+        TopologySettings settings = SETTINGS.toBuilder().batch(4, 6, Duration.ofMillis(50)).build();
         try (TopologyHarness topology = new TopologyHarness(settings, counting)) {
             // given an image already embedded
             SceneEvents scene = scene(90);
@@ -300,7 +301,7 @@ class AlignstreamTopologyTest {
     @Test
     void whileInputKeepsArrivingTheWaitDoesNotRunAHalfFullBatch() {
         SharedModels.Counting counting = new SharedModels.Counting();
-        TopologySettings settings = SETTINGS.withBatch(4, Duration.ofMillis(50));
+        TopologySettings settings = SETTINGS.toBuilder().batch(4, Duration.ofMillis(50)).build();
         try (TopologyHarness topology = new TopologyHarness(settings, counting)) {
             // given images arriving slower than the wait but without a pause (a backlog on a busy thread)
             for (int i = 70; i < 73; i++) {

@@ -4,6 +4,7 @@ import static io.alignstream.topology.AlignstreamTopologyTest.bytes;
 import static io.alignstream.topology.AlignstreamTopologyTest.scene;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.alignstream.app.config.DefaultConfig;
 import io.alignstream.events.CaptionEvent;
 import io.alignstream.events.DeadLetter;
 import io.alignstream.events.DeadLetterReason;
@@ -27,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * yields its embeddings.
  */
 class DeadLetterPathsTest {
-    private static final TopologySettings SETTINGS = TopologySettings.defaults()
-            .withBatch(8, Duration.ofMillis(50)).withCaptionGrace(Duration.ofSeconds(30));
+    private static final TopologySettings SETTINGS = DefaultConfig.topologySettings().toBuilder()
+            .batch(8, Duration.ofMillis(50)).captionGrace(Duration.ofSeconds(30)).build();
 
     @TempDir
     Path files;
@@ -120,8 +121,8 @@ class DeadLetterPathsTest {
         // given a fetch limit smaller than the synthetic world's PNGs
         ImageEvent image = scene(53).image();
         int size = inline(image).length;
-        TopologySettings small = SETTINGS.withFetchLimits(new FetchLimits(size - 1, Duration.ofSeconds(2),
-                java.util.Set.of("file", "http", "https"), java.util.Optional.empty(), 3));
+        TopologySettings small = SETTINGS.toBuilder().fetchLimits(new FetchLimits(size - 1, Duration.ofSeconds(2),
+                java.util.Set.of("file", "http", "https"), java.util.Optional.empty(), 3)).build();
         try (TopologyHarness topology = new TopologyHarness(small, SharedModels.real())) {
             // when the image arrives
             topology.send(image);
@@ -176,7 +177,7 @@ class DeadLetterPathsTest {
 
     @Test
     void anEmptyOrOverlongCaptionIsDeadLettered() {
-        TopologySettings limited = SETTINGS.withCaptionLimits(4096, 1);
+        TopologySettings limited = SETTINGS.toBuilder().captionMaxCharacters(4096).captionMaxSubCaptions(1).build();
         try (TopologyHarness topology = new TopologyHarness(limited, SharedModels.real())) {
             // given a scene's image, a blank caption, and its long caption, which needs more than one sub-caption
             SceneEvents scene = scene(56);

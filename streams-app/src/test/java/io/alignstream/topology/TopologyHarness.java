@@ -59,7 +59,7 @@ final class TopologyHarness implements AutoCloseable {
         props.putAll(serdeConfig);
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterDeserializationHandler.class);
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class);
-        props.put(io.alignstream.app.config.AlignstreamConfig.TOPIC_DEAD_LETTERS_CONFIG, settings.topics().deadLetters());
+        props.put(DeadLetterDeserializationHandler.TOPIC_CONFIG, settings.topics().deadLetters());
         props.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/alignstream-ttd-" + UUID.randomUUID());
         driver = new TopologyTestDriver(AlignstreamTopology.build(new StreamsBuilder(), settings, serdeConfig, models, metrics),
                 props, START);

@@ -1,7 +1,10 @@
 package io.alignstream.app.config;
 
-import io.alignstream.topology.TopologySettings;
 import io.alignstream.events.TensorDType;
+import io.alignstream.fetch.FetchLimits;
+import io.alignstream.liveview.LiveView;
+import io.alignstream.monitoring.MonitorSettings;
+import io.alignstream.monitoring.quality.QualitySettings;
 import io.alignstream.registry.client.SchemaRegistryClientConfig;
 import io.alignstream.registry.serde.AvroSerdeConfig;
 import io.alignstream.runtime.engine.DeviceSetting;
@@ -9,6 +12,8 @@ import io.alignstream.runtime.image.ImageLimits;
 import io.alignstream.schemas.EventTopic;
 import io.alignstream.text.CaptionPreparer;
 import io.alignstream.schemas.TopicNames;
+import io.alignstream.topology.TopologySettings;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -455,6 +460,12 @@ public final class AlignstreamConfig extends AbstractConfig {
         return new ImageLimits(imageFetchMaxBytes(), imageMaxPixels());
     }
 
+    /** The limits on fetching an image by reference, from the {@code alignstream.image.fetch.*} keys. */
+    public FetchLimits fetchLimits() {
+        return new FetchLimits(imageFetchMaxBytes(), imageFetchTimeout(), imageFetchSchemes(),
+                imageFetchFileRoot().map(Path::of), FetchLimits.SERVICE_MAX_REDIRECTS);
+    }
+
     /** The model bundle directory; empty for the bundle built into the jar. */
     public Optional<String> modelBundle() {
         String bundle = getString(MODEL_BUNDLE_CONFIG);
@@ -471,6 +482,21 @@ public final class AlignstreamConfig extends AbstractConfig {
 
     public TensorDType outputAlignVlmDType() {
         return TensorDType.valueOf(getString(OUTPUT_ALIGNVLM_DTYPE_CONFIG));
+    }
+
+    /** What the embedding topology takes: topics, batching, caption and fetch limits, output encoding. */
+    public TopologySettings topologySettings() {
+        return TopologySettings.builder()
+                .topics(topicNames())
+                .partitions(topicsPartitions())
+                .batch(batchMaxSize(), batchMaxInputs(), batchMaxWait())
+                .captionGrace(captionGrace())
+                .fetchLimits(fetchLimits())
+                .captionMaxCharacters(captionMaxCharacters())
+                .captionMaxSubCaptions(captionMaxSubCaptions())
+                .includeRawEmbedding(outputIncludeRawEmbedding())
+                .alignVlmDtype(outputAlignVlmDType())
+                .build();
     }
 
     public boolean monitorEnabled() {
@@ -496,6 +522,18 @@ public final class AlignstreamConfig extends AbstractConfig {
 
     public List<Integer> monitorRecallKs() {
         return getList(MONITOR_RECALL_KS_CONFIG).stream().map(k -> Integer.parseInt(k.trim())).sorted().distinct().toList();
+    }
+
+    /** What the retrieval-quality monitor takes: its windows, its drift reference and its Recall@K. */
+    public MonitorSettings monitorSettings() {
+        return new MonitorSettings(monitorWindowPairs(), monitorWindowTime(), monitorWindowMinPairs(),
+                QualitySettings.builder().ks(monitorRecallKs()).build(), monitorNewReferenceOnStart());
+    }
+
+    /** What the live view shows of the monitor's settings. */
+    public LiveView.Monitor liveViewMonitor() {
+        return new LiveView.Monitor(monitorEnabled(), monitorWindowPairs(), monitorWindowTime().toMillis(),
+                monitorWindowMinPairs(), List.copyOf(monitorRecallKs()));
     }
 
     public String httpHost() {

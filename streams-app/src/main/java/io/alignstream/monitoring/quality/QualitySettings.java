@@ -4,10 +4,11 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * The knobs of {@link WindowEvaluator}; {@link #defaults()} is what docs/monitoring-figures.md
- * describes.
+ * The knobs of {@link WindowEvaluator}. {@link #builder()} starts from the figures as
+ * docs/monitoring-figures.md describes them (the defaults below, which no configuration key
+ * sets); the Ks have no default here, the service's come from {@code alignstream.monitor.recall.ks}.
  *
- * @param ks                     the K of Recall@K, ascending and distinct (default 1, 5, 10)
+ * @param ks                     the K of Recall@K, ascending and distinct
  * @param randomPairs            how many non-matching (image, caption) pairs the random-pair
  *                               cosine averages over, drawn with replacement (default 1024)
  * @param driftSamplesPerSide    at most this many embeddings per side (reference, window) enter
@@ -23,8 +24,6 @@ import java.util.stream.IntStream;
  */
 public record QualitySettings(List<Integer> ks, int randomPairs, int driftSamplesPerSide, double frequentLatentShare,
                               double maskThreshold, int alignVlmTopWords, int reportedWords, long seed) {
-
-    public static final List<Integer> DEFAULT_KS = List.of(1, 5, 10);
 
     public QualitySettings {
         ks = List.copyOf(ks);
@@ -51,23 +50,77 @@ public record QualitySettings(List<Integer> ks, int randomPairs, int driftSample
         requirePositive("reportedWords", reportedWords);
     }
 
-    public static QualitySettings defaults() {
-        return new QualitySettings(DEFAULT_KS, 1024, 256, 0.10, 0.5, 10, 10, 20_260_606L);
+    public static Builder builder() {
+        return new Builder();
     }
 
-    public QualitySettings withKs(List<Integer> newKs) {
-        return new QualitySettings(newKs, randomPairs, driftSamplesPerSide, frequentLatentShare, maskThreshold,
-                alignVlmTopWords, reportedWords, seed);
+    public Builder toBuilder() {
+        return new Builder().ks(ks).randomPairs(randomPairs).driftSamplesPerSide(driftSamplesPerSide)
+                .frequentLatentShare(frequentLatentShare).maskThreshold(maskThreshold)
+                .alignVlmTopWords(alignVlmTopWords).reportedWords(reportedWords).seed(seed);
     }
 
-    public QualitySettings withDriftSamplesPerSide(int samples) {
-        return new QualitySettings(ks, randomPairs, samples, frequentLatentShare, maskThreshold, alignVlmTopWords,
-                reportedWords, seed);
-    }
+    /** Builds {@link QualitySettings}; {@link #build()} refuses unset Ks. */
+    public static final class Builder {
+        private List<Integer> ks;
+        private int randomPairs = 1024;
+        private int driftSamplesPerSide = 256;
+        private double frequentLatentShare = 0.10;
+        private double maskThreshold = 0.5;
+        private int alignVlmTopWords = 10;
+        private int reportedWords = 10;
+        private long seed = 20_260_606L;
 
-    public QualitySettings withFrequentLatentShare(double share) {
-        return new QualitySettings(ks, randomPairs, driftSamplesPerSide, share, maskThreshold, alignVlmTopWords,
-                reportedWords, seed);
+        private Builder() {
+        }
+
+        public Builder ks(List<Integer> value) {
+            ks = value;
+            return this;
+        }
+
+        public Builder randomPairs(int value) {
+            randomPairs = value;
+            return this;
+        }
+
+        public Builder driftSamplesPerSide(int value) {
+            driftSamplesPerSide = value;
+            return this;
+        }
+
+        public Builder frequentLatentShare(double value) {
+            frequentLatentShare = value;
+            return this;
+        }
+
+        public Builder maskThreshold(double value) {
+            maskThreshold = value;
+            return this;
+        }
+
+        public Builder alignVlmTopWords(int value) {
+            alignVlmTopWords = value;
+            return this;
+        }
+
+        public Builder reportedWords(int value) {
+            reportedWords = value;
+            return this;
+        }
+
+        public Builder seed(long value) {
+            seed = value;
+            return this;
+        }
+
+        public QualitySettings build() {
+            if (ks == null) {
+                throw new IllegalStateException("QualitySettings.ks is not set");
+            }
+            return new QualitySettings(ks, randomPairs, driftSamplesPerSide, frequentLatentShare, maskThreshold,
+                    alignVlmTopWords, reportedWords, seed);
+        }
     }
 
     private static void requirePositive(String name, int value) {

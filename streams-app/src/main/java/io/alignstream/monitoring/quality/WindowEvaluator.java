@@ -45,11 +45,6 @@ public final class WindowEvaluator {
     private final TeviScoring tevi;
     private final QualitySettings settings;
 
-    /** With the runtime's exact TEVI scorer and the default settings. */
-    public WindowEvaluator(TeviRetrievalScorer scorer) {
-        this(TeviScoring.of(scorer), QualitySettings.defaults());
-    }
-
     public WindowEvaluator(TeviRetrievalScorer scorer, QualitySettings settings) {
         this(TeviScoring.of(scorer), settings);
     }

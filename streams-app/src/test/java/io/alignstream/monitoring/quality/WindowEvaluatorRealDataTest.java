@@ -3,6 +3,7 @@ package io.alignstream.monitoring.quality;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.alignstream.app.config.DefaultConfig;
 import io.alignstream.events.CaptionEvent;
 import io.alignstream.events.InlineImage;
 import io.alignstream.inference.InferenceModels;
@@ -65,7 +66,7 @@ class WindowEvaluatorRealDataTest {
         long start = System.nanoTime();
         lastLap = start;
         ModelBundle bundle = ModelBundle.loadDefault();
-        evaluator = new WindowEvaluator(TeviRetrievalScorer.of(bundle), QualitySettings.defaults());
+        evaluator = new WindowEvaluator(TeviRetrievalScorer.of(bundle), DefaultConfig.qualitySettings());
         SyntheticEventFactory events = new SyntheticEventFactory(new SyntheticWorld(bundle.manifest().worldSeed()), Split.TEST);
         try (InferenceModels models = RuntimeInferenceModels.owning(ModelRuntime.open(bundle, EngineConfig.defaults()), ImageLimits.defaults());
              InferenceSession session = models.openSession()) {

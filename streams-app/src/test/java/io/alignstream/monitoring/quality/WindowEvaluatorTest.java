@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.alignstream.app.config.DefaultConfig;
 import io.alignstream.monitoring.quality.QualityFigures.Ranking;
 import io.alignstream.runtime.heads.SparseCode;
 import java.util.ArrayList;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class WindowEvaluatorTest {
 
     private static final double EPS = 1e-9;
-    private final WindowEvaluator evaluator = new WindowEvaluator(DenseTevi.identity(6), QualitySettings.defaults());
+    private final WindowEvaluator evaluator = new WindowEvaluator(DenseTevi.identity(6), DefaultConfig.qualitySettings());
 
     static float[] vec(double... values) {
         float[] v = new float[values.length];
@@ -235,7 +236,7 @@ class WindowEvaluatorTest {
             return pairs;
         }
 
-        final WindowEvaluator drifting = new WindowEvaluator(DenseTevi.identity(8), QualitySettings.defaults());
+        final WindowEvaluator drifting = new WindowEvaluator(DenseTevi.identity(8), DefaultConfig.qualitySettings());
 
         @Test
         void aWindowAgainstItselfHasNoDrift() {
@@ -308,7 +309,7 @@ class WindowEvaluatorTest {
                     codePair("b", "b0", new int[] {0, 2}, twoKept),
                     codePair("c", "c0", new int[] {0, 3}, fourKept));
             WindowEvaluator halfIsFrequent = new WindowEvaluator(DenseTevi.identity(8),
-                    QualitySettings.defaults().withFrequentLatentShare(0.5));
+                    DefaultConfig.qualitySettings().toBuilder().frequentLatentShare(0.5).build());
             QualityFigures.DictionaryHealth health = halfIsFrequent.evaluate(QualityWindow.of(pairs)).dictionary().orElseThrow();
             // then latents 4..7 are dead (4/8); latent 0, active in 3 of 3 images (> 50%), is the only
             // frequent one (1/8; 1..3 are in 1 of 3); codes have 2 active latents; mask density is the
@@ -454,9 +455,9 @@ class WindowEvaluatorTest {
 
         @Test
         void settingsAreChecked() {
-            assertThatThrownBy(() -> QualitySettings.defaults().withKs(List.of(5, 1)))
+            assertThatThrownBy(() -> QualitySettings.builder().ks(List.of(5, 1)).build())
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ascending");
-            assertThatThrownBy(() -> QualitySettings.defaults().withFrequentLatentShare(1.5))
+            assertThatThrownBy(() -> DefaultConfig.qualitySettings().toBuilder().frequentLatentShare(1.5).build())
                     .isInstanceOf(IllegalArgumentException.class);
         }
 
@@ -465,7 +466,7 @@ class WindowEvaluatorTest {
             List<PairSample> pairs = List.of(
                     pair("a", "a0", basis(6, 0), basis(6, 0)),
                     pair("b", "b0", basis(6, 1), basis(6, 1)));
-            WindowEvaluator custom = new WindowEvaluator(DenseTevi.identity(6), QualitySettings.defaults().withKs(List.of(2, 3)));
+            WindowEvaluator custom = new WindowEvaluator(DenseTevi.identity(6), QualitySettings.builder().ks(List.of(2, 3)).build());
             Ranking t2i = custom.evaluate(QualityWindow.of(pairs)).retrieval().orElseThrow().tevi().textToImage();
             assertThat(t2i.recallAtK()).containsOnlyKeys(2, 3);
             assertThatThrownBy(() -> t2i.recallAt(1)).isInstanceOf(IllegalArgumentException.class);
