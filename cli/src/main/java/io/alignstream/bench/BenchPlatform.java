@@ -79,8 +79,7 @@ final class BenchPlatform implements AutoCloseable {
 
     /** Produces the workload's events to the input topics. */
     void produce(BenchWorkload workload) {
-        workload.produce(kafka.bootstrapServers(), registry.url(), EventTopic.IMAGES.defaultName(),
-                EventTopic.CAPTIONS.defaultName());
+        workload.produce(kafka.bootstrapServers(), registry.url(), TopicNames.defaults());
     }
 
     String bootstrapServers() {
@@ -128,7 +127,7 @@ final class BenchPlatform implements AutoCloseable {
     /** A watcher of {@code config}'s output topics expecting the workload's outputs. */
     CommittedOutputWatcher watcher(AlignstreamConfig config, BenchWorkload workload) {
         TopicNames topics = config.topicNames();
-        return new CommittedOutputWatcher(kafka.bootstrapServers(),
+        return new CommittedOutputWatcher(kafka.bootstrapServers(), registry.url(),
                 Map.of(topics.tevi(), (long) workload.pairs(), topics.alignVlm(), (long) workload.scenes()),
                 topics.deadLetters());
     }

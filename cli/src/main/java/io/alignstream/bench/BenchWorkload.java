@@ -1,21 +1,18 @@
 package io.alignstream.bench;
 
+import io.alignstream.clients.produce.EventProducer;
 import io.alignstream.events.CaptionEvent;
 import io.alignstream.events.ImageEvent;
-import io.alignstream.world.events.SyntheticEventFactory;
-import io.alignstream.world.events.SyntheticEventFactory.SceneEvents;
-import io.alignstream.registry.serde.KafkaAvroSerializer;
+import io.alignstream.schemas.TopicNames;
 import io.alignstream.world.Split;
 import io.alignstream.world.SyntheticWorld;
-import java.nio.charset.StandardCharsets;
+import io.alignstream.world.events.SyntheticEventFactory;
+import io.alignstream.world.events.SyntheticEventFactory.SceneEvents;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * The benchmark's input: {@code scenes} synthetic-world scenes (one inline PNG image and its
@@ -73,26 +70,21 @@ public final class BenchWorkload {
     }
 
     /**
-     * Produces every event to {@code imagesTopic} and {@code captionsTopic} (each scene's image
-     * first, then its captions), serialised with the registry's wire format, and waits until all
-     * are acknowledged.
+     * Produces every event to the input topics of {@code topics} (each scene's image first, then
+     * its captions) with the one event producer, and waits until all are acknowledged.
      */
-    public void produce(String bootstrapServers, String registryUrl, String imagesTopic, String captionsTopic) {
-        KafkaAvroSerializer serializer = new KafkaAvroSerializer();
-        serializer.configure(Map.of("schema.registry.url", registryUrl), false);
+    public void produce(String bootstrapServers, String registryUrl, TopicNames topics) {
         Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.LINGER_MS_CONFIG, 5);
-        try (KafkaProducer<byte[], byte[]> producer =
-                     new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
+                ProducerConfig.LINGER_MS_CONFIG, 5);
+        try (EventProducer producer = EventProducer.builder(config, Map.of("schema.registry.url", registryUrl), topics)
+                .build()) {
             int next = 0;
             for (ImageEvent image : images) {
-                byte[] key = image.getImageId().getBytes(StandardCharsets.UTF_8);
-                producer.send(new ProducerRecord<>(imagesTopic, key, serializer.serialize(imagesTopic, image)));
+                int first = next;
                 while (next < captions.size() && captions.get(next).getImageId().equals(image.getImageId())) {
-                    producer.send(new ProducerRecord<>(captionsTopic, key,
-                            serializer.serialize(captionsTopic, captions.get(next))));
                     next++;
                 }
+                producer.send(image, captions.subList(first, next));
             }
             producer.flush();
         }

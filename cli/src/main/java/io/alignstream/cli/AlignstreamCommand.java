@@ -1,5 +1,6 @@
 package io.alignstream.cli;
 
+import io.alignstream.demo.DemoCommand;
 import io.alignstream.embedded.ChildJvm;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -1,9 +1,11 @@
 package io.alignstream.cli;
 
 import io.alignstream.app.config.AlignstreamConfig;
-import io.alignstream.schemas.TopicNames;
+import io.alignstream.clients.consume.OutputReader;
+import io.alignstream.clients.consume.OutputReader.Until;
 import io.alignstream.export.EmbeddingExporter;
 import io.alignstream.ingest.ClientSettings;
+import io.alignstream.schemas.TopicNames;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
@@ -76,18 +78,23 @@ final class ConsumeCommand implements Callable<Integer> {
         }
         AlignstreamConfig config = loaded.get();
         TopicNames names = config.topicNames();
-        EmbeddingExporter.Request request = new EmbeddingExporter.Request(
-                topic == Which.alignvlm ? List.of() : List.of(names.tevi()),
-                topic == Which.tevi ? List.of() : List.of(names.alignVlm()),
-                fromBeginning, Optional.ofNullable(group), max, Optional.ofNullable(timeout));
+        List<String> topics = switch (topic) {
+            case tevi -> List.of(names.tevi());
+            case alignvlm -> List.of(names.alignVlm());
+            case both -> List.of(names.tevi(), names.alignVlm());
+        };
+        Until until = Until.stopped().orMaxRecords(max);
+        if (timeout != null) {
+            until = until.orIdle(timeout);
+        }
         try (PrintWriter out = writer();
-             EmbeddingExporter exporter = new EmbeddingExporter(ClientSettings.consumer(config),
-                     config.serdeConfig(), request)) {
-            Thread stopper = new Thread(exporter::stop, "alignstream-consume-stop");
+             OutputReader reader = OutputReader.builder(ClientSettings.consumer(config), config.serdeConfig())
+                     .topics(topics).fromBeginning(fromBeginning).group(group).clientId("alignstream-consume").open()) {
+            Thread stopper = new Thread(reader::stop, "alignstream-consume-stop");
             Runtime.getRuntime().addShutdownHook(stopper);
             long written;
             try {
-                written = exporter.export(out);
+                written = new EmbeddingExporter().export(reader, until, out);
             } finally {
                 try {
                     Runtime.getRuntime().removeShutdownHook(stopper);

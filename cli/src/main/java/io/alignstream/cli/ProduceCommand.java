@@ -1,16 +1,17 @@
 package io.alignstream.cli;
 
 import io.alignstream.app.config.AlignstreamConfig;
+import io.alignstream.clients.produce.EventProducer;
+import io.alignstream.clients.produce.ProduceException;
 import io.alignstream.ingest.ClientSettings;
-import io.alignstream.ingest.EventPublisher;
 import io.alignstream.ingest.EventSources;
 import io.alignstream.ingest.IngestException;
 import io.alignstream.ingest.IngestSummary;
 import io.alignstream.ingest.OutgoingEvents;
-import io.alignstream.ingest.RateLimiter;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -114,17 +115,27 @@ final class ProduceCommand implements Callable<Integer> {
             err.println("alignstream: " + e.getMessage());
             return 1;
         }
-        try (EventPublisher publisher = new EventPublisher(ClientSettings.producer(config), config.serdeConfig(),
-                config.topicNames())) {
-            IngestSummary summary = publisher.publish(events, new RateLimiter(rate), group -> {
+        try (EventProducer producer = EventProducer.builder(ClientSettings.producer(config), config.serdeConfig(),
+                config.topicNames()).clientId("alignstream-produce").eventsPerSecond(rate).build()) {
+            long started = System.nanoTime();
+            long images = 0;
+            long captions = 0;
+            while (events.hasNext()) {
+                OutgoingEvents group = events.next();
+                producer.send(group.image(), group.captions());
+                images++;
+                captions += group.captions().size();
                 if (!quiet) {
                     out.println("Sent image " + group.imageId() + " with " + group.captions().size() + " caption(s)");
                 }
-            });
+            }
+            producer.flush();
+            IngestSummary summary = new IngestSummary(images, captions, producer.bytesSent(),
+                    Duration.ofNanos(System.nanoTime() - started));
             out.println(summary.describe());
             out.println("Topics: " + config.topicNames().images() + ", " + config.topicNames().captions());
             return 0;
-        } catch (IngestException e) {
+        } catch (IngestException | ProduceException e) {
             err.println("alignstream: " + e.getMessage());
             return 1;
         }

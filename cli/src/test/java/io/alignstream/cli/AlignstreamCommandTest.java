@@ -63,6 +63,19 @@ class AlignstreamCommandTest {
     }
 
     @Test
+    void demoReadsDurationsWithTheSameConverterAsConsume() {
+        // when the demo and consume are given a duration neither can read
+        CommandRun demo = run("demo", "--duration", "ten seconds");
+        CommandRun consume = run("consume", "--timeout", "ten seconds");
+
+        // then both refuse it with the one converter's advice, before starting anything
+        assertThat(demo.exitCode()).isEqualTo(2);
+        assertThat(consume.exitCode()).isEqualTo(2);
+        assertThat(demo.err()).contains("'ten seconds' is not a duration: write e.g. 500ms, 30s, 2m, 1h or PT30S");
+        assertThat(consume.err()).contains("'ten seconds' is not a duration: write e.g. 500ms, 30s, 2m, 1h or PT30S");
+    }
+
+    @Test
     void benchRuntimeMeasuresEveryStageAndWritesItsReport(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
         // when the runtime benchmark runs briefly (two batch sizes, a short memory run)

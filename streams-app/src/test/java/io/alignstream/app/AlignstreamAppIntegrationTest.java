@@ -4,15 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.alignstream.app.config.AlignstreamConfig;
 import io.alignstream.app.config.ConfigSources;
+import io.alignstream.clients.consume.OutputReader;
+import io.alignstream.clients.consume.OutputReader.Until;
+import io.alignstream.clients.produce.EventProducer;
 import io.alignstream.events.AlignVlmEmbedding;
 import io.alignstream.events.CaptionEvent;
 import io.alignstream.events.DeadLetter;
 import io.alignstream.events.DeadLetterReason;
 import io.alignstream.events.TeviEmbedding;
+import io.alignstream.schemas.EventTopic;
 import io.alignstream.world.events.SyntheticEventFactory;
 import io.alignstream.world.events.SyntheticEventFactory.SceneEvents;
-import io.alignstream.registry.serde.KafkaAvroDeserializer;
-import io.alignstream.registry.serde.KafkaAvroSerializer;
 import io.alignstream.testing.EmbeddedKafkaAndRegistry;
 import io.alignstream.world.Split;
 import io.alignstream.world.SyntheticWorld;
@@ -31,14 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -74,27 +69,16 @@ class AlignstreamAppIntegrationTest {
 
             // when 20 scenes (captions before images for half of them) and one undeserialisable record are produced
             Set<String> expectedPairs = new HashSet<>();
-            try (KafkaProducer<byte[], byte[]> producer = producer()) {
-                KafkaAvroSerializer serializer = new KafkaAvroSerializer();
-                serializer.configure(Map.of("schema.registry.url", PLATFORM.registryUrl()), false);
+            try (EventProducer producer = EventProducer.builder(connection(), registry(), config.topicNames()).build()) {
                 for (int i = 0; i < 20; i++) {
                     SceneEvents scene = events.scene(i, Instant.now());
-                    byte[] imageKey = scene.image().getImageId().getBytes(StandardCharsets.UTF_8);
-                    if (i % 2 == 0) {
-                        producer.send(new ProducerRecord<>(config.topicNames().images(), imageKey,
-                                serializer.serialize(config.topicNames().images(), scene.image())));
-                    }
                     for (CaptionEvent caption : scene.captions()) {
                         expectedPairs.add(caption.getImageId() + "/" + caption.getCaptionId());
-                        producer.send(new ProducerRecord<>(config.topicNames().captions(), imageKey,
-                                serializer.serialize(config.topicNames().captions(), caption)));
                     }
-                    if (i % 2 == 1) {
-                        producer.send(new ProducerRecord<>(config.topicNames().images(), imageKey,
-                                serializer.serialize(config.topicNames().images(), scene.image())));
-                    }
+                    producer.send(scene.image(), scene.captions(),
+                            i % 2 == 0 ? EventProducer.Order.IMAGE_FIRST : EventProducer.Order.CAPTIONS_FIRST);
                 }
-                producer.send(new ProducerRecord<>(config.topicNames().images(), null, "garbage".getBytes(StandardCharsets.UTF_8)));
+                producer.sendRaw(EventTopic.IMAGES, null, "garbage".getBytes(StandardCharsets.UTF_8));
                 producer.flush();
             }
 
@@ -125,33 +109,21 @@ class AlignstreamAppIntegrationTest {
         }
     }
 
-    private static KafkaProducer<byte[], byte[]> producer() {
-        Map<String, Object> config = new HashMap<>();
-        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, PLATFORM.bootstrapServers());
-        return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+    private static Map<String, Object> connection() {
+        return Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, PLATFORM.bootstrapServers());
     }
 
+    private static Map<String, Object> registry() {
+        return Map.of("schema.registry.url", PLATFORM.registryUrl());
+    }
+
+    /** What a new group reads of {@code topic}: at least {@code expected} records, then 2 s more for any extra (duplicate). */
     private static List<Object> readCommitted(String topic, int expected) {
-        Map<String, Object> config = new HashMap<>();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, PLATFORM.bootstrapServers());
-        config.put(ConsumerConfig.GROUP_ID_CONFIG, "it-reader-" + topic + "-" + System.nanoTime());
-        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        KafkaAvroDeserializer values = new KafkaAvroDeserializer();
-        values.configure(Map.of("schema.registry.url", PLATFORM.registryUrl(), "specific.avro.reader", true), false);
         List<Object> out = new ArrayList<>();
-        try (KafkaConsumer<String, Object> consumer = new KafkaConsumer<>(config, new StringDeserializer(), values)) {
-            consumer.subscribe(List.of(topic));
-            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-            long quietUntil = Long.MAX_VALUE;
-            while (System.nanoTime() < Math.min(deadline, quietUntil)) {
-                for (ConsumerRecord<String, Object> record : consumer.poll(Duration.ofMillis(200))) {
-                    out.add(record.value());
-                }
-                if (out.size() >= expected && quietUntil == Long.MAX_VALUE) {
-                    quietUntil = System.nanoTime() + Duration.ofSeconds(2).toNanos(); // catch any extra (duplicate) record
-                }
-            }
+        try (OutputReader reader = OutputReader.builder(connection(), registry()).topics(topic)
+                .group("it-reader-" + topic + "-" + System.nanoTime()).fromBeginning(true).open()) {
+            reader.read(Until.timeout(Duration.ofSeconds(90)), record -> out.add(record.value()) && out.size() < expected);
+            reader.read(Until.timeout(Duration.ofSeconds(2)), record -> out.add(record.value()));
         }
         return out;
     }

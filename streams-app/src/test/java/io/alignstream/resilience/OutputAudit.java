@@ -1,10 +1,14 @@
 package io.alignstream.resilience;
 
-import io.alignstream.schemas.TopicNames;
+import io.alignstream.clients.consume.OutputReader;
+import io.alignstream.clients.consume.OutputReader.Outcome;
+import io.alignstream.clients.consume.OutputReader.Reason;
+import io.alignstream.clients.consume.OutputReader.Until;
+import io.alignstream.clients.consume.PublishedRecord;
 import io.alignstream.events.AlignVlmEmbedding;
 import io.alignstream.events.DeadLetter;
 import io.alignstream.events.TeviEmbedding;
-import io.alignstream.registry.serde.KafkaAvroDeserializer;
+import io.alignstream.schemas.TopicNames;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -14,6 +18,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
@@ -21,13 +26,9 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * The verdict on the output topics, read as a downstream consumer would ({@code read_committed},
@@ -43,28 +44,38 @@ record OutputAudit(Map<String, Integer> teviPerPair, Map<String, Integer> alignV
     static OutputAudit read(String bootstrapServers, String registryUrl, TopicNames topics, int partitions,
                             Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
-        List<TopicPartition> tevi = partitions(topics.tevi(), partitions);
-        List<TopicPartition> align = partitions(topics.alignVlm(), partitions);
-        List<TopicPartition> dead = partitions(topics.deadLetters(), partitions);
-        List<TopicPartition> all = new ArrayList<>(tevi);
-        all.addAll(align);
-        all.addAll(dead);
-        Map<TopicPartition, Long> ends = awaitNoOpenTransaction(bootstrapServers, all, deadline);
+        List<TopicPartition> all = new ArrayList<>();
+        for (String topic : List.of(topics.tevi(), topics.alignVlm(), topics.deadLetters())) {
+            all.addAll(partitions(topic, partitions));
+        }
+        awaitNoOpenTransaction(bootstrapServers, all, deadline);
 
         Map<String, Integer> teviPerPair = new TreeMap<>();
         Map<String, Integer> alignPerImage = new TreeMap<>();
         List<DeadLetter> deadLetters = new ArrayList<>();
-        for (Object value : readAll(bootstrapServers, registryUrl, all, ends, "read_committed", deadline)) {
-            if (value instanceof TeviEmbedding t) {
-                teviPerPair.merge(ScenePlan.pairKey(t.getImageId(), t.getCaptionId()), 1, Integer::sum);
-            } else if (value instanceof AlignVlmEmbedding a) {
-                alignPerImage.merge(a.getImageId(), 1, Integer::sum);
-            } else {
-                deadLetters.add((DeadLetter) value);
-            }
+        try (OutputReader reader = reader(bootstrapServers, registryUrl, partitions, "read_committed")
+                .topics(topics.tevi(), topics.alignVlm(), topics.deadLetters()).open()) {
+            readToEnd(reader, deadline, record -> {
+                Object value = record.value();
+                if (value instanceof TeviEmbedding t) {
+                    teviPerPair.merge(ScenePlan.pairKey(t.getImageId(), t.getCaptionId()), 1, Integer::sum);
+                } else if (value instanceof AlignVlmEmbedding a) {
+                    alignPerImage.merge(a.getImageId(), 1, Integer::sum);
+                } else {
+                    deadLetters.add((DeadLetter) value);
+                }
+            });
         }
-        long teviAll = readAll(bootstrapServers, null, tevi, ends, "read_uncommitted", deadline).size();
-        long alignAll = readAll(bootstrapServers, null, align, ends, "read_uncommitted", deadline).size();
+        long teviAll;
+        long alignAll;
+        try (OutputReader reader = reader(bootstrapServers, registryUrl, partitions, "read_uncommitted")
+                .topics(topics.tevi()).includeAborted().open()) {
+            teviAll = readToEnd(reader, deadline, record -> { });
+        }
+        try (OutputReader reader = reader(bootstrapServers, registryUrl, partitions, "read_uncommitted")
+                .topics(topics.alignVlm()).includeAborted().open()) {
+            alignAll = readToEnd(reader, deadline, record -> { });
+        }
         return new OutputAudit(teviPerPair, alignPerImage, deadLetters, teviAll, alignAll);
     }
 
@@ -139,16 +150,16 @@ record OutputAudit(Map<String, Integer> teviPerPair, Map<String, Integer> alignV
 
     /**
      * Waits until every partition's last stable offset equals its high watermark (no transaction
-     * open: nothing pending could still become visible) and returns those end offsets.
+     * open: nothing pending could still become visible).
      */
-    private static Map<TopicPartition, Long> awaitNoOpenTransaction(String bootstrapServers, List<TopicPartition> all,
+    private static void awaitNoOpenTransaction(String bootstrapServers, List<TopicPartition> all,
                                                                     long deadline) throws Exception {
         try (Admin admin = admin(bootstrapServers)) {
             while (true) {
                 Map<TopicPartition, Long> stable = ends(admin, all, IsolationLevel.READ_COMMITTED);
                 Map<TopicPartition, Long> high = ends(admin, all, IsolationLevel.READ_UNCOMMITTED);
                 if (stable.equals(high)) {
-                    return high;
+                    return;
                 }
                 if (System.nanoTime() > deadline) {
                     throw new AssertionError("a transaction stayed open on the output topics: last stable offsets "
@@ -167,39 +178,25 @@ record OutputAudit(Map<String, Integer> teviPerPair, Map<String, Integer> alignV
                 .entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
     }
 
-    /** Every record of {@code partitions} up to {@code ends}; values decoded when a registry is given, else raw. */
-    private static List<Object> readAll(String bootstrapServers, String registryUrl, List<TopicPartition> partitions,
-                                        Map<TopicPartition, Long> ends, String isolation, long deadline) {
-        Map<String, Object> config = new HashMap<>();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        // Never let a reader create an output topic (with the broker's default of 1 partition) before the service does.
-        config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
-        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "resilience-audit-" + isolation);
-        org.apache.kafka.common.serialization.Deserializer<Object> values;
-        if (registryUrl != null) {
-            KafkaAvroDeserializer avro = new KafkaAvroDeserializer();
-            avro.configure(Map.of("schema.registry.url", registryUrl, "specific.avro.reader", true), false);
-            values = avro;
-        } else {
-            ByteArrayDeserializer bytes = new ByteArrayDeserializer();
-            values = (topic, data) -> bytes.deserialize(topic, data);
+    /** The one reader of {@code partitions} partitions a topic from the beginning (assigned by number: it never creates one). */
+    private static OutputReader.Builder reader(String bootstrapServers, String registryUrl, int partitions,
+                                               String isolation) {
+        return OutputReader.builder(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
+                        Map.of("schema.registry.url", registryUrl))
+                .partitions(partitions).fromBeginning(true).clientId("resilience-audit-" + isolation);
+    }
+
+    /** Hands on every record up to the end offsets as the read begins (no transaction is open); how many. */
+    private static long readToEnd(OutputReader reader, long deadline, Consumer<PublishedRecord> take) {
+        Outcome outcome = reader.read(Until.end().orTimeout(Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))),
+                record -> {
+                    take.accept(record);
+                    return true;
+                });
+        if (outcome.reason() != Reason.END) {
+            throw new AssertionError("could not read the output topics to their end in time");
         }
-        List<Object> out = new ArrayList<>();
-        try (KafkaConsumer<String, Object> consumer = new KafkaConsumer<>(config, new StringDeserializer(), values)) {
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("could not read the output topics to their end in time");
-                }
-                for (ConsumerRecord<String, Object> record : consumer.poll(Duration.ofMillis(200))) {
-                    out.add(record.value());
-                }
-            }
-        }
-        return out;
+        return outcome.records();
     }
 
     /**

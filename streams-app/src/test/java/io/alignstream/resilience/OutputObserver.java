@@ -1,28 +1,20 @@
 package io.alignstream.resilience;
 
-import io.alignstream.schemas.TopicNames;
+import io.alignstream.clients.consume.OutputReader;
+import io.alignstream.clients.consume.OutputReader.Until;
 import io.alignstream.events.TeviEmbedding;
-import io.alignstream.registry.serde.KafkaAvroDeserializer;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
+import io.alignstream.schemas.TopicNames;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
- * Watches the output topics as a downstream reader would, {@code read_committed}, from the
- * beginning, in a daemon thread: how many distinct TEVI pairs and AlignVLM images have been
- * committed so far, and when the last new one came. The tests time their disruptions on it
+ * Watches the output topics with the one reader, as a downstream reader would,
+ * {@code read_committed}, from the beginning, in a daemon thread: how many distinct TEVI pairs
+ * and AlignVLM images have been committed so far, and when the last new one came. The tests time their disruptions on it
  * ("kill when 37% of the output is committed"); the verdict comes from {@link OutputAudit}.
  */
 final class OutputObserver implements AutoCloseable {
@@ -32,43 +24,28 @@ final class OutputObserver implements AutoCloseable {
     private long deadLetters;
     private long lastNewOutputNanos = System.nanoTime();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final OutputReader reader;
     private final Thread thread;
-    private volatile boolean running = true;
 
     OutputObserver(String bootstrapServers, String registryUrl, TopicNames topics, int partitions) {
-        Map<String, Object> config = new HashMap<>();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        // Never let a reader create an output topic (with the broker's default of 1 partition) before the service does.
-        config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
-        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "resilience-observer");
-        List<TopicPartition> assignment = new ArrayList<>();
-        for (String topic : List.of(topics.tevi(), topics.alignVlm(), topics.deadLetters())) {
-            for (int p = 0; p < partitions; p++) {
-                assignment.add(new TopicPartition(topic, p));
-            }
-        }
-        // Only TEVI values are decoded (for the caption id); an AlignVLM record (about 100 KB) counts by its key.
-        KafkaAvroDeserializer tevi = new KafkaAvroDeserializer();
-        tevi.configure(Map.of("schema.registry.url", registryUrl, "specific.avro.reader", true), false);
+        // The partitions are assigned by number: the reader may open before the service has created the topics.
+        reader = OutputReader.builder(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
+                        Map.of("schema.registry.url", registryUrl))
+                .topics(topics.tevi(), topics.alignVlm(), topics.deadLetters()).partitions(partitions)
+                .fromBeginning(true).clientId("resilience-observer").open();
         thread = new Thread(() -> {
-            try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
-                    new ByteArrayDeserializer())) {
-                consumer.assign(assignment);
-                consumer.seekToBeginning(assignment);
-                while (running) {
-                    for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
-                        if (record.topic().equals(topics.tevi())) {
-                            take((TeviEmbedding) tevi.deserialize(record.topic(), record.value()), null);
-                        } else if (record.topic().equals(topics.alignVlm())) {
-                            take(null, record.key());
-                        } else {
-                            take(null, null);
-                        }
+            try (reader) {
+                reader.read(Until.stopped(), record -> {
+                    // Only TEVI values are decoded (for the caption id); an AlignVLM record (about 100 KB) counts by its key.
+                    if (record.topic().equals(topics.tevi())) {
+                        take((TeviEmbedding) record.value(), null);
+                    } else if (record.topic().equals(topics.alignVlm())) {
+                        take(null, record.key());
+                    } else {
+                        take(null, null);
                     }
-                }
+                    return true;
+                });
             } catch (Throwable e) {
                 failure.set(e);
             }
@@ -139,7 +116,7 @@ final class OutputObserver implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        running = false;
+        reader.stop();
         thread.join(10_000);
     }
 }

@@ -1,17 +1,16 @@
 package io.alignstream.resilience;
 
-import io.alignstream.schemas.TopicNames;
+import io.alignstream.clients.produce.EventProducer;
 import io.alignstream.events.CaptionEvent;
-import io.alignstream.world.events.SyntheticEventFactory;
-import io.alignstream.world.events.SyntheticEventFactory.SceneEvents;
-import io.alignstream.registry.serde.KafkaAvroSerializer;
+import io.alignstream.events.ImageEvent;
+import io.alignstream.schemas.TopicNames;
 import io.alignstream.world.Split;
 import io.alignstream.world.SyntheticWorld;
-import java.nio.charset.StandardCharsets;
+import io.alignstream.world.events.SyntheticEventFactory;
+import io.alignstream.world.events.SyntheticEventFactory.SceneEvents;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -21,10 +20,7 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntSupplier;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * A seeded production plan over synthetic-world scenes (one image and five captions each: every
@@ -37,19 +33,24 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * flowing while the service is killed and restarted.
  */
 final class ScenePlan {
-    /** One record to send, already in the Confluent wire format. */
-    record Send(String topic, byte[] key, byte[] value, int pairsAfter) { }
+    /** One event to send (an image or a caption), and how many pairs are planned once it is sent. */
+    record Send(ImageEvent image, CaptionEvent caption, int pairsAfter) { }
 
     private final List<Send> sends;
     private final Set<String> expectedPairs;
     private final Set<String> expectedImages;
     private final int captionsFirstScenes;
+    private final TopicNames topics;
+    private final String registryUrl;
 
-    private ScenePlan(List<Send> sends, Set<String> expectedPairs, Set<String> expectedImages, int captionsFirstScenes) {
+    private ScenePlan(List<Send> sends, Set<String> expectedPairs, Set<String> expectedImages, int captionsFirstScenes,
+                      TopicNames topics, String registryUrl) {
         this.sends = sends;
         this.expectedPairs = expectedPairs;
         this.expectedImages = expectedImages;
         this.captionsFirstScenes = captionsFirstScenes;
+        this.topics = topics;
+        this.registryUrl = registryUrl;
     }
 
     /**
@@ -60,8 +61,6 @@ final class ScenePlan {
                            TopicNames topics, String registryUrl) {
         SplittableRandom random = new SplittableRandom(seed);
         SyntheticEventFactory factory = new SyntheticEventFactory(new SyntheticWorld(seed), Split.TEST);
-        KafkaAvroSerializer serializer = new KafkaAvroSerializer();
-        serializer.configure(Map.of("schema.registry.url", registryUrl), false);
         List<Send> sends = new ArrayList<>();
         Set<String> pairs = new LinkedHashSet<>();
         Set<String> images = new LinkedHashSet<>();
@@ -70,29 +69,27 @@ final class ScenePlan {
         int captionsFirst = 0;
         for (int i = 0; i < scenes; i++) {
             for (SceneEvents due : removeDue(deferredImages, i)) {
-                sends.add(image(due, topics, serializer, pairs.size()));
+                sends.add(new Send(due.image(), null, pairs.size()));
             }
             SceneEvents scene = factory.scene(i, base.plusMillis(i));
             images.add(scene.image().getImageId());
             boolean imageLater = random.nextDouble() < captionsFirstShare;
             if (!imageLater) {
-                sends.add(image(scene, topics, serializer, pairs.size()));
+                sends.add(new Send(scene.image(), null, pairs.size()));
             } else {
                 captionsFirst++;
                 deferredImages.computeIfAbsent(i + 1 + random.nextInt(maxImageDelayScenes), k -> new ArrayList<>())
                         .add(scene);
             }
-            byte[] key = scene.image().getImageId().getBytes(StandardCharsets.UTF_8);
             for (CaptionEvent caption : scene.captions()) {
                 pairs.add(pairKey(caption.getImageId(), caption.getCaptionId()));
-                sends.add(new Send(topics.captions(), key, serializer.serialize(topics.captions(), caption),
-                        pairs.size()));
+                sends.add(new Send(null, caption, pairs.size()));
             }
         }
         for (SceneEvents due : removeDue(deferredImages, Integer.MAX_VALUE)) {
-            sends.add(image(due, topics, serializer, pairs.size()));
+            sends.add(new Send(due.image(), null, pairs.size()));
         }
-        return new ScenePlan(List.copyOf(sends), Set.copyOf(pairs), Set.copyOf(images), captionsFirst);
+        return new ScenePlan(List.copyOf(sends), Set.copyOf(pairs), Set.copyOf(images), captionsFirst, topics, registryUrl);
     }
 
     private static List<SceneEvents> removeDue(TreeMap<Integer, List<SceneEvents>> deferred, int upTo) {
@@ -101,11 +98,6 @@ final class ScenePlan {
             due.addAll(deferred.pollFirstEntry().getValue());
         }
         return due;
-    }
-
-    private static Send image(SceneEvents scene, TopicNames topics, KafkaAvroSerializer serializer, int pairsAfter) {
-        return new Send(topics.images(), scene.image().getImageId().getBytes(StandardCharsets.UTF_8),
-                serializer.serialize(topics.images(), scene.image()), pairsAfter);
     }
 
     static String pairKey(String imageId, String captionId) {
@@ -141,22 +133,18 @@ final class ScenePlan {
     }
 
     /**
-     * Sends the plan from a daemon thread (idempotent producer, acks=all), never more than
-     * {@code aheadPairs} pairs ahead of {@code committedPairs}; gives up (recording the failure)
-     * when {@code deadlineNanos} passes.
+     * Sends the plan from a daemon thread through the one event producer (idempotent, acks=all),
+     * never more than {@code aheadPairs} pairs ahead of {@code committedPairs}; gives up
+     * (recording the failure) when {@code deadlineNanos} passes.
      */
     Production produceInBackground(String bootstrapServers, IntSupplier committedPairs, int aheadPairs,
                                    long deadlineNanos) {
         Production production = new Production();
-        Map<String, Object> config = new HashMap<>();
-        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        config.put(ProducerConfig.ACKS_CONFIG, "all");
-        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        config.put(ProducerConfig.CLIENT_ID_CONFIG, "resilience-input-producer");
+        Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ProducerConfig.LINGER_MS_CONFIG, 5);
         production.thread = new Thread(() -> {
-            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config, new ByteArraySerializer(),
-                    new ByteArraySerializer())) {
+            try (EventProducer producer = EventProducer.builder(config, Map.of("schema.registry.url", registryUrl), topics)
+                    .clientId("resilience-input-producer").build()) {
                 for (Send send : sends) {
                     while (send.pairsAfter() - committedPairs.getAsInt() > aheadPairs) {
                         if (System.nanoTime() > deadlineNanos) {
@@ -166,11 +154,11 @@ final class ScenePlan {
                         producer.flush();
                         Thread.sleep(20);
                     }
-                    producer.send(new ProducerRecord<>(send.topic(), send.key(), send.value()), (metadata, error) -> {
-                        if (error != null) {
-                            production.failure.compareAndSet(null, error);
-                        }
-                    });
+                    if (send.image() != null) {
+                        producer.sendImage(send.image());
+                    } else {
+                        producer.sendCaption(send.caption());
+                    }
                     production.sent.incrementAndGet();
                 }
                 producer.flush();

@@ -1,20 +1,20 @@
-package io.alignstream.ingest;
+package io.alignstream.clients.produce;
 
 /**
  * Spaces events evenly at a given rate: the n-th permit is granted no earlier than n / rate
  * seconds after the first. A rate of 0 or less means no limit.
  */
-public final class RateLimiter {
+final class RateLimiter {
     private final double eventsPerSecond;
     private long started = -1;
     private long granted;
 
-    public RateLimiter(double eventsPerSecond) {
+    RateLimiter(double eventsPerSecond) {
         this.eventsPerSecond = eventsPerSecond;
     }
 
     /** Waits until {@code events} more events may go. */
-    public void acquire(int events) throws InterruptedException {
+    void acquire(int events) throws InterruptedException {
         if (eventsPerSecond <= 0) {
             return;
         }
