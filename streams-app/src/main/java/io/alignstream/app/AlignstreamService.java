@@ -37,16 +37,20 @@ public final class AlignstreamService {
         if (System.getProperty("org.apache.avro.SERIALIZABLE_PACKAGES") == null) {
             System.setProperty("org.apache.avro.SERIALIZABLE_PACKAGES", "io.alignstream");
         }
-        Optional<AlignstreamConfig> config = load(args, System.getenv(), System.out, System.err);
-        System.exit(config.isEmpty() ? 2 : run(config.get()));
+        Arguments arguments = parse(args, System.getenv(), System.out, System.err);
+        System.exit(arguments.config().isPresent() ? run(arguments.config().get()) : arguments.exitCode());
     }
 
     /**
-     * The configuration {@code args} and {@code environment} describe, or empty after printing the
-     * usage (for {@code --help}, to {@code out}) or why they are wrong (to {@code err}).
+     * What the command line asked for: a configuration to run, or an exit code after the usage
+     * was printed ({@code --help}: 0, to {@code out}) or after why the arguments or the
+     * configuration are wrong was printed (2, to {@code err}).
      */
-    static Optional<AlignstreamConfig> load(String[] args, Map<String, String> environment, PrintStream out,
-                                            PrintStream err) {
+    record Arguments(Optional<AlignstreamConfig> config, int exitCode) {
+    }
+
+    /** The configuration {@code args} and {@code environment} describe (see {@link Arguments}). */
+    static Arguments parse(String[] args, Map<String, String> environment, PrintStream out, PrintStream err) {
         Path file = null;
         Map<String, String> overrides = new LinkedHashMap<>();
         try {
@@ -55,7 +59,7 @@ public final class AlignstreamService {
                 switch (arg) {
                     case "-h", "--help" -> {
                         out.println(USAGE);
-                        return Optional.empty();
+                        return new Arguments(Optional.empty(), 0);
                     }
                     case "-c", "--config" -> file = Path.of(value(args, ++i, arg));
                     case "-s", "--set" -> {
@@ -69,11 +73,11 @@ public final class AlignstreamService {
                     default -> throw new IllegalArgumentException("unknown argument '" + arg + "'");
                 }
             }
-            return Optional.of(ConfigSources.load(Optional.ofNullable(file), environment, overrides));
+            return new Arguments(Optional.of(ConfigSources.load(Optional.ofNullable(file), environment, overrides)), 0);
         } catch (ConfigException | IllegalArgumentException e) {
             err.println("alignstream: configuration error: " + e.getMessage());
             err.println(USAGE);
-            return Optional.empty();
+            return new Arguments(Optional.empty(), 2);
         }
     }
 
