@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +32,7 @@ import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.config.SaslConfigs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +54,11 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
+ * <p>The client listener is PLAINTEXT unless {@link Builder#saslPlainUser(String, String)} names
+ * users: then it is SASL_PLAINTEXT with the PLAIN mechanism, and clients need {@code
+ * security.protocol=SASL_PLAINTEXT}, {@code sasl.mechanism=PLAIN} and a {@code sasl.jaas.config}
+ * with one of those users. The controller listener is PLAINTEXT on loopback either way.
+ *
  * <p>Ports are free loopback ports picked on the first start and kept by {@link #restart()}. The
  * broker's output goes to {@code <dataDir>/broker.log}. A JVM shutdown hook stops the child when
  * this JVM exits; if this JVM is killed outright the child notices that its standard input closed
@@ -63,10 +70,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
     private static final int LOG_TAIL_LINES = 60;
+    /** The user the broker logs in as on a SASL/PLAIN listener (inter-broker and its own Admin). */
+    static final String BROKER_USER = "embedded-broker";
 
     private final Path dataDir;
     private final boolean deleteDataDirOnClose;
     private final Map<String, String> brokerProperties;
+    private final Optional<SaslPlainUsers> saslPlain;
     private final List<String> jvmOptions;
     private final Duration startTimeout;
     private final Duration stopTimeout;
@@ -92,6 +102,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             throw new UncheckedIOException("Cannot create the broker's data directory", e);
         }
         this.brokerProperties = Map.copyOf(b.brokerProperties);
+        // The broker's own user gets a fresh random password: nothing outside this object needs it.
+        this.saslPlain = b.saslPlainUsers.isEmpty() ? Optional.empty()
+                : Optional.of(new SaslPlainUsers(BROKER_USER, Uuid.randomUuid().toString(),
+                        b.saslPlainUsers));
         List<String> options = new ArrayList<>();
         options.add("-Xmx" + b.heap);
         options.addAll(b.jvmOptions);
@@ -131,7 +145,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             choosePorts();
             Path serverProperties = dataDir.resolve("server.properties");
             Map<String, String> settings = SingleNodeBrokerConfig.settings(brokerPort,
-                    controllerPort, dataDir.resolve("kraft-logs"), brokerProperties);
+                    controllerPort, dataDir.resolve("kraft-logs"), saslPlain, brokerProperties);
             SingleNodeBrokerConfig.write(settings, serverProperties);
             Path firstLogDir = Paths.get(settings.get("log.dirs").split(",")[0].trim());
             long logOffset = Files.exists(logFile()) ? Files.size(logFile()) : 0L;
@@ -351,6 +365,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 200);
         p.put(AdminClientConfig.RETRY_BACKOFF_MS_CONFIG, 50);
         p.put(AdminClientConfig.RETRY_BACKOFF_MAX_MS_CONFIG, 200);
+        saslPlain.ifPresent(users -> {
+            p.put(AdminClientConfig.SECURITY_PROTOCOL_CONFIG, SingleNodeBrokerConfig.SASL_LISTENER);
+            p.put(SaslConfigs.SASL_MECHANISM, SaslPlainUsers.MECHANISM);
+            p.put(SaslConfigs.SASL_JAAS_CONFIG,
+                    SaslPlainUsers.clientJaasConfig(users.brokerUser(), users.brokerPassword()));
+        });
         return p;
     }
 
@@ -448,6 +468,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     public static final class Builder {
         private Path dataDir;
         private final Map<String, String> brokerProperties = new LinkedHashMap<>();
+        private final Map<String, String> saslPlainUsers = new LinkedHashMap<>();
         private String heap = "512m";
         private List<String> jvmOptions = List.of(
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss1m",
@@ -483,6 +504,31 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         /** Broker settings that override (or add to) the single-node defaults. */
         public Builder brokerProperties(Map<String, String> properties) {
             properties.forEach(this::brokerProperty);
+            return this;
+        }
+
+        /**
+         * Makes the client listener SASL_PLAINTEXT with the PLAIN mechanism and lets this user in
+         * (call once per user; a second call for the same user replaces the password). Without
+         * any, the listener is PLAINTEXT and open, as by default.
+         *
+         * <p>A client then needs {@code security.protocol=SASL_PLAINTEXT}, {@code
+         * sasl.mechanism=PLAIN} and {@code sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule
+         * required username="<user>" password="<password>";}. PLAIN sends the password in clear
+         * text, which is acceptable only because the broker listens on loopback.
+         *
+         * @param user     letters, digits, {@code _} and {@code -} (what Kafka's JAAS syntax
+         *                 carries unquoted); not {@code embedded-broker}, the
+         *                 broker's own
+         * @param password non-empty, without quotes, backslashes or control characters
+         */
+        public Builder saslPlainUser(String user, String password) {
+            SaslPlainUsers.requireUser(user, password);
+            if (BROKER_USER.equals(user)) {
+                throw new IllegalArgumentException("The user name " + user
+                        + " is the embedded broker's own");
+            }
+            saslPlainUsers.put(user, password);
             return this;
         }
 

@@ -6,7 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The {@code server.properties} of a single-node KRaft cluster: one process that is both broker
@@ -22,6 +24,7 @@ import java.util.Map;
 final class SingleNodeBrokerConfig {
 
     static final String LISTENER = "PLAINTEXT";
+    static final String SASL_LISTENER = "SASL_PLAINTEXT";
     static final String CONTROLLER_LISTENER = "CONTROLLER";
 
     private SingleNodeBrokerConfig() {
@@ -30,17 +33,39 @@ final class SingleNodeBrokerConfig {
     /** The settings for the given ports and log directory, then {@code overrides} on top. */
     static Map<String, String> settings(int brokerPort, int controllerPort, Path logDir,
                                         Map<String, String> overrides) {
+        return settings(brokerPort, controllerPort, logDir, Optional.empty(), overrides);
+    }
+
+    /**
+     * As {@link #settings(int, int, Path, Map)}; with {@code saslPlain} the client listener is
+     * {@value #SASL_LISTENER} with the PLAIN mechanism, and the broker reaches itself over it (the
+     * inter-broker listener) as {@link SaslPlainUsers#brokerUser()}. The controller listener stays
+     * PLAINTEXT: it is bound to loopback and only the broker's own process talks to it.
+     */
+    static Map<String, String> settings(int brokerPort, int controllerPort, Path logDir,
+                                        Optional<SaslPlainUsers> saslPlain,
+                                        Map<String, String> overrides) {
+        String listener = saslPlain.isPresent() ? SASL_LISTENER : LISTENER;
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("process.roles", "broker,controller");
         settings.put("node.id", "1");
         settings.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        settings.put("listeners", LISTENER + "://127.0.0.1:" + brokerPort + ","
+        settings.put("listeners", listener + "://127.0.0.1:" + brokerPort + ","
                 + CONTROLLER_LISTENER + "://127.0.0.1:" + controllerPort);
-        settings.put("advertised.listeners", LISTENER + "://127.0.0.1:" + brokerPort);
+        settings.put("advertised.listeners", listener + "://127.0.0.1:" + brokerPort);
         settings.put("controller.listener.names", CONTROLLER_LISTENER);
-        settings.put("inter.broker.listener.name", LISTENER);
+        settings.put("inter.broker.listener.name", listener);
         settings.put("listener.security.protocol.map",
-                LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+                listener + ":" + listener + "," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        saslPlain.ifPresent(users -> {
+            settings.put("sasl.enabled.mechanisms", SaslPlainUsers.MECHANISM);
+            // Transaction markers and other broker-to-broker requests go over the client
+            // listener on one node, so the broker itself must log in there.
+            settings.put("sasl.mechanism.inter.broker.protocol", SaslPlainUsers.MECHANISM);
+            settings.put("listener.name." + SASL_LISTENER.toLowerCase(Locale.ROOT) + "."
+                    + SaslPlainUsers.MECHANISM.toLowerCase(Locale.ROOT) + ".sasl.jaas.config",
+                    users.serverJaasConfig());
+        });
         settings.put("log.dirs", logDir.toAbsolutePath().toString());
 
         // One node: every replication factor and min ISR must be 1.
