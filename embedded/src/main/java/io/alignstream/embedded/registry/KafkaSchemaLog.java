@@ -143,6 +143,9 @@ final class KafkaSchemaLog implements SchemaLog {
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(AdminClientConfig.CLIENT_ID_CONFIG, "embedded-schema-registry-admin");
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+        // Admin refuses an API timeout below its request timeout (default 30 s).
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(),
+                30_000));
         try (Admin admin = Admin.create(props)) {
             Optional<TopicDescription> existing = describe(admin, topic, timeout);
             if (existing.isEmpty()) {
