@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -38,6 +39,10 @@ import org.slf4j.LoggerFactory;
  *     String url = registry.url();   // http://127.0.0.1:<port>
  * }
  * }</pre>
+ *
+ * <p>On a cluster that requires authentication, {@link Builder#kafkaClientSettings} gives the
+ * registry's Kafka clients their {@code security.protocol}, {@code sasl.*} or {@code ssl.*}
+ * settings. The HTTP side stays plain HTTP on loopback.
  */
 public final class EmbeddedSchemaRegistry implements AutoCloseable {
 
@@ -96,6 +101,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     /** Settings of an {@link EmbeddedSchemaRegistry}; {@link #start()} starts one. */
     public static final class Builder {
         private String bootstrapServers;
+        private Map<String, Object> kafkaClientSettings = Map.of();
         private int port;
         private String topic = "_schemas";
         private CompatibilityLevel defaultCompatibility = CompatibilityLevel.BACKWARD;
@@ -108,6 +114,17 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
         /** The Kafka cluster holding the schema topic. Required. */
         public Builder bootstrapServers(String bootstrapServers) {
             this.bootstrapServers = Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+            return this;
+        }
+
+        /**
+         * Settings for the registry's Kafka clients (Admin, producer and consumer of the schema
+         * topic): what a secured cluster asks for, e.g. {@code security.protocol=SASL_PLAINTEXT},
+         * {@code sasl.mechanism=PLAIN} and {@code sasl.jaas.config}. The registry's own client
+         * settings (address, client ids, acks, serializers) take precedence. Default: none.
+         */
+        public Builder kafkaClientSettings(Map<String, ?> settings) {
+            this.kafkaClientSettings = Map.copyOf(settings);
             return this;
         }
 
@@ -166,7 +183,8 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
             SchemaLog schemaLog;
             SchemaStore store;
             try {
-                schemaLog = KafkaSchemaLog.open(bootstrapServers, topic, storeTimeout);
+                schemaLog = KafkaSchemaLog.open(bootstrapServers, kafkaClientSettings, topic,
+                        storeTimeout);
             } catch (RegistryError e) {
                 throw new IllegalStateException(e.getMessage(), e.getCause());
             }

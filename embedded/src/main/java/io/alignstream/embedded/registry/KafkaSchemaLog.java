@@ -42,13 +42,16 @@ final class KafkaSchemaLog implements SchemaLog {
     private static final Logger log = LoggerFactory.getLogger(KafkaSchemaLog.class);
 
     private final String bootstrapServers;
+    private final Map<String, Object> clientSettings;
     private final String topic;
     private final Duration timeout;
     private final SchemaLogCodec codec = new SchemaLogCodec();
     private final KafkaProducer<String, String> producer;
 
-    private KafkaSchemaLog(String bootstrapServers, String topic, Duration timeout) {
+    private KafkaSchemaLog(String bootstrapServers, Map<String, Object> clientSettings,
+                           String topic, Duration timeout) {
         this.bootstrapServers = bootstrapServers;
+        this.clientSettings = clientSettings;
         this.topic = topic;
         this.timeout = timeout;
         this.producer = new KafkaProducer<>(producerProperties());
@@ -57,16 +60,22 @@ final class KafkaSchemaLog implements SchemaLog {
     /**
      * Opens the log on {@code topic}, creating it (one partition, {@code cleanup.policy=compact})
      * if missing.
+     *
+     * @param clientSettings settings every Kafka client of the log starts from (security: {@code
+     *                       security.protocol}, {@code sasl.*}, {@code ssl.*}); the log's own
+     *                       settings (address, ids, acks, serializers) override them
      */
-    static KafkaSchemaLog open(String bootstrapServers, String topic, Duration timeout) {
-        ensureTopic(bootstrapServers, topic, timeout);
-        return new KafkaSchemaLog(bootstrapServers, topic, timeout);
+    static KafkaSchemaLog open(String bootstrapServers, Map<String, ?> clientSettings,
+                               String topic, Duration timeout) {
+        Map<String, Object> settings = Map.copyOf(clientSettings);
+        ensureTopic(bootstrapServers, settings, topic, timeout);
+        return new KafkaSchemaLog(bootstrapServers, settings, topic, timeout);
     }
 
     @Override
     public void replay(Consumer<SchemaLogRecord> sink) {
         TopicPartition partition = new TopicPartition(topic, 0);
-        Properties props = new Properties();
+        Properties props = clientProperties(clientSettings);
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "embedded-schema-registry-reader");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -122,7 +131,7 @@ final class KafkaSchemaLog implements SchemaLog {
     }
 
     private Properties producerProperties() {
-        Properties props = new Properties();
+        Properties props = clientProperties(clientSettings);
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "embedded-schema-registry-writer");
         props.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -138,8 +147,15 @@ final class KafkaSchemaLog implements SchemaLog {
         return props;
     }
 
-    private static void ensureTopic(String bootstrapServers, String topic, Duration timeout) {
+    private static Properties clientProperties(Map<String, Object> clientSettings) {
         Properties props = new Properties();
+        props.putAll(clientSettings);
+        return props;
+    }
+
+    private static void ensureTopic(String bootstrapServers, Map<String, Object> clientSettings,
+                                    String topic, Duration timeout) {
+        Properties props = clientProperties(clientSettings);
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(AdminClientConfig.CLIENT_ID_CONFIG, "embedded-schema-registry-admin");
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());

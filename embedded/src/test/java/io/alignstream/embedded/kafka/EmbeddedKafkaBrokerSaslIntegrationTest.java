@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -12,6 +13,11 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import io.alignstream.embedded.registry.EmbeddedSchemaRegistry;
+import io.alignstream.registry.client.SchemaRegistryClient;
+import io.alignstream.registry.client.SchemaRegistryClientFactory;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -34,7 +40,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Specification of {@link EmbeddedKafkaBroker.Builder#saslPlainUser}: the client listener then
- * requires SASL/PLAIN. One real broker, shared by the tests of this class.
+ * requires SASL/PLAIN, of clients and of the embedded registry, which keeps its schemas in a topic
+ * of that broker ({@link EmbeddedSchemaRegistry.Builder#kafkaClientSettings}). One real broker,
+ * shared by the tests of this class.
  */
 class EmbeddedKafkaBrokerSaslIntegrationTest {
 
@@ -130,7 +138,51 @@ class EmbeddedKafkaBrokerSaslIntegrationTest {
         }
     }
 
+    @Test
+    void aRegistryGivenTheLoginStoresSchemasThatANewRegistryReadsBack() {
+        // given a registry whose Kafka clients log in as alice, on its own schema topic
+        String topic = "_schemas-" + UUID.randomUUID();
+        Schema schema = SchemaBuilder.record("Greeting").fields().requiredString("text").endRecord();
+        int id;
+        try (EmbeddedSchemaRegistry registry = registry(topic, PASSWORD);
+             SchemaRegistryClient client = client(registry)) {
+            // when a schema is registered (written to the topic before the answer)
+            id = client.register("greetings-value", schema);
+        }
+
+        // then a new registry on the same topic, logging in the same way, replays it
+        try (EmbeddedSchemaRegistry registry = registry(topic, PASSWORD);
+             SchemaRegistryClient client = client(registry)) {
+            assertThat(client.getSchemaById(id)).isEqualTo(schema);
+        }
+    }
+
+    @Test
+    void aRegistryWithAWrongPasswordDoesNotStart() {
+        // when a registry's Kafka clients log in with a wrong password, then it fails to start,
+        // with the broker's refusal as the cause
+        assertThatThrownBy(() -> registry("_schemas-" + UUID.randomUUID(), "wrong"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasRootCauseInstanceOf(SaslAuthenticationException.class);
+    }
+
     // ----------------------------------------------------------------------------------------
+
+    private static EmbeddedSchemaRegistry registry(String topic, String password) {
+        Map<String, Object> security = new HashMap<>();
+        sasl(password).forEach((key, value) -> security.put((String) key, value));
+        security.remove(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
+        return EmbeddedSchemaRegistry.builder()
+                .bootstrapServers(kafka.bootstrapServers())
+                .kafkaClientSettings(security)
+                .topic(topic)
+                .storeTimeout(Duration.ofSeconds(20))
+                .start();
+    }
+
+    private static SchemaRegistryClient client(EmbeddedSchemaRegistry registry) {
+        return SchemaRegistryClientFactory.create(Map.of("schema.registry.url", registry.url()));
+    }
 
     private static String newTopic() {
         String name = "topic-" + UUID.randomUUID();
