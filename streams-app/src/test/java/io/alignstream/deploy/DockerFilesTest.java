@@ -31,6 +31,8 @@ class DockerFilesTest {
     private static final Path ROOT = DeployFiles.root();
     private static final Path DOCKER = ROOT.resolve("docker");
     private static final Path COMPOSE = DOCKER.resolve("compose.yaml");
+    /** Where compose publishes every port: the host's loopback, not all its interfaces. */
+    private static final String LOOPBACK = "127.0.0.1";
 
     private static JsonNode services() {
         JsonNode services = DeployFiles.yaml(COMPOSE).path("services");
@@ -101,7 +103,7 @@ class DockerFilesTest {
         assertThat(service.path("build").path("dockerfile").asText()).isEqualTo("docker/Dockerfile");
         assertThat(COMPOSE.getParent().resolve(service.path("build").path("context").asText())
                 .resolve(service.path("build").path("dockerfile").asText()).normalize()).isRegularFile();
-        assertThat(ports(service)).contains(HTTP_PORT + ":" + HTTP_PORT);
+        assertThat(ports(service)).contains(LOOPBACK + ":" + HTTP_PORT + ":" + HTTP_PORT);
         // SIGTERM lets Kafka Streams close within AlignstreamApp's 30 s close timeout.
         assertThat(service.path("stop_grace_period").asText()).matches("\\d+s");
         assertThat(Integer.parseInt(service.path("stop_grace_period").asText().replace("s", ""))).isGreaterThan(30);
@@ -116,6 +118,47 @@ class DockerFilesTest {
     private static int firstPublishedPort(JsonNode service) {
         String mapping = ports(service).get(0);
         return Integer.parseInt(mapping.substring(mapping.lastIndexOf(':') + 1));
+    }
+
+    @Test
+    void everyPublishedPortListensOnTheHostsLoopbackOnly() {
+        int published = 0;
+        for (var it = services().fields(); it.hasNext(); ) {
+            var service = it.next();
+            for (JsonNode port : service.getValue().path("ports")) {
+                assertThat(hostIp(port)).as("service %s publishes %s", service.getKey(), port).isEqualTo(LOOPBACK);
+                published++;
+            }
+        }
+        assertThat(published).isGreaterThanOrEqualTo(5);
+    }
+
+    /** The host address of a published port: long syntax's host_ip, or short HOST_IP:HOST_PORT:CONTAINER_PORT. */
+    private static String hostIp(JsonNode port) {
+        if (port.isObject()) {
+            return port.path("host_ip").asText();
+        }
+        Matcher m = Pattern.compile("([\\d.]+):\\d+:\\d+(/\\w+)?").matcher(port.asText());
+        return m.matches() ? m.group(1) : "";
+    }
+
+    @Test
+    void prometheusCannotBeShutDownOrAdministeredOverHttp() {
+        List<String> command = new ArrayList<>();
+        services().path("prometheus").path("command").forEach(c -> command.add(c.asText()));
+
+        assertThat(command).isNotEmpty().noneMatch(c -> c.startsWith("--web.enable-lifecycle"))
+                .noneMatch(c -> c.startsWith("--web.enable-admin-api"));
+    }
+
+    @Test
+    void grafanaTakesItsAdminPasswordFromTheEnvironmentAndAdmitsNoAnonymousOrSelfMadeUsers() {
+        Map<String, String> env = environment(services().path("grafana"));
+
+        // compose stops with this message unless GRAFANA_ADMIN_PASSWORD is set and not empty
+        assertThat(env.get("GF_SECURITY_ADMIN_PASSWORD")).matches("\\$\\{GRAFANA_ADMIN_PASSWORD:\\?[^}]+}");
+        assertThat(env).containsEntry("GF_AUTH_ANONYMOUS_ENABLED", "false")
+                .containsEntry("GF_USERS_ALLOW_SIGN_UP", "false");
     }
 
     @Test

@@ -11,6 +11,7 @@ import io.alignstream.app.config.AlignstreamConfig;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -58,7 +61,234 @@ class KubernetesManifestsTest {
     @Test
     void theBaseHasEveryPieceOfTheDeployment() {
         assertThat(baseByKind()).containsKeys("Namespace", "ConfigMap", "Secret", "Service", "StatefulSet",
-                "PodDisruptionBudget");
+                "PodDisruptionBudget", "NetworkPolicy");
+    }
+
+    private static JsonNode podSpec(JsonNode statefulSet) {
+        return statefulSet.path("spec").path("template").path("spec");
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    @Test
+    void theContainerRunsOnAReadOnlyRootWithoutPrivilegesBehindTheRuntimesSyscallFilter() {
+        // given the base pod
+        JsonNode pod = podSpec(baseByKind().get("StatefulSet"));
+        JsonNode security = container(baseByKind().get("StatefulSet")).path("securityContext");
+
+        // then the root filesystem is read-only, nothing escalates, no capability is left
+        assertThat(security.path("readOnlyRootFilesystem").asBoolean(false)).isTrue();
+        assertThat(security.path("allowPrivilegeEscalation").asBoolean(true)).isFalse();
+        assertThat(security.path("privileged").asBoolean(false)).isFalse();
+        assertThat(texts(security.path("capabilities").path("drop"))).containsExactly("ALL");
+        assertThat(security.path("capabilities").path("add")).isEmpty();
+        assertThat(pod.path("securityContext").path("runAsNonRoot").asBoolean(false)).isTrue();
+        // and syscalls pass the runtime's default filter, which no container setting overrides
+        assertThat(pod.path("securityContext").path("seccompProfile").path("type").asText()).isEqualTo("RuntimeDefault");
+        assertThat(security.path("seccompProfile").path("type").asText("RuntimeDefault")).isEqualTo("RuntimeDefault");
+    }
+
+    @Test
+    void noServiceAccountTokenIsMountedForAFileReferenceToRead() {
+        JsonNode pod = podSpec(baseByKind().get("StatefulSet"));
+
+        assertThat(pod.path("automountServiceAccountToken").isBoolean()).as("set explicitly").isTrue();
+        assertThat(pod.path("automountServiceAccountToken").asBoolean()).isFalse();
+        for (JsonNode mount : container(baseByKind().get("StatefulSet")).path("volumeMounts")) {
+            assertThat(mount.path("mountPath").asText()).doesNotStartWith("/var/run/secrets");
+        }
+    }
+
+    @Test
+    void everyDirectoryTheRuntimeWritesIsAWritableVolume() {
+        // given the pod's mounts and volumes
+        JsonNode statefulSet = baseByKind().get("StatefulSet");
+        Map<String, JsonNode> mounts = new LinkedHashMap<>();
+        container(statefulSet).path("volumeMounts").forEach(m -> mounts.put(m.path("mountPath").asText(), m));
+        Map<String, JsonNode> volumes = new LinkedHashMap<>();
+        podSpec(statefulSet).path("volumes").forEach(v -> volumes.put(v.path("name").asText(), v));
+        Map<String, String> env = new LinkedHashMap<>();
+        container(statefulSet).path("env").forEach(e -> env.put(e.path("name").asText(), e.path("value").asText()));
+
+        // then /tmp (java.io.tmpdir: ONNX Runtime, RocksDB and zstd extract their native libraries
+        // there, the JVM keeps its perf data) is a bounded, writable emptyDir
+        JsonNode tmp = mounts.get("/tmp");
+        assertThat(tmp).as("a volume mounted at /tmp").isNotNull();
+        assertThat(tmp.path("readOnly").asBoolean(false)).isFalse();
+        JsonNode tmpVolume = volumes.get(tmp.path("name").asText());
+        assertThat(tmpVolume.has("emptyDir")).isTrue();
+        assertThat(tmpVolume.path("emptyDir").path("sizeLimit").asText()).isNotEmpty();
+        // and DJL's cache (the tokenizers' native library) is pointed into it
+        assertThat(env.get("DJL_CACHE_DIR")).startsWith("/tmp/");
+        // and the images' home directory (DJL's default cache, the TensorRT engine cache under
+        // ~/.cache) is the writable state volume, for both images
+        JsonNode data = mounts.values().stream().filter(m -> m.path("name").asText().equals("data")).findFirst().orElseThrow();
+        assertThat(data.path("readOnly").asBoolean(false)).isFalse();
+        for (String dockerfile : List.of("docker/Dockerfile", "docker/Dockerfile.gpu")) {
+            assertThat(homeDirectory(ROOT.resolve(dockerfile))).as(dockerfile).isEqualTo(data.path("mountPath").asText());
+        }
+    }
+
+    /** The runtime user's home, from the {@code useradd --home-dir} of the image's last stage. */
+    private static String homeDirectory(Path dockerfile) {
+        List<DeployFiles.Stage> stages = DeployFiles.dockerStages(dockerfile);
+        Pattern home = Pattern.compile("--home-dir\\s+(\\S+)");
+        for (DeployFiles.Instruction i : stages.get(stages.size() - 1).instructions()) {
+            Matcher m = home.matcher(i.arguments());
+            if (i.keyword().equals("RUN") && m.find()) {
+                return m.group(1);
+            }
+        }
+        throw new AssertionError(dockerfile + " creates no user with --home-dir");
+    }
+
+    // ------------------------------------------------------------------------ the NetworkPolicy
+
+    /** Cloud instance metadata (AWS, GCP, Azure, ...): hands out the node's credentials. */
+    private static final String METADATA_ADDRESS = "169.254.169.254";
+
+    private static JsonNode networkPolicy() {
+        Map<String, JsonNode> base = baseByKind();
+        assertThat(base).as("the base has a NetworkPolicy").containsKey("NetworkPolicy");
+        return base.get("NetworkPolicy").path("spec");
+    }
+
+    @Test
+    void theNetworkPolicySelectsTheServicesPodsBothWays() {
+        JsonNode policy = networkPolicy();
+        JsonNode podLabels = baseByKind().get("StatefulSet").path("spec").path("template").path("metadata").path("labels");
+
+        assertThat(policy.path("podSelector").path("matchLabels")).isNotEmpty();
+        policy.path("podSelector").path("matchLabels").fields().forEachRemaining(e ->
+                assertThat(podLabels.path(e.getKey()).asText()).as("label %s", e.getKey()).isEqualTo(e.getValue().asText()));
+        assertThat(texts(policy.path("policyTypes"))).containsExactlyInAnyOrder("Ingress", "Egress");
+    }
+
+    @Test
+    void onlyPrometheusInTheMonitoringNamespaceReachesTheMetricsPort() {
+        // given the one ingress rule
+        JsonNode ingress = networkPolicy().path("ingress");
+        assertThat(ingress).hasSize(1);
+        JsonNode rule = ingress.get(0);
+
+        // then it opens the metrics port alone
+        assertThat(rule.path("ports")).hasSize(1);
+        assertThat(rule.path("ports").get(0).path("protocol").asText("TCP")).isEqualTo("TCP");
+        assertThat(rule.path("ports").get(0).path("port").asInt()).isEqualTo(HTTP_PORT);
+        // to peers named by both a namespace and a pod selector (never an address range, never "any")
+        assertThat(rule.path("from")).isNotEmpty();
+        for (JsonNode peer : rule.path("from")) {
+            assertThat(peer.has("ipBlock")).isFalse();
+            assertThat(peer.path("namespaceSelector").path("matchLabels")).isNotEmpty();
+            assertThat(peer.path("podSelector").path("matchLabels")).isNotEmpty();
+        }
+    }
+
+    @Test
+    void everySelectorLabelIsAPlaceholderOpsReadmeDocuments() {
+        String readme = DeployFiles.text(ROOT.resolve("ops/README.md"));
+        List<JsonNode> peers = new ArrayList<>();
+        networkPolicy().path("ingress").forEach(r -> r.path("from").forEach(peers::add));
+        networkPolicy().path("egress").forEach(r -> r.path("to").forEach(peers::add));
+        int labels = 0;
+        for (JsonNode peer : peers) {
+            for (String selector : List.of("namespaceSelector", "podSelector")) {
+                for (var it = peer.path(selector).path("matchLabels").fields(); it.hasNext(); labels++) {
+                    var label = it.next();
+                    assertThat(readme).as("ops/README.md documents %s=%s", label.getKey(), label.getValue().asText())
+                            .contains("`" + label.getKey() + ": " + label.getValue().asText() + "`");
+                }
+            }
+        }
+        assertThat(labels).isGreaterThanOrEqualTo(8);
+    }
+
+    @Test
+    void egressReachesOnlyDnsKafkaTheRegistryAndImageHosts() {
+        // given the ports the ConfigMap's Kafka and registry addresses use
+        Properties properties = configMapProperties();
+        List<Integer> kafkaPorts = new ArrayList<>();
+        for (String server : properties.getProperty("bootstrap.servers").split(",")) {
+            kafkaPorts.add(Integer.parseInt(server.substring(server.lastIndexOf(':') + 1).strip()));
+        }
+        int registryPort = URI.create(properties.getProperty("schema.registry.url")).getPort();
+
+        // when every egress rule is read as (peer kind, protocol/port)
+        List<String> toSelectors = new ArrayList<>();
+        List<String> toAddresses = new ArrayList<>();
+        for (JsonNode rule : networkPolicy().path("egress")) {
+            // no rule opens every destination or every port
+            assertThat(rule.path("to")).as("egress rule %s names its peers", rule).isNotEmpty();
+            assertThat(rule.path("ports")).as("egress rule %s names its ports", rule).isNotEmpty();
+            boolean addresses = false;
+            for (JsonNode peer : rule.path("to")) {
+                addresses |= peer.has("ipBlock");
+                if (!peer.has("ipBlock")) {
+                    assertThat(peer.path("namespaceSelector").path("matchLabels")).as("%s", peer).isNotEmpty();
+                    assertThat(peer.path("podSelector").path("matchLabels")).as("%s", peer).isNotEmpty();
+                }
+            }
+            for (JsonNode port : rule.path("ports")) {
+                assertThat(port.path("port").isInt()).as("%s: a numbered port, no range", port).isTrue();
+                assertThat(port.has("endPort")).isFalse();
+                (addresses ? toAddresses : toSelectors).add(port.path("protocol").asText("TCP") + "/" + port.path("port").asInt());
+            }
+        }
+
+        // then in-cluster peers get DNS (both transports), Kafka's and the registry's ports, nothing else
+        List<String> expected = new ArrayList<>(List.of("UDP/53", "TCP/53", "TCP/" + registryPort));
+        kafkaPorts.forEach(p -> expected.add("TCP/" + p));
+        assertThat(toSelectors).containsExactlyInAnyOrderElementsOf(expected.stream().distinct().toList());
+        // and address ranges (the image hosts) get HTTPS and HTTP only
+        assertThat(toAddresses).isNotEmpty().isSubsetOf("TCP/443", "TCP/80");
+    }
+
+    @Test
+    void noEgressAddressRangeReachesTheInstanceMetadataService() {
+        int broad = 0;
+        for (JsonNode rule : networkPolicy().path("egress")) {
+            for (JsonNode peer : rule.path("to")) {
+                JsonNode block = peer.path("ipBlock");
+                if (block.isMissingNode()) {
+                    continue;
+                }
+                String cidr = block.path("cidr").asText();
+                // Kubernetes refuses an exception outside its range
+                for (String except : texts(block.path("except"))) {
+                    assertThat(ipv4Contains(cidr, except.substring(0, except.indexOf('/')))).as("%s in %s", except, cidr).isTrue();
+                }
+                if (ipv4Contains(cidr, METADATA_ADDRESS)) {
+                    broad++;
+                    assertThat(texts(block.path("except"))).as("%s excepts the metadata address", cidr)
+                            .contains(METADATA_ADDRESS + "/32");
+                }
+            }
+        }
+        // the image-host rule is such a broad range; this guards its exception
+        assertThat(broad).isPositive();
+    }
+
+    /** Whether an IPv4 CIDR holds an IPv4 address (an IPv6 CIDR holds none). */
+    private static boolean ipv4Contains(String cidr, String address) {
+        if (cidr.contains(":")) {
+            return false;
+        }
+        int slash = cidr.indexOf('/');
+        int bits = Integer.parseInt(cidr.substring(slash + 1));
+        long mask = bits == 0 ? 0 : (0xFFFFFFFFL << (32 - bits)) & 0xFFFFFFFFL;
+        return (ipv4(cidr.substring(0, slash)) & mask) == (ipv4(address) & mask);
+    }
+
+    private static long ipv4(String dotted) {
+        long value = 0;
+        for (String octet : dotted.split("\\.")) {
+            value = (value << 8) | Integer.parseInt(octet);
+        }
+        return value;
     }
 
     @Test
@@ -213,6 +443,13 @@ class KubernetesManifestsTest {
         assertThat(patches).contains("statefulset-gpu.yaml");
         assertThat(DeployFiles.yaml(GPU.resolve("kustomization.yaml")).path("images").get(0).path("newTag").asText())
                 .endsWith("-gpu");
+        // ... and weakens none of the base's security settings
+        JsonNode security = container.path("securityContext");
+        assertThat(security.path("readOnlyRootFilesystem").asBoolean(true)).isTrue();
+        assertThat(security.path("allowPrivilegeEscalation").asBoolean(false)).isFalse();
+        assertThat(security.path("capabilities").path("add")).isEmpty();
+        assertThat(patch.path("spec").path("template").path("spec").path("automountServiceAccountToken").asBoolean(false)).isFalse();
+        assertThat(patch.path("spec").path("template").path("spec").path("securityContext").path("seccompProfile").isMissingNode()).isTrue();
     }
 
     @Test
@@ -234,6 +471,26 @@ class KubernetesManifestsTest {
                 assertThat(doc.path("metadata").path("namespace").asText()).isEqualTo("alignstream");
             }
         }
+        // The GPU pods keep the base's hardening: read-only root, /tmp (larger), no token, the policy.
+        assertThat(container(gpuSet).path("securityContext").path("readOnlyRootFilesystem").asBoolean()).isTrue();
+        assertThat(container(gpuSet).path("securityContext").path("capabilities").path("drop").get(0).asText()).isEqualTo("ALL");
+        assertThat(podSpec(gpuSet).path("securityContext").path("seccompProfile").path("type").asText()).isEqualTo("RuntimeDefault");
+        assertThat(podSpec(gpuSet).path("automountServiceAccountToken").asBoolean(true)).isFalse();
+        JsonNode baseTmp = volume(baseSet, "tmp");
+        JsonNode gpuTmp = volume(gpuSet, "tmp");
+        assertThat(gpuTmp.has("emptyDir")).isTrue();
+        assertThat(mebibytes(gpuTmp.path("emptyDir").path("sizeLimit").asText()))
+                .isGreaterThan(mebibytes(baseTmp.path("emptyDir").path("sizeLimit").asText()));
+        assertThat(gpu).anyMatch(d -> d.path("kind").asText().equals("NetworkPolicy"));
+    }
+
+    private static JsonNode volume(JsonNode statefulSet, String name) {
+        for (JsonNode v : podSpec(statefulSet).path("volumes")) {
+            if (v.path("name").asText().equals(name)) {
+                return v;
+            }
+        }
+        throw new AssertionError("no volume " + name);
     }
 
     private static boolean onPath(String command) {

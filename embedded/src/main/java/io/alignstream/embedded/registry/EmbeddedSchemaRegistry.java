@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
 /**
  * An embedded, Confluent-compatible Schema Registry server (Avro only): the REST API subset that
  * serializers and clients use (see {@link RegistryHttpHandler} for the endpoints), on the JDK's
- * {@link HttpServer}, bound to loopback.
+ * {@link HttpServer}, bound to loopback. It answers only requests whose Host names it (against DNS
+ * rebinding from a browser), with JSON bodies no larger than {@link Builder#maxRequestBytes}
+ * ({@link RequestGuard}).
  *
  * <p>Schemas, versions and compatibility levels live in a compacted Kafka topic (default {@code
  * _schemas}, created if missing) with Confluent's record format, written synchronously ({@code
@@ -45,6 +47,12 @@ import org.slf4j.LoggerFactory;
  * settings. The HTTP side stays plain HTTP on loopback.
  */
 public final class EmbeddedSchemaRegistry implements AutoCloseable {
+
+    /**
+     * The default limit on a request body: 1 MiB, over a hundred times the largest event schema's
+     * registration body, so only a runaway or hostile client meets it.
+     */
+    public static final int DEFAULT_MAX_REQUEST_BYTES = 1 << 20;
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedSchemaRegistry.class);
 
@@ -107,6 +115,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
         private CompatibilityLevel defaultCompatibility = CompatibilityLevel.BACKWARD;
         private Duration storeTimeout = Duration.ofSeconds(30);
         private int threads = 4;
+        private int maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
 
         private Builder() {
         }
@@ -171,6 +180,18 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
         }
 
         /**
+         * The largest request body accepted; a larger one is refused with 413, and never read
+         * past this many bytes. Default {@link #DEFAULT_MAX_REQUEST_BYTES}.
+         */
+        public Builder maxRequestBytes(int bytes) {
+            if (bytes < 1) {
+                throw new IllegalArgumentException("Must be positive: " + bytes);
+            }
+            this.maxRequestBytes = bytes;
+            return this;
+        }
+
+        /**
          * Creates the topic if missing, reads it to its end, and starts serving.
          *
          * @throws IllegalStateException if the topic cannot be created or read
@@ -205,7 +226,8 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
                 schemaLog.close();
                 throw new UncheckedIOException("Cannot listen on port " + port, e);
             }
-            server.createContext("/", new RegistryHttpHandler(store));
+            server.createContext("/", new RegistryHttpHandler(store,
+                    new RequestGuard(server.getAddress(), maxRequestBytes)));
             server.setExecutor(executor);
             server.start();
             EmbeddedSchemaRegistry registry =

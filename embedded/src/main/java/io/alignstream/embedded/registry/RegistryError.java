@@ -118,4 +118,19 @@ final class RegistryError extends RuntimeException {
     static RegistryError methodNotAllowed(String message) {
         return new RegistryError(405, 405, message);
     }
+
+    static RegistryError payloadTooLarge(int limit) {
+        return new RegistryError(413, 413, "HTTP 413 Payload Too Large: the request body exceeds "
+                + limit + " bytes");
+    }
+
+    static RegistryError unsupportedMediaType(String contentType) {
+        return new RegistryError(415, 415, "HTTP 415 Unsupported Media Type: "
+                + (contentType == null ? "no Content-Type" : contentType) + "; a body must be "
+                + String.join(", ", RequestGuard.JSON_MEDIA_TYPES) + " (charset UTF-8 if named)");
+    }
+
+    static RegistryError misdirected(String message) {
+        return new RegistryError(421, 421, "HTTP 421 Misdirected Request: " + message);
+    }
 }

@@ -3,7 +3,6 @@ package io.alignstream.embedded.registry;
 import io.alignstream.registry.compatibility.CompatibilityLevel;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -26,9 +25,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The Confluent Schema Registry REST API (the subset clients use) over a {@link SchemaStore}.
  *
- * <p>Requests may carry {@code application/vnd.schemaregistry.v1+json}, {@code
- * application/vnd.schemaregistry+json} or plain {@code application/json} (the body is read as
- * JSON whatever its declared type). Responses are {@code application/vnd.schemaregistry.v1+json};
+ * <p>Before a body is read, {@link RequestGuard} checks the request: its Host must name this
+ * registry (421 otherwise), its body must fit the limit (413) and be {@code
+ * application/vnd.schemaregistry.v1+json}, {@code application/vnd.schemaregistry+json} or plain
+ * {@code application/json} (415). Responses are {@code application/vnd.schemaregistry.v1+json};
  * failures are {@code {"error_code": N, "message": "..."}} with Confluent's codes.
  *
  * <pre>
@@ -62,9 +62,11 @@ final class RegistryHttpHandler implements HttpHandler {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final SchemaStore store;
+    private final RequestGuard guard;
 
-    RegistryHttpHandler(SchemaStore store) {
+    RegistryHttpHandler(SchemaStore store, RequestGuard guard) {
         this.store = store;
+        this.guard = guard;
     }
 
     /** A response: status and body (JSON, or a schema's own text). */
@@ -121,6 +123,7 @@ final class RegistryHttpHandler implements HttpHandler {
     }
 
     private Request parse(HttpExchange exchange) throws IOException {
+        byte[] body = guard.admit(exchange);
         List<String> path = new ArrayList<>();
         for (String raw : exchange.getRequestURI().getRawPath().split("/")) {
             if (!raw.isEmpty()) {
@@ -138,10 +141,6 @@ final class RegistryHttpHandler implements HttpHandler {
                 query.put(URLDecoder.decode(name, StandardCharsets.UTF_8),
                         URLDecoder.decode(value, StandardCharsets.UTF_8));
             }
-        }
-        byte[] body;
-        try (InputStream in = exchange.getRequestBody()) {
-            body = in.readAllBytes();
         }
         return new Request(exchange.getRequestMethod().toUpperCase(), path, query, body);
     }

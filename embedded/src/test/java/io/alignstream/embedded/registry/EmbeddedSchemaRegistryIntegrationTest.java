@@ -2,6 +2,7 @@ package io.alignstream.embedded.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -360,6 +361,87 @@ class EmbeddedSchemaRegistryIntegrationTest {
             assertThat(http.get("/").body()).isEqualTo("{}");
             assertThat(http.get("/schemas/types").body()).isEqualTo("[\"AVRO\"]");
             assertThat(http.get("/nowhere").status()).isEqualTo(404);
+        }
+    }
+
+    @Nested
+    class RefusingWhatIsNotMeantForIt {
+
+        @Test
+        void aPageThatRebindsItsNameToLoopbackIsRefusedWith421() {
+            // given a web page whose host name now resolves to 127.0.0.1: the browser reaches the
+            // registry's port, but sends the page's own name as Host
+            String foreign = "GET /subjects HTTP/1.1\r\nHost: attacker.example:" + registry.port()
+                    + "\r\nConnection: close";
+            String own = "GET /subjects HTTP/1.1\r\nHost: " + http.authority() + "\r\nConnection: close";
+
+            // when
+            Response refused = http.raw(foreign, new byte[0]);
+            Response served = http.raw(own, new byte[0]);
+
+            // then
+            assertThat(refused.status()).isEqualTo(421);
+            assertThat(refused.contentType()).isEqualTo(RegistryHttpHandler.CONTENT_TYPE);
+            assertThat(refused.errorCode()).isEqualTo(421);
+            assertThat(served.status()).isEqualTo(200);
+            assertThat(served.body()).isEqualTo("[]");
+        }
+
+        @Test
+        void aDeclaredBodyAboveTheLimitIsRefusedWith413BeforeItIsSent() {
+            // given a registration that declares one byte more than the default limit, none of it sent
+            String head = "POST /subjects/users-value/versions HTTP/1.1\r\nHost: " + http.authority()
+                    + "\r\nContent-Type: " + RegistryHttpHandler.CONTENT_TYPE
+                    + "\r\nContent-Length: " + (EmbeddedSchemaRegistry.DEFAULT_MAX_REQUEST_BYTES + 1);
+
+            // when
+            Response r = http.raw(head, new byte[0]);
+
+            // then the registry answers without waiting for the body
+            assertThat(r.status()).isEqualTo(413);
+            assertThat(r.errorCode()).isEqualTo(413);
+            assertThat(http.get("/subjects").body()).isEqualTo("[]");
+        }
+
+        @Test
+        void aChunkedBodyAboveTheBuildersLimitIsRefusedWith413() {
+            // given a registry limited to 1 KiB, and a chunked registration of 1 KiB + 1
+            try (EmbeddedSchemaRegistry small = EmbeddedSchemaRegistry.builder()
+                    .bootstrapServers(kafka.bootstrapServers()).topic(topic + "-small")
+                    .maxRequestBytes(1024).start()) {
+                RegistryHttp smallHttp = new RegistryHttp(small.url());
+                String body = RegistryHttp.schemaBody(USER_V1);
+                byte[] chunk = (body + " ".repeat(1025 - body.length())).getBytes(StandardCharsets.UTF_8);
+                String head = "POST /subjects/users-value/versions HTTP/1.1\r\nHost: " + smallHttp.authority()
+                        + "\r\nContent-Type: " + RegistryHttpHandler.CONTENT_TYPE
+                        + "\r\nTransfer-Encoding: chunked";
+                byte[] chunked = (Integer.toHexString(chunk.length) + "\r\n" + new String(chunk, StandardCharsets.UTF_8)
+                        + "\r\n0\r\n\r\n").getBytes(StandardCharsets.UTF_8);
+
+                // when
+                Response r = smallHttp.raw(head, chunked);
+
+                // then refused, while the same schema without padding registers
+                assertThat(r.status()).isEqualTo(413);
+                assertThat(r.message()).contains("1024 bytes");
+                assertThat(smallHttp.get("/subjects").body()).isEqualTo("[]");
+                assertThat(smallHttp.register("users-value", USER_V1).status()).isEqualTo(200);
+            }
+        }
+
+        @Test
+        void aBodyThatIsNotJsonIsRefusedWith415() {
+            // when a registration comes as text/plain, as an HTML form can post it
+            Response r = http.post("/subjects/users-value/versions", "text/plain",
+                    RegistryHttp.schemaBody(USER_V1));
+
+            // then
+            assertThat(r.status()).isEqualTo(415);
+            assertThat(r.errorCode()).isEqualTo(415);
+            assertThat(http.get("/subjects").body()).isEqualTo("[]");
+            // and plain application/json is still served
+            assertThat(http.post("/subjects/users-value/versions", "application/json",
+                    RegistryHttp.schemaBody(USER_V1)).status()).isEqualTo(200);
         }
     }
 

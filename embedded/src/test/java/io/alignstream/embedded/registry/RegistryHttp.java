@@ -1,7 +1,10 @@
 package io.alignstream.embedded.registry;
 
+import java.io.DataInputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -58,9 +61,13 @@ final class RegistryHttp {
     }
 
     Response post(String path, String jsonBody) {
+        return post(path, RegistryHttpHandler.CONTENT_TYPE, jsonBody);
+    }
+
+    Response post(String path, String contentType, String body) {
         return send(HttpRequest.newBuilder(uri(path))
-                .header("Content-Type", RegistryHttpHandler.CONTENT_TYPE)
-                .POST(HttpRequest.BodyPublishers.ofString(jsonBody)));
+                .header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 
     Response put(String path, String jsonBody) {
@@ -89,6 +96,60 @@ final class RegistryHttp {
 
     static String encode(String pathSegment) {
         return URLEncoder.encode(pathSegment, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    /**
+     * Writes {@code head} (request line and headers, CRLF-separated, without the blank line) and
+     * {@code body} on a plain socket and reads one response: for what {@link HttpClient} will not
+     * send, such as a foreign Host or a declared length it does not send.
+     */
+    Response raw(String head, byte[] body) {
+        URI base = URI.create(baseUrl);
+        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            out.write((head + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.write(body);
+            out.flush();
+            DataInputStream in = new DataInputStream(socket.getInputStream());
+            String status = line(in);
+            int length = 0;
+            String contentType = "";
+            for (String header = line(in); !header.isEmpty(); header = line(in)) {
+                String name = header.substring(0, header.indexOf(':')).strip();
+                String value = header.substring(header.indexOf(':') + 1).strip();
+                if (name.equalsIgnoreCase("Content-Length")) {
+                    length = Integer.parseInt(value);
+                } else if (name.equalsIgnoreCase("Content-Type")) {
+                    contentType = value;
+                }
+            }
+            // Read exactly the answer's length: the server may still wait for the unsent body.
+            byte[] answer = new byte[length];
+            in.readFully(answer);
+            return new Response(Integer.parseInt(status.split(" ")[1]),
+                    new String(answer, StandardCharsets.UTF_8), contentType);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String line(DataInputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        for (int c = in.read(); c != '\n'; c = in.read()) {
+            if (c < 0) {
+                throw new IOException("Connection closed inside a response head: " + line);
+            }
+            if (c != '\r') {
+                line.append((char) c);
+            }
+        }
+        return line.toString();
+    }
+
+    /** {@code host:port} of the registry, as its own clients put it in the Host header. */
+    String authority() {
+        return URI.create(baseUrl).getRawAuthority();
     }
 
     private URI uri(String path) {
