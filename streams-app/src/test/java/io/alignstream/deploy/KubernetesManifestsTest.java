@@ -138,6 +138,8 @@ class KubernetesManifestsTest {
         AlignstreamConfig config = DeployFiles.load(env, file);
         assertThat(config.streamsProperties().getProperty("processing.guarantee")).isEqualTo("exactly_once_v2");
         assertThat(config.serdeConfig()).containsKey("basic.auth.user.info");
+        // The kubelet's probes and Prometheus come from outside the pod: not the loopback default.
+        assertThat(config.httpHost()).isEqualTo("0.0.0.0");
         // state.dir lies on the pod's volume.
         String stateDir = config.streamsProperties().getProperty("state.dir");
         JsonNode dataMount = null;

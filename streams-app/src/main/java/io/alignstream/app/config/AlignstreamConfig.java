@@ -212,7 +212,11 @@ public final class AlignstreamConfig extends AbstractConfig {
     // ---- http ---------------------------------------------------------------------------------
 
     public static final String HTTP_HOST_CONFIG = "alignstream.http.host";
-    public static final String HTTP_HOST_DOC = "Address the /metrics and /health endpoints listen on.";
+    public static final String HTTP_HOST_DOC = "Address the HTTP endpoints (/metrics, /health, /ready, the live "
+            + "page, POST /monitor/reference/reset) listen on. The default answers only on this host; set 0.0.0.0 "
+            + "(all interfaces, as the container images do) for Prometheus or probes from elsewhere.";
+    /** The default bind address: loopback, so nothing is reachable from the network unless asked for. */
+    public static final String HTTP_HOST_DEFAULT = "127.0.0.1";
 
     public static final String HTTP_PORT_CONFIG = "alignstream.http.port";
     public static final String HTTP_PORT_DOC = "Port of the /metrics and /health endpoints; 0 picks a free port, "
@@ -326,7 +330,7 @@ public final class AlignstreamConfig extends AbstractConfig {
                     ConfigDef.LambdaValidator.with(AlignstreamConfig::validateKs, () -> "positive integers"),
                     Importance.LOW, MONITOR_RECALL_KS_DOC)
 
-            .define(HTTP_HOST_CONFIG, Type.STRING, "0.0.0.0", new ConfigDef.NonEmptyString(), Importance.LOW,
+            .define(HTTP_HOST_CONFIG, Type.STRING, HTTP_HOST_DEFAULT, new ConfigDef.NonEmptyString(), Importance.LOW,
                     HTTP_HOST_DOC)
             .define(HTTP_PORT_CONFIG, Type.INT, 9464, Range.between(-1, 65535), Importance.LOW, HTTP_PORT_DOC)
             .define(HTTP_ADMIN_TOKEN_CONFIG, Type.PASSWORD, null, Importance.MEDIUM, HTTP_ADMIN_TOKEN_DOC);

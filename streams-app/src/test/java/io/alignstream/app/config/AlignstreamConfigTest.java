@@ -78,7 +78,8 @@ class AlignstreamConfigTest {
             assertThat(config.monitorWindowMinPairs()).isEqualTo(16);
             assertThat(config.monitorRecallKs()).containsExactly(1, 5, 10);
             assertThat(config.outputAlignVlmDType()).isEqualTo(TensorDType.FLOAT32_LE);
-            assertThat(config.httpHost()).isEqualTo("0.0.0.0");
+            // loopback: nothing answers from the network unless asked for (the images ask for 0.0.0.0)
+            assertThat(config.httpHost()).isEqualTo("127.0.0.1");
             assertThat(config.httpPort()).isEqualTo(9464);
             // no admin token: the state-changing endpoints are disabled
             assertThat(config.httpAdminToken().configured()).isFalse();
