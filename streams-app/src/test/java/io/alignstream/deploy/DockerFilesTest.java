@@ -98,6 +98,8 @@ class DockerFilesTest {
         assertThat(config.serdeConfig().get("schema.registry.url").toString())
                 .isEqualTo("http://schema-registry:" + firstPublishedPort(services().path("schema-registry")));
         assertThat(config.httpPort()).isEqualTo(HTTP_PORT);
+        // The admin token comes from the shell that runs compose, empty (the endpoint off) when unset.
+        assertThat(env).containsEntry("ALIGNSTREAM_HTTP_ADMIN_TOKEN", "${ALIGNSTREAM_HTTP_ADMIN_TOKEN:-}");
         assertThat(service.path("build").path("dockerfile").asText()).isEqualTo("docker/Dockerfile");
         assertThat(COMPOSE.getParent().resolve(service.path("build").path("context").asText())
                 .resolve(service.path("build").path("dockerfile").asText()).normalize()).isRegularFile();

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.alignstream.app.config.AlignstreamConfig;
+import io.alignstream.app.config.ConfigSources;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
@@ -150,6 +151,28 @@ class KubernetesManifestsTest {
         }
         assertThat(dataMount).isNotNull();
         assertThat(stateDir).startsWith(dataMount.path("mountPath").asText() + "/");
+    }
+
+    @Test
+    void theAdminTokenComesFromAnOptionalSecretNeverFromALiteral() {
+        // given the container's environment
+        JsonNode token = null;
+        for (JsonNode e : container(baseByKind().get("StatefulSet")).path("env")) {
+            if (e.path("name").asText().equals(ConfigSources.environmentVariable(AlignstreamConfig.HTTP_ADMIN_TOKEN_CONFIG))) {
+                token = e;
+            }
+        }
+        // then the admin token is a reference to a Secret key, optional (no Secret: the endpoint is
+        // disabled, the pod still starts), and neither the ConfigMap nor the placeholder Secret holds one
+        assertThat(token).as("an env entry for the admin token").isNotNull();
+        assertThat(token.has("value")).isFalse();
+        JsonNode ref = token.path("valueFrom").path("secretKeyRef");
+        assertThat(ref.path("name").asText()).isNotBlank();
+        assertThat(ref.path("key").asText()).isNotBlank();
+        assertThat(ref.path("optional").asBoolean()).isTrue();
+        assertThat(configMapProperties().stringPropertyNames()).doesNotContain(AlignstreamConfig.HTTP_ADMIN_TOKEN_CONFIG);
+        assertThat(secretEnvironment()).doesNotContainKey(
+                ConfigSources.environmentVariable(AlignstreamConfig.HTTP_ADMIN_TOKEN_CONFIG));
     }
 
     @Test
