@@ -85,7 +85,7 @@ final class AdminGuard implements HttpHandler {
         action.handle(exchange);
     }
 
-    /** The header's one value; null when absent, and also when repeated (a smuggling attempt, not a client). */
+    /** The header's one value; null when absent, empty when repeated (no client repeats these; no check accepts it). */
     private static String single(Headers headers, String name) {
         List<String> values = headers.get(name);
         if (values == null || values.isEmpty()) {
