@@ -10,6 +10,7 @@ import io.alignstream.inference.InferenceModels;
 import io.alignstream.inference.RuntimeInferenceModels;
 import io.alignstream.liveview.LiveView;
 import io.alignstream.liveview.QualityHistory;
+import io.alignstream.metrics.AdminToken;
 import io.alignstream.metrics.KafkaStreamsMetricsCollector;
 import io.alignstream.metrics.MetricsRegistries;
 import io.alignstream.metrics.MetricsServer;
@@ -48,7 +49,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class AlignstreamApp implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AlignstreamApp.class);
-    /** POST here to make the next count window the monitor's drift reference. */
+    /**
+     * POST here, with the admin token ({@code alignstream.http.admin.token}), to make the next count
+     * window the monitor's drift reference.
+     */
     public static final String REFERENCE_RESET_PATH = "/monitor/reference/reset";
     /** How long close() lets Kafka Streams finish its current batch and commit. */
     static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
@@ -113,11 +117,15 @@ public final class AlignstreamApp implements AutoCloseable {
                 http = MetricsServer.start(config.httpHost(), config.httpPort(), registry, streams::state);
                 liveView = LiveView.start(http, metrics, history, streams::state, config.liveViewMonitor());
                 if (config.monitorEnabled()) {
-                    http.route("POST", REFERENCE_RESET_PATH, exchange -> {
+                    AdminToken token = config.httpAdminToken();
+                    http.adminRoute(REFERENCE_RESET_PATH, token, exchange -> {
                         reference.requestReset();
                         MetricsServer.reply(exchange, 202, "text/plain; charset=utf-8",
                                 "The next count window becomes the drift reference.\n");
                     });
+                    // The token itself is hidden in the log; whether the endpoint works is not.
+                    log.info("POST {}: {}", REFERENCE_RESET_PATH, token.configured() ? "enabled, with the admin token"
+                            : "disabled, no admin token (" + token.configuredBy() + ")");
                 }
                 log.info("metrics and health at {}, live view at {}/", http.baseUri(), http.baseUri());
             }

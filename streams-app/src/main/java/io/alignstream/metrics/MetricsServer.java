@@ -35,6 +35,8 @@ import org.apache.kafka.streams.KafkaStreams;
  *       other state (also when the state cannot be read);</li>
  *   <li>{@code GET /ready}: readiness, {@code 200} only while {@code RUNNING}.</li>
  * </ul>
+ * Every route is read-only (GET and HEAD) except those added with {@link #adminRoute}, which
+ * require the admin token.
  *
  * <p>It is the JDK's {@link HttpServer} rather than the Prometheus client's {@code HTTPServer}:
  * that one's builder offers no way to add endpoints beside {@code /metrics} except a catch-all
@@ -98,15 +100,33 @@ public final class MetricsServer implements AutoCloseable {
     }
 
     /**
-     * Serves {@code handler} at exactly {@code path} for {@code method} (GET also answers HEAD);
-     * other methods get 405. For endpoints beside the metrics, e.g. the monitor's. A route at
-     * {@code /} replaces the catch-all; every other unknown path still answers 404.
+     * Serves {@code handler} at exactly {@code path} for GET (and HEAD); other methods get 405. For
+     * read-only endpoints beside the metrics, e.g. the live view's. A route at {@code /} replaces the
+     * catch-all; every other unknown path still answers 404.
+     *
+     * @param method {@code "GET"}: an endpoint that changes state goes through {@link #adminRoute}
+     * @throws IllegalArgumentException for any other method
      */
     public MetricsServer route(String method, String path, HttpHandler handler) {
+        if (!"GET".equals(method)) {
+            throw new IllegalArgumentException(method + " " + path + ": only GET routes are served as they are; "
+                    + "an endpoint that changes state goes through adminRoute, which requires the admin token");
+        }
         if ("/".equals(path)) {
             server.removeContext("/");
         }
         server.createContext(path, exact(path, Set.of(method), handler));
+        return this;
+    }
+
+    /**
+     * Serves {@code action}, which changes the service's state, at exactly {@code path} for POST
+     * only, and only to a request that carries {@code token} as {@code Authorization: Bearer <token>}
+     * and does not come from a web page of another origin ({@link AdminGuard} says how each is
+     * refused). With no token configured the endpoint answers 403 and says how to set one.
+     */
+    public MetricsServer adminRoute(String path, AdminToken token, HttpHandler action) {
+        server.createContext(path, exact(path, Set.of("POST"), new AdminGuard(token, action)));
         return this;
     }
 

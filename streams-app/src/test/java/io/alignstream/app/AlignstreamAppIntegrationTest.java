@@ -41,12 +41,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole service on a real KRaft broker and the embedded registry: topics created, events
- * in, embeddings out under exactly-once (read_committed), a bad record dead-lettered, and
- * /metrics and /health served.
+ * in, embeddings out under exactly-once (read_committed), a bad record dead-lettered,
+ * /metrics and /health served, and the reference reset served only with the admin token.
  */
 class AlignstreamAppIntegrationTest {
     @RegisterExtension
     static final EmbeddedKafkaAndRegistry PLATFORM = new EmbeddedKafkaAndRegistry();
+
+    private static final String ADMIN_TOKEN = "it-admin-token-9a8b7c6d5e4f";
 
     @TempDir
     Path state;
@@ -62,6 +64,7 @@ class AlignstreamAppIntegrationTest {
         overrides.put(AlignstreamConfig.TOPICS_PARTITIONS_CONFIG, "2");
         overrides.put(AlignstreamConfig.HTTP_PORT_CONFIG, "0");
         overrides.put(AlignstreamConfig.HTTP_HOST_CONFIG, "127.0.0.1");
+        overrides.put(AlignstreamConfig.HTTP_ADMIN_TOKEN_CONFIG, ADMIN_TOKEN);
         AlignstreamConfig config = ConfigSources.load(Optional.empty(), Map.of(), overrides);
         SyntheticEventFactory events = new SyntheticEventFactory(new SyntheticWorld(5), Split.TEST);
         try (AlignstreamApp app = AlignstreamApp.start(config)) {
@@ -106,7 +109,24 @@ class AlignstreamAppIntegrationTest {
             assertThat(metrics).contains("alignstream_dead_letters_total{reason=\"DESERIALIZATION_FAILED\"");
             assertThat(metrics).contains("alignstream_inference_duration_seconds_bucket{stage=\"VISION\"");
             assertThat(metrics).contains("kafka_streams_");
+
+            // and the reference reset is served only to the admin token, and not to a page of another origin
+            URI reset = base.resolve(AlignstreamApp.REFERENCE_RESET_PATH);
+            assertThat(post(http, reset).statusCode()).isEqualTo(401);
+            assertThat(post(http, reset, "Authorization", "Bearer " + ADMIN_TOKEN, "Origin", "http://evil.example")
+                    .statusCode()).isEqualTo(403);
+            HttpResponse<String> accepted = post(http, reset, "Authorization", "Bearer " + ADMIN_TOKEN);
+            assertThat(accepted.statusCode()).isEqualTo(202);
+            assertThat(accepted.body()).contains("drift reference");
         }
+    }
+
+    private static HttpResponse<String> post(HttpClient http, URI uri, String... headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.noBody());
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static Map<String, Object> connection() {

@@ -100,6 +100,8 @@ class DockerFilesTest {
         assertThat(config.serdeConfig().get("schema.registry.url").toString())
                 .isEqualTo("http://schema-registry:" + firstPublishedPort(services().path("schema-registry")));
         assertThat(config.httpPort()).isEqualTo(HTTP_PORT);
+        // The admin token comes from the shell that runs compose, empty (the endpoint off) when unset.
+        assertThat(env).containsEntry("ALIGNSTREAM_HTTP_ADMIN_TOKEN", "${ALIGNSTREAM_HTTP_ADMIN_TOKEN:-}");
         assertThat(service.path("build").path("dockerfile").asText()).isEqualTo("docker/Dockerfile");
         assertThat(COMPOSE.getParent().resolve(service.path("build").path("context").asText())
                 .resolve(service.path("build").path("dockerfile").asText()).normalize()).isRegularFile();
@@ -298,8 +300,11 @@ class DockerFilesTest {
         Map<String, String> withRequired = new LinkedHashMap<>(env);
         withRequired.put("ALIGNSTREAM_KAFKA_BOOTSTRAP_SERVERS", "kafka:9092");
         withRequired.put("ALIGNSTREAM_KAFKA_SCHEMA_REGISTRY_URL", "http://registry:8081");
-        assertThat(DeployFiles.load(withRequired, Map.of()).streamsProperties().get("state.dir"))
-                .isEqualTo("/var/lib/alignstream/state");
+        AlignstreamConfig config = DeployFiles.load(withRequired, Map.of());
+        assertThat(config.streamsProperties().get("state.dir")).isEqualTo("/var/lib/alignstream/state");
+        // The service's default is loopback; the image binds every interface so that the published
+        // port, the health check's peers and Prometheus reach it.
+        assertThat(config.httpHost()).isEqualTo("0.0.0.0");
     }
 
     private static String last(List<Instruction> instructions, String keyword) {

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.alignstream.app.config.AlignstreamConfig;
+import io.alignstream.app.config.ConfigSources;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
@@ -368,6 +369,8 @@ class KubernetesManifestsTest {
         AlignstreamConfig config = DeployFiles.load(env, file);
         assertThat(config.streamsProperties().getProperty("processing.guarantee")).isEqualTo("exactly_once_v2");
         assertThat(config.serdeConfig()).containsKey("basic.auth.user.info");
+        // The kubelet's probes and Prometheus come from outside the pod: not the loopback default.
+        assertThat(config.httpHost()).isEqualTo("0.0.0.0");
         // state.dir lies on the pod's volume.
         String stateDir = config.streamsProperties().getProperty("state.dir");
         JsonNode dataMount = null;
@@ -378,6 +381,28 @@ class KubernetesManifestsTest {
         }
         assertThat(dataMount).isNotNull();
         assertThat(stateDir).startsWith(dataMount.path("mountPath").asText() + "/");
+    }
+
+    @Test
+    void theAdminTokenComesFromAnOptionalSecretNeverFromALiteral() {
+        // given the container's environment
+        JsonNode token = null;
+        for (JsonNode e : container(baseByKind().get("StatefulSet")).path("env")) {
+            if (e.path("name").asText().equals(ConfigSources.environmentVariable(AlignstreamConfig.HTTP_ADMIN_TOKEN_CONFIG))) {
+                token = e;
+            }
+        }
+        // then the admin token is a reference to a Secret key, optional (no Secret: the endpoint is
+        // disabled, the pod still starts), and neither the ConfigMap nor the placeholder Secret holds one
+        assertThat(token).as("an env entry for the admin token").isNotNull();
+        assertThat(token.has("value")).isFalse();
+        JsonNode ref = token.path("valueFrom").path("secretKeyRef");
+        assertThat(ref.path("name").asText()).isNotBlank();
+        assertThat(ref.path("key").asText()).isNotBlank();
+        assertThat(ref.path("optional").asBoolean()).isTrue();
+        assertThat(configMapProperties().stringPropertyNames()).doesNotContain(AlignstreamConfig.HTTP_ADMIN_TOKEN_CONFIG);
+        assertThat(secretEnvironment()).doesNotContainKey(
+                ConfigSources.environmentVariable(AlignstreamConfig.HTTP_ADMIN_TOKEN_CONFIG));
     }
 
     @Test

@@ -24,9 +24,10 @@ import java.util.concurrent.TimeUnit;
  * HTTP protocol, with nothing but {@code java.net.http} and Jackson (Selenium is not a
  * dependency). Chromium's console is read through chromedriver's {@code /se/log} endpoint
  * ({@code goog:loggingPrefs} browser=ALL). Closing it ends the session and the chromedriver
- * process with every process it started.
+ * process with every process it started. Public for the browser tests of other packages (the
+ * admin endpoint's, in {@code metrics}).
  */
-final class HeadlessChromium implements AutoCloseable {
+public final class HeadlessChromium implements AutoCloseable {
     static final String INSTALL_HINT = "The live view's browser test needs Debian's chromium and chromium-driver: "
             + "`sudo apt-get install -y chromium chromium-driver` (.ci/run installs them).";
     static final List<String> ARGS = List.of("--headless", "--no-sandbox", "--disable-gpu",
@@ -61,7 +62,7 @@ final class HeadlessChromium implements AutoCloseable {
     }
 
     /** Why the browser cannot be started here, or empty when it can. */
-    static Optional<String> missing() {
+    public static Optional<String> missing() {
         List<String> missing = new ArrayList<>();
         if (chromium().isEmpty()) {
             missing.add("chromium");
@@ -74,7 +75,7 @@ final class HeadlessChromium implements AutoCloseable {
     }
 
     /** Starts chromedriver on a free port and opens one headless Chromium session. */
-    static HeadlessChromium start(Duration timeout) throws IOException, InterruptedException {
+    public static HeadlessChromium start(Duration timeout) throws IOException, InterruptedException {
         Path driverBinary = chromedriver().orElseThrow(() -> new IllegalStateException(missing().orElseThrow()));
         Path browserBinary = chromium().orElseThrow(() -> new IllegalStateException(missing().orElseThrow()));
         int port;
@@ -125,7 +126,7 @@ final class HeadlessChromium implements AutoCloseable {
     }
 
     /** Navigates and waits for the page's load event (bounded by the page-load timeout). */
-    void open(URI url) throws IOException, InterruptedException {
+    public void open(URI url) throws IOException, InterruptedException {
         command("POST", "/session/" + session + "/url", Map.of("url", url.toString()));
     }
 
@@ -134,12 +135,12 @@ final class HeadlessChromium implements AutoCloseable {
     }
 
     /** Runs {@code script} (a function body; {@code return} gives the value) in the page. */
-    JsonNode execute(String script) throws IOException, InterruptedException {
+    public JsonNode execute(String script) throws IOException, InterruptedException {
         return command("POST", "/session/" + session + "/execute/sync", Map.of("script", script, "args", List.of()));
     }
 
     /** Polls {@code script} until it returns true; false when {@code timeout} passed first. */
-    boolean await(String script, Duration timeout) throws IOException, InterruptedException {
+    public boolean await(String script, Duration timeout) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         do {
             if (execute(script).asBoolean(false)) {
@@ -164,7 +165,7 @@ final class HeadlessChromium implements AutoCloseable {
         return entries;
     }
 
-    String driverLog() {
+    public String driverLog() {
         try {
             String text = Files.readString(driverLog);
             return text.length() > 4000 ? "..." + text.substring(text.length() - 4000) : text;

@@ -3,6 +3,7 @@ package io.alignstream.app.config;
 import io.alignstream.events.TensorDType;
 import io.alignstream.fetch.FetchLimits;
 import io.alignstream.liveview.LiveView;
+import io.alignstream.metrics.AdminToken;
 import io.alignstream.monitoring.MonitorSettings;
 import io.alignstream.monitoring.quality.QualitySettings;
 import io.alignstream.registry.client.SchemaRegistryClientConfig;
@@ -34,6 +35,7 @@ import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -210,11 +212,21 @@ public final class AlignstreamConfig extends AbstractConfig {
     // ---- http ---------------------------------------------------------------------------------
 
     public static final String HTTP_HOST_CONFIG = "alignstream.http.host";
-    public static final String HTTP_HOST_DOC = "Address the /metrics and /health endpoints listen on.";
+    public static final String HTTP_HOST_DOC = "Address the HTTP endpoints (/metrics, /health, /ready, the live "
+            + "page, POST /monitor/reference/reset) listen on. The default answers only on this host; set 0.0.0.0 "
+            + "(all interfaces, as the container images do) for Prometheus or probes from elsewhere.";
+    /** The default bind address: loopback, so nothing is reachable from the network unless asked for. */
+    public static final String HTTP_HOST_DEFAULT = "127.0.0.1";
 
     public static final String HTTP_PORT_CONFIG = "alignstream.http.port";
     public static final String HTTP_PORT_DOC = "Port of the /metrics and /health endpoints; 0 picks a free port, "
             + "-1 turns the endpoints off.";
+
+    public static final String HTTP_ADMIN_TOKEN_CONFIG = "alignstream.http.admin.token";
+    public static final String HTTP_ADMIN_TOKEN_DOC = "Token the endpoints that change state (POST "
+            + "/monitor/reference/reset) require, sent as 'Authorization: Bearer <token>'; they also refuse "
+            + "requests from web pages of other origins. Unset or empty, they are disabled (403). Use a long random "
+            + "value (e.g. openssl rand -hex 32); it is hidden in the start-up log.";
 
     // ---- defaults of pass-through keys --------------------------------------------------------
 
@@ -318,9 +330,10 @@ public final class AlignstreamConfig extends AbstractConfig {
                     ConfigDef.LambdaValidator.with(AlignstreamConfig::validateKs, () -> "positive integers"),
                     Importance.LOW, MONITOR_RECALL_KS_DOC)
 
-            .define(HTTP_HOST_CONFIG, Type.STRING, "0.0.0.0", new ConfigDef.NonEmptyString(), Importance.LOW,
+            .define(HTTP_HOST_CONFIG, Type.STRING, HTTP_HOST_DEFAULT, new ConfigDef.NonEmptyString(), Importance.LOW,
                     HTTP_HOST_DOC)
-            .define(HTTP_PORT_CONFIG, Type.INT, 9464, Range.between(-1, 65535), Importance.LOW, HTTP_PORT_DOC);
+            .define(HTTP_PORT_CONFIG, Type.INT, 9464, Range.between(-1, 65535), Importance.LOW, HTTP_PORT_DOC)
+            .define(HTTP_ADMIN_TOKEN_CONFIG, Type.PASSWORD, null, Importance.MEDIUM, HTTP_ADMIN_TOKEN_DOC);
 
     /** The Serde's keys: every key {@link AvroSerdeConfig} (and so {@link SchemaRegistryClientConfig}) reads. */
     private static final Set<String> SERDE_KEYS = AvroSerdeConfig.configDef().names();
@@ -543,6 +556,13 @@ public final class AlignstreamConfig extends AbstractConfig {
     /** The metrics/health port: 0 for any free port, -1 when the endpoints are off. */
     public int httpPort() {
         return getInt(HTTP_PORT_CONFIG);
+    }
+
+    /** The token of the state-changing endpoints; not configured (they are disabled) when unset or blank. */
+    public AdminToken httpAdminToken() {
+        Password token = getPassword(HTTP_ADMIN_TOKEN_CONFIG);
+        return AdminToken.of(token == null ? null : token.value(), HTTP_ADMIN_TOKEN_CONFIG + " ("
+                + ConfigSources.environmentVariable(HTTP_ADMIN_TOKEN_CONFIG) + ")");
     }
 
     // ---- pass-through -------------------------------------------------------------------------

@@ -1,11 +1,14 @@
 package io.alignstream.app.config;
 
+import io.alignstream.registry.serde.AvroSerdeConfig;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -14,8 +17,16 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
+import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * Where {@link AlignstreamConfig} comes from, lowest precedence first: the declared defaults, a
@@ -45,9 +56,26 @@ public final class ConfigSources {
     /** What a hidden value is shown as. */
     public static final String HIDDEN = "[hidden]";
     private static final List<String> SECRET_MARKERS = List.of("password", "secret", "jaas", "user.info", "token");
-    private static final Pattern URL_USER_INFO = Pattern.compile("(?<=://)[^/@\\s]+@");
+    /**
+     * Where a URL starts, up to its {@code //}: a scheme at the start or after a separator, so that
+     * a {@code ://} inside a password does not pass for the next URL of a list.
+     */
+    private static final Pattern URL_SCHEME = Pattern.compile("(?<![^\\s,;=(\\[\"'<])[A-Za-z][A-Za-z0-9+.-]*://");
+    /** Every key a definition the service's clients read declares {@link Type#PASSWORD}, lower case. */
+    private static final Set<String> PASSWORD_KEYS = passwordKeys(ProducerConfig.configDef(),
+            ConsumerConfig.configDef(), AdminClientConfig.configDef(), StreamsConfig.configDef(),
+            AvroSerdeConfig.configDef(), AlignstreamConfig.CONFIG);
 
     private ConfigSources() {
+    }
+
+    private static Set<String> passwordKeys(ConfigDef... definitions) {
+        Set<String> keys = new HashSet<>();
+        for (ConfigDef definition : definitions) {
+            definition.configKeys().values().stream().filter(key -> key.type == Type.PASSWORD)
+                    .forEach(key -> keys.add(key.name.toLowerCase(Locale.ROOT)));
+        }
+        return Set.copyOf(keys);
     }
 
     /**
@@ -160,15 +188,38 @@ public final class ConfigSources {
 
     // ---- logging ------------------------------------------------------------------------------
 
-    /** Whether {@code key} holds a secret: it contains password, secret, jaas, user.info or token. */
+    /**
+     * Whether {@code key} holds a secret. By definition: Kafka's producer, consumer, admin and
+     * Streams definitions, the registry Serde's and ours declare it {@link Type#PASSWORD}, also
+     * behind a prefix ({@code producer.}, {@code main.consumer.}, {@code listener.name.x.}, ...). By
+     * name, for keys no definition knows: it contains password, secret, jaas, user.info or token, or
+     * ends in {@code .key}; case-insensitive.
+     */
     public static boolean isSecret(String key) {
         String lower = key.toLowerCase(Locale.ROOT);
-        return SECRET_MARKERS.stream().anyMatch(lower::contains);
+        if (SECRET_MARKERS.stream().anyMatch(lower::contains) || lower.equals("key") || lower.endsWith(".key")) {
+            return true;
+        }
+        // A prefixed key is the definition's key after some dot: try every such suffix.
+        int from = 0;
+        while (true) {
+            if (PASSWORD_KEYS.contains(lower.substring(from))) {
+                return true;
+            }
+            int dot = lower.indexOf('.', from);
+            if (dot < 0) {
+                return false;
+            }
+            from = dot + 1;
+        }
     }
 
-    /** {@code value} as it may be logged: {@value #HIDDEN} for a secret key; user info in URLs hidden. */
+    /**
+     * {@code value} as it may be logged: {@value #HIDDEN} for a secret key or a {@link Password};
+     * otherwise the user info of every URL in it hidden.
+     */
     public static String mask(String key, Object value) {
-        if (isSecret(key)) {
+        if (isSecret(key) || value instanceof Password) {
             return HIDDEN;
         }
         if (value == null) {
@@ -176,7 +227,34 @@ public final class ConfigSources {
         }
         String text = value instanceof List<?> list
                 ? String.join(",", list.stream().map(String::valueOf).toList()) : String.valueOf(value);
-        return URL_USER_INFO.matcher(text).replaceAll(HIDDEN + "@");
+        return hideUrlUserInfo(text);
+    }
+
+    /**
+     * {@code text} with everything between each URL's {@code //} and the last {@code @} before the
+     * next URL (or the end) replaced by {@value #HIDDEN}. Wider than RFC 3986's authority on purpose:
+     * an unencoded {@code /}, {@code ?} or {@code #} in a password ends that authority early and would
+     * leave the rest of the password in the log; hiding a path that holds an {@code @} costs less.
+     */
+    static String hideUrlUserInfo(String text) {
+        Matcher scheme = URL_SCHEME.matcher(text);
+        List<int[]> starts = new ArrayList<>();
+        while (scheme.find()) {
+            starts.add(new int[] {scheme.start(), scheme.end()});
+        }
+        if (starts.isEmpty()) {
+            return text;
+        }
+        StringBuilder out = new StringBuilder(text.substring(0, starts.get(0)[0]));
+        for (int i = 0; i < starts.size(); i++) {
+            int authority = starts.get(i)[1];
+            int next = i + 1 < starts.size() ? starts.get(i + 1)[0] : text.length();
+            String url = text.substring(authority, next);
+            int at = url.lastIndexOf('@');
+            out.append(text, starts.get(i)[0], authority)
+                    .append(at < 0 ? url : HIDDEN + url.substring(at));
+        }
+        return out.toString();
     }
 
     /**

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.alignstream.events.TensorDType;
+import io.alignstream.metrics.AdminToken;
 import io.alignstream.runtime.engine.DeviceSetting;
 import io.alignstream.runtime.image.ImageLimits;
 import io.alignstream.schemas.EventTopic;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -76,8 +78,11 @@ class AlignstreamConfigTest {
             assertThat(config.monitorWindowMinPairs()).isEqualTo(16);
             assertThat(config.monitorRecallKs()).containsExactly(1, 5, 10);
             assertThat(config.outputAlignVlmDType()).isEqualTo(TensorDType.FLOAT32_LE);
-            assertThat(config.httpHost()).isEqualTo("0.0.0.0");
+            // loopback: nothing answers from the network unless asked for (the images ask for 0.0.0.0)
+            assertThat(config.httpHost()).isEqualTo("127.0.0.1");
             assertThat(config.httpPort()).isEqualTo(9464);
+            // no admin token: the state-changing endpoints are disabled
+            assertThat(config.httpAdminToken().configured()).isFalse();
         }
 
         @Test
@@ -262,6 +267,37 @@ class AlignstreamConfigTest {
             assertThatThrownBy(() -> config("schema.registry.url", "ftp://registry:8081"))
                     .isInstanceOf(ConfigException.class)
                     .hasMessageContaining("schema.registry.url");
+        }
+    }
+
+    @Nested
+    class HttpAdminToken {
+        @Test
+        void aSetTokenEnablesTheAdminEndpointsAndNamesWhereItIsSet() {
+            // given a token in the configuration
+            AlignstreamConfig config = config(AlignstreamConfig.HTTP_ADMIN_TOKEN_CONFIG, "s3cret-admin-token");
+
+            // when the service takes it
+            AdminToken token = config.httpAdminToken();
+
+            // then it is configured, says which key and variable set it, and never shows the value
+            assertThat(token.configured()).isTrue();
+            assertThat(token.configuredBy()).isEqualTo("alignstream.http.admin.token (ALIGNSTREAM_HTTP_ADMIN_TOKEN)");
+            assertThat(token.toString()).doesNotContain("s3cret");
+            assertThat(String.valueOf(config.values().get(AlignstreamConfig.HTTP_ADMIN_TOKEN_CONFIG)))
+                    .doesNotContain("s3cret");
+        }
+
+        @Test
+        void anEmptyTokenLeavesThemDisabled() {
+            // an empty variable (compose's default) is no token
+            assertThat(config(AlignstreamConfig.HTTP_ADMIN_TOKEN_CONFIG, "").httpAdminToken().configured()).isFalse();
+        }
+
+        @Test
+        void theTokenIsDeclaredAsAPassword() {
+            assertThat(AlignstreamConfig.CONFIG.configKeys().get(AlignstreamConfig.HTTP_ADMIN_TOKEN_CONFIG).type)
+                    .isEqualTo(ConfigDef.Type.PASSWORD);
         }
     }
 

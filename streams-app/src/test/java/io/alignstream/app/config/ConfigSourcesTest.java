@@ -8,12 +8,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ConfigSourcesTest {
 
@@ -262,6 +266,106 @@ class ConfigSourcesTest {
             assertThat(ConfigSources.isSecret("schema.registry.basic.auth.user.info")).isTrue();
             assertThat(ConfigSources.isSecret("bootstrap.servers")).isFalse();
             assertThat(ConfigSources.mask("bootstrap.servers", "b:9092")).isEqualTo("b:9092");
+        }
+
+        @Test
+        void aConfigurationHoldingEveryKindOfSecretRendersNoneOfThemNorAnyFragment() {
+            // given one secret of each kind: a PEM private key, a JAAS config with a password, registry
+            // user info, a registry URL list whose password holds '@' and '/', the admin token, a
+            // truststore password, a passphrase only Kafka's definitions call secret (behind a prefix),
+            // and a pass-through key no definition knows that ends in "secret"
+            String pemBody = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQDXpemK3y";
+            String pem = "-----BEGIN PRIVATE KEY-----\n" + pemBody + "\n" + pemBody.toLowerCase() + "\n"
+                    + "-----END PRIVATE KEY-----";
+            String jaasPassword = "J4asPw!x9q";
+            String userInfoPassword = "B4sicPw!q7z";
+            String urlPassword = "p@ss/w0rd";
+            String token = "Adm1nT0ken-7f3e9c0d";
+            String truststorePassword = "Tru5tPw!k2v";
+            String passphrase = "Ph4sePhr!zm";
+            String unknownSecret = "Unkn0wnS3cr3t!";
+            Map<String, String> settings = new HashMap<>();
+            settings.put("bootstrap.servers", "broker-1:9092");
+            settings.put("ssl.keystore.type", "PEM");
+            settings.put("ssl.keystore.key", pem);
+            settings.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required "
+                    + "username=\"alignstream\" password=\"" + jaasPassword + "\";");
+            settings.put("basic.auth.credentials.source", "USER_INFO");
+            settings.put("basic.auth.user.info", "registry-user:" + userInfoPassword);
+            settings.put("schema.registry.url", "https://user:" + urlPassword + "@registry-1:8081,"
+                    + "https://user:" + urlPassword + "@registry-2:8081");
+            settings.put(AlignstreamConfig.HTTP_ADMIN_TOKEN_CONFIG, token);
+            settings.put("ssl.truststore.password", truststorePassword);
+            settings.put("main.consumer.sasl.oauthbearer.assertion.private.key.passphrase", passphrase);
+            settings.put("acme.vault.secret", unknownSecret);
+            AlignstreamConfig config = ConfigSources.load(Optional.empty(), Map.of(), settings);
+
+            // when it is rendered for the log
+            String rendered = ConfigSources.render(config);
+
+            // then no secret, and no four characters in a row of one, appear
+            for (String secret : List.of(pemBody, jaasPassword, userInfoPassword, urlPassword, token,
+                    truststorePassword, passphrase, unknownSecret)) {
+                for (int i = 0; i + 4 <= secret.length(); i++) {
+                    assertThat(rendered).as("a fragment of %s", secret).doesNotContain(secret.substring(i, i + 4));
+                }
+            }
+            assertThat(rendered).doesNotContain("PRIVATE KEY")
+                    // and each secret key says so, the registry URLs keep their hosts, the rest is shown
+                    .contains("ssl.keystore.key = [hidden]\n")
+                    .contains("sasl.jaas.config = [hidden]\n")
+                    .contains("basic.auth.user.info = [hidden]\n")
+                    .contains("alignstream.http.admin.token = [hidden]\n")
+                    .contains("ssl.truststore.password = [hidden]\n")
+                    .contains("main.consumer.sasl.oauthbearer.assertion.private.key.passphrase = [hidden]\n")
+                    .contains("acme.vault.secret = [hidden]\n")
+                    .contains("schema.registry.url = https://[hidden]@registry-1:8081,https://[hidden]@registry-2:8081\n")
+                    .contains("ssl.keystore.type = PEM\n")
+                    .contains("basic.auth.credentials.source = USER_INFO\n")
+                    .contains("bootstrap.servers = broker-1:9092\n");
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {
+                // Type.PASSWORD in Kafka's client definitions, also behind Kafka Streams' client prefixes
+                "ssl.keystore.key", "producer.ssl.keystore.key", "ssl.keystore.certificate.chain",
+                "ssl.truststore.certificates", "ssl.key.password", "admin.ssl.keystore.password",
+                "sasl.oauthbearer.assertion.private.key.passphrase",
+                "restore.consumer.sasl.oauthbearer.client.credentials.client.secret",
+                // Type.PASSWORD in the registry client's definition and in ours
+                "schema.registry.ssl.key.password", "basic.auth.user.info", "schema.registry.user.info",
+                "alignstream.http.admin.token",
+                // by name, in any case: keys no definition knows
+                "acme.api.key", "ACME.Client.SECRET", "vault.Password", "custom.login.jaas.config",
+                "other.user.info"})
+        void aKeyIsSecretByItsDefinitionOrByItsName(String key) {
+            assertThat(ConfigSources.isSecret(key)).isTrue();
+            assertThat(ConfigSources.mask(key, "value")).isEqualTo(ConfigSources.HIDDEN);
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"bootstrap.servers", "ssl.keystore.type", "ssl.keystore.location",
+                "ssl.truststore.location", "key.serializer", "schema.registry.url", "sasl.mechanism",
+                "security.protocol", "alignstream.http.host", "keystore"})
+        void otherKeysAreShown(String key) {
+            assertThat(ConfigSources.isSecret(key)).isFalse();
+            assertThat(ConfigSources.mask(key, "value")).isEqualTo("value");
+        }
+
+        @ParameterizedTest
+        @CsvSource(delimiter = '|', value = {
+                // the user info ends at the last '@', even past a '/' in the password
+                "https://user:p@ss/w0rd@registry:8081 | https://[hidden]@registry:8081",
+                "https://user:p@ss?w0rd@registry:8081/path | https://[hidden]@registry:8081/path",
+                // each URL of a list on its own, with or without user info
+                "http://a:b@h1:8081,http://h2:8082,https://c:d@h3:8083 | http://[hidden]@h1:8081,http://h2:8082,https://[hidden]@h3:8083",
+                // a '://' inside a password does not start another URL
+                "https://u:x://z@registry:8081 | https://[hidden]@registry:8081",
+                "http://registry:8081/subjects | http://registry:8081/subjects",
+                "SASL_SSL://broker:9093 | SASL_SSL://broker:9093",
+                "plain text with an @ sign | plain text with an @ sign"})
+        void urlUserInfoIsHiddenUpToTheLastAt(String value, String shown) {
+            assertThat(ConfigSources.mask("some.url", value)).isEqualTo(shown);
         }
     }
 }
