@@ -172,16 +172,31 @@ public class SchemaRegistryClientConfig extends AbstractConfig {
                 URI uri = new URI(url);
                 String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
                 if ((!scheme.equals("http") && !scheme.equals("https")) || uri.getHost() == null) {
-                    throw new ConfigException(name, url, "expected an http:// or https:// URL with a host, "
-                            + "or mock://<scope>");
+                    throw new ConfigException(name, withoutUserInfo(url), "expected an http:// or https:// URL "
+                            + "with a host, or mock://<scope>");
                 }
             } catch (URISyntaxException e) {
-                throw new ConfigException(name, url, "not a valid URL: " + e.getMessage());
+                // getReason(), not getMessage(): the message quotes the input, credentials included.
+                throw new ConfigException(name, withoutUserInfo(url), "not a valid URL: " + e.getReason());
             }
         }
         if (mock && list.size() > 1) {
-            throw new ConfigException(name, value, "a mock:// URL must be the only URL");
+            throw new ConfigException(name, list.stream().map(u -> withoutUserInfo(String.valueOf(u))).toList(),
+                    "a mock:// URL must be the only URL");
         }
+    }
+
+    /**
+     * {@code url} with whatever stands between {@code scheme://} and its last {@code @} hidden, so an
+     * error about a URL never shows a password (which may itself hold {@code @} or {@code /}).
+     */
+    static String withoutUserInfo(String url) {
+        int start = url.indexOf("://");
+        int at = url.lastIndexOf('@');
+        if (start < 0 || at < start) {
+            return url;
+        }
+        return url.substring(0, start + 3) + "[hidden]@" + url.substring(at + 1);
     }
 
     private static void validateCredentialsSource(String name, Object value) {

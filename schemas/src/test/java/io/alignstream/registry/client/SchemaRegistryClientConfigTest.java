@@ -52,6 +52,24 @@ class SchemaRegistryClientConfigTest {
     }
 
     @Test
+    @DisplayName("an error about a URL never shows the password in it")
+    void urlErrorsHideTheUserInfo() {
+        // given registry URLs whose user info holds a password with '@' and '/' in it
+        String password = "p@ss/w0rd";
+        // when each is refused: a bad scheme, an unparseable URL, a mock URL among others
+        for (String urls : new String[] {"ftp://user:" + password + "@registry:8081",
+                "http://user:" + password + "@registry:8081/a b",
+                "mock://x,http://user:" + password + "@registry:8081"}) {
+            // then the message names the key and the host, and no part of the password
+            assertThatThrownBy(() -> new SchemaRegistryClientConfig(Map.of("schema.registry.url", urls)))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("schema.registry.url")
+                    .hasMessageContaining("registry:8081")
+                    .hasMessageNotContaining("p@ss").hasMessageNotContaining("w0rd");
+        }
+    }
+
+    @Test
     @DisplayName("rejects what it does not support, naming the key")
     void rejectsUnsupported() {
         assertThatThrownBy(() -> new SchemaRegistryClientConfig(Map.of("basic.auth.credentials.source", "SASL_INHERIT")))
