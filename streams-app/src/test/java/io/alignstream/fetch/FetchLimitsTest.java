@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class FetchLimitsTest {
 
     @Test
-    void theServiceDefaultsAreTwentyMebibytesFiveSecondsThreeSchemesNoRootThreeRedirects() {
+    void theServiceDefaultsAreTwentyMebibytesFiveSecondsThreeSchemesNoRootThreeRedirectsPublicAddressesOnly() {
         // given a configuration that sets no alignstream.image.fetch.* key
         // when the service takes its fetch limits from it
         FetchLimits limits = DefaultConfig.fetchLimits();
@@ -25,6 +25,7 @@ class FetchLimitsTest {
         assertThat(limits.allowedSchemes()).containsExactlyInAnyOrder("file", "http", "https");
         assertThat(limits.fileRoot()).isEmpty();
         assertThat(limits.maxRedirects()).isEqualTo(3);
+        assertThat(limits.allow()).isEqualTo(FetchAllowList.NONE);
     }
 
     @Test
@@ -61,6 +62,7 @@ class FetchLimitsTest {
         assertRefused(() -> new FetchLimits(10, second, Set.of("ftp"), none, 0), "allowedSchemes", "ftp");
         assertRefused(() -> new FetchLimits(10, second, https, null, 0), "fileRoot");
         assertRefused(() -> new FetchLimits(10, second, https, none, -1), "maxRedirects", "-1");
+        assertRefused(() -> new FetchLimits(10, second, https, none, 0, null), "allow");
     }
 
     private static void assertRefused(Runnable construct, String... messageParts) {

@@ -1,6 +1,7 @@
 package io.alignstream.app.config;
 
 import io.alignstream.events.TensorDType;
+import io.alignstream.fetch.FetchAllowList;
 import io.alignstream.fetch.FetchLimits;
 import io.alignstream.liveview.LiveView;
 import io.alignstream.monitoring.MonitorSettings;
@@ -155,6 +156,13 @@ public final class AlignstreamConfig extends AbstractConfig {
     public static final String IMAGE_FETCH_FILE_ROOT_DOC = "Directory that file: references must lie under; empty "
             + "allows any file the service can read.";
 
+    public static final String IMAGE_FETCH_ALLOW_CONFIG = "alignstream.image.fetch.allow";
+    public static final String IMAGE_FETCH_ALLOW_DOC = "Non-public addresses that http and https references and "
+            + "their redirects may reach after all: CIDR ranges (10.20.0.0/16, fd00:1::/64), addresses with an "
+            + "optional port (10.20.1.5:8443, [fd00::5]:443) or host names with an optional port "
+            + "(images.internal:8443). Without an entry, a host resolving to a loopback, link-local, private, "
+            + "carrier-grade NAT, multicast, unspecified or reserved address is refused before any connection.";
+
     public static final String IMAGE_MAX_PIXELS_CONFIG = "alignstream.image.max.pixels";
     public static final String IMAGE_MAX_PIXELS_DOC = "Largest width x height an image's header may declare; "
             + "checked before decoding, so a decompression bomb is refused up front.";
@@ -288,6 +296,10 @@ public final class AlignstreamConfig extends AbstractConfig {
                     ConfigDef.ValidList.in(true, "file", "http", "https"), Importance.MEDIUM,
                     IMAGE_FETCH_SCHEMES_DOC)
             .define(IMAGE_FETCH_FILE_ROOT_CONFIG, Type.STRING, "", Importance.MEDIUM, IMAGE_FETCH_FILE_ROOT_DOC)
+            .define(IMAGE_FETCH_ALLOW_CONFIG, Type.LIST, "",
+                    ConfigDef.LambdaValidator.with(AlignstreamConfig::validateAllowList,
+                            () -> "CIDR ranges, addresses or host names, each with an optional :port"),
+                    Importance.MEDIUM, IMAGE_FETCH_ALLOW_DOC)
             .define(IMAGE_MAX_PIXELS_CONFIG, Type.LONG, ImageLimits.DEFAULT_MAX_DECLARED_PIXELS,
                     Range.between(1L, ImageLimits.MAX_SUPPORTED_PIXELS), Importance.MEDIUM, IMAGE_MAX_PIXELS_DOC)
 
@@ -348,6 +360,14 @@ public final class AlignstreamConfig extends AbstractConfig {
             throw new ConfigException(OUTPUT_INCLUDE_RAW_EMBEDDING_CONFIG, false, "the retrieval-quality monitor ("
                     + MONITOR_ENABLED_CONFIG + "=true) compares raw against TEVI retrieval and needs the raw image "
                     + "embedding in TEVI records: set it to true, or set " + MONITOR_ENABLED_CONFIG + "=false");
+        }
+    }
+
+    private static void validateAllowList(String name, Object value) {
+        try {
+            FetchAllowList.parse(((List<?>) value).stream().map(String::valueOf).toList());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(name, value, e.getMessage());
         }
     }
 
@@ -451,6 +471,11 @@ public final class AlignstreamConfig extends AbstractConfig {
         return root == null || root.isBlank() ? Optional.empty() : Optional.of(root.trim());
     }
 
+    /** The non-public addresses and hosts HTTP fetches may reach; empty for public addresses only. */
+    public FetchAllowList imageFetchAllow() {
+        return FetchAllowList.parse(getList(IMAGE_FETCH_ALLOW_CONFIG));
+    }
+
     public long imageMaxPixels() {
         return getLong(IMAGE_MAX_PIXELS_CONFIG);
     }
@@ -463,7 +488,7 @@ public final class AlignstreamConfig extends AbstractConfig {
     /** The limits on fetching an image by reference, from the {@code alignstream.image.fetch.*} keys. */
     public FetchLimits fetchLimits() {
         return new FetchLimits(imageFetchMaxBytes(), imageFetchTimeout(), imageFetchSchemes(),
-                imageFetchFileRoot().map(Path::of), FetchLimits.SERVICE_MAX_REDIRECTS);
+                imageFetchFileRoot().map(Path::of), FetchLimits.SERVICE_MAX_REDIRECTS, imageFetchAllow());
     }
 
     /** The model bundle directory; empty for the bundle built into the jar. */

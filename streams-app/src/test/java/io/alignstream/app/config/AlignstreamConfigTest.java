@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.alignstream.fetch.FetchAllowList;
 import io.alignstream.events.TensorDType;
 import io.alignstream.runtime.engine.DeviceSetting;
 import io.alignstream.runtime.image.ImageLimits;
@@ -12,6 +13,7 @@ import io.alignstream.text.CaptionPreparer;
 import io.alignstream.schemas.TopicNames;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -65,6 +67,7 @@ class AlignstreamConfigTest {
             assertThat(config.imageFetchTimeout()).isEqualTo(Duration.ofSeconds(5));
             assertThat(config.imageFetchSchemes()).containsExactlyInAnyOrder("file", "http", "https");
             assertThat(config.imageFetchFileRoot()).isEmpty();
+            assertThat(config.imageFetchAllow()).isEqualTo(FetchAllowList.NONE);
             assertThat(config.imageMaxPixels()).isEqualTo(ImageLimits.DEFAULT_MAX_DECLARED_PIXELS);
             assertThat(config.imageLimits()).isEqualTo(ImageLimits.defaults());
             assertThat(config.modelBundle()).isEmpty();
@@ -179,6 +182,8 @@ class AlignstreamConfigTest {
             "alignstream.image.fetch.max.bytes;0",
             "alignstream.image.fetch.timeout.ms;0",
             "alignstream.image.fetch.schemes;'https,ftp'",
+            "alignstream.image.fetch.allow;10.0.0.0/33",
+            "alignstream.image.fetch.allow;'10.0.0.0/8,*.internal'",
             "alignstream.image.max.pixels;0",
             "alignstream.model.device;gpu",
             "alignstream.output.alignvlm.dtype;FLOAT64_LE",
@@ -262,6 +267,21 @@ class AlignstreamConfigTest {
             assertThatThrownBy(() -> config("schema.registry.url", "ftp://registry:8081"))
                     .isInstanceOf(ConfigException.class)
                     .hasMessageContaining("schema.registry.url");
+        }
+    }
+
+    @Nested
+    class ImageFetching {
+        @Test
+        void theAllowListReachesTheFetchLimitsParsed() {
+            // given an allow-list with a range, an address and port, and a host name
+            AlignstreamConfig config = config("alignstream.image.fetch.schemes", "https",
+                    "alignstream.image.fetch.allow", "10.20.0.0/16, 10.30.1.5:8443 ,images.internal");
+
+            // then the fetch limits hold it, entry by entry
+            assertThat(config.fetchLimits().allow()).isEqualTo(
+                    FetchAllowList.parse(List.of("10.20.0.0/16", "10.30.1.5:8443", "images.internal")));
+            assertThat(config.fetchLimits().allow().entries()).hasSize(3);
         }
     }
 
