@@ -19,7 +19,7 @@ import java.util.TreeSet;
  * @param allowedSchemes the reference schemes to accept, a subset of {@code file}, {@code http},
  *     {@code https} (case-insensitive, stored lower-case); may be empty to accept inline images only
  * @param fileRoot when present, {@code file:} references must resolve (after {@code ..} and symlinks)
- *     to a path under this directory; when empty, any readable file is accepted
+ *     to a path under this directory; when empty, every {@code file:} reference is refused
  * @param maxRedirects how many HTTP redirects one fetch follows, 0 or more
  * @param allow the non-public addresses and hosts HTTP fetches may reach after all; every hop to any
  *     other non-public address (loopback, private, link-local, ...) is refused before it connects

@@ -19,10 +19,10 @@ import javax.net.ssl.SSLContext;
  * Gets the encoded bytes of an {@link ImageEvent}'s image, inline or by reference ({@code file:},
  * {@code http:}, {@code https:}), within {@link FetchLimits}.
  *
- * <p>References are untrusted: an HTTP hop (the first request and every redirect) is refused when
- * its host resolves to a non-public address the allow-list does not name; the connection goes to
- * the address that was checked. Failure messages name sizes, statuses and limits, never bytes
- * that were read.
+ * <p>References are untrusted: {@code file:} is read only under the configured root, and an HTTP
+ * hop (the first request and every redirect) is refused when its host resolves to a non-public
+ * address the allow-list does not name; the connection goes to the address that was checked.
+ * Failure messages name sizes, statuses and limits, never bytes that were read.
  *
  * <p>Share one fetcher between fetches and {@link #close()} it when done. Fetching is blocking and
  * bounded by {@link FetchLimits#timeout()} for HTTP. There are no retries, no proxy and no

@@ -3,8 +3,8 @@ package io.alignstream.fetch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.alignstream.app.config.DefaultConfig;
 import io.alignstream.fetch.ImageFetchException.Reason;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
@@ -18,7 +18,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class ReferenceSchemeTest {
 
-    private final ImageFetcher fetcher = new ImageFetcher(DefaultConfig.fetchLimits());
+    /** Every scheme allowed, with a root: so that what is refused here is refused for its form alone. */
+    private final ImageFetcher fetcher = new ImageFetcher(new FetchLimits(1024, Duration.ofSeconds(1),
+            Set.of("file", "http", "https"), Optional.of(Path.of(System.getProperty("java.io.tmpdir"))), 0));
 
     @AfterEach
     void close() {
