@@ -13,16 +13,17 @@ import org.junit.jupiter.api.Test;
 class FetchLimitsTest {
 
     @Test
-    void theServiceDefaultsAreTwentyMebibytesFiveSecondsThreeSchemesNoRootThreeRedirectsPublicAddressesOnly() {
+    void theServiceDefaultsAreTwentyMebibytesFiveSecondsInlineOnlyNoRootThreeRedirectsPublicAddressesOnly() {
         // given a configuration that sets no alignstream.image.fetch.* key
         // when the service takes its fetch limits from it
         FetchLimits limits = DefaultConfig.fetchLimits();
 
-        // then they are the declared defaults, with the fixed redirect count
+        // then they are the declared defaults, with the fixed redirect count: no reference is
+        // accepted (images travel inline) until an operator allows a scheme
 
         assertThat(limits.maxBytes()).isEqualTo(20L * 1024 * 1024);
         assertThat(limits.timeout()).isEqualTo(Duration.ofSeconds(5));
-        assertThat(limits.allowedSchemes()).containsExactlyInAnyOrder("file", "http", "https");
+        assertThat(limits.allowedSchemes()).isEmpty();
         assertThat(limits.fileRoot()).isEmpty();
         assertThat(limits.maxRedirects()).isEqualTo(3);
         assertThat(limits.allow()).isEqualTo(FetchAllowList.NONE);

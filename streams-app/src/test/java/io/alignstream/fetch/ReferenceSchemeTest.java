@@ -3,6 +3,7 @@ package io.alignstream.fetch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.alignstream.app.config.DefaultConfig;
 import io.alignstream.fetch.ImageFetchException.Reason;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,6 +40,19 @@ class ReferenceSchemeTest {
 
         assertThat(e.reason()).isEqualTo(Reason.NOT_ALLOWED);
         assertThat(e.getMessage()).contains("is not allowed").contains("allowed: file, http, https");
+    }
+
+    @Test
+    void theServiceDefaultsTakeImagesInlineOnlyAndRefuseEveryReferenceBeforeAnyIo() {
+        // given the service's default limits
+        try (ImageFetcher defaults = new ImageFetcher(DefaultConfig.fetchLimits())) {
+            // when asked for a file and a loopback URL, then both are refused by scheme, nothing read or asked
+            for (String uri : new String[] {"file:///etc/passwd", "http://127.0.0.1:9/metrics", "https://127.0.0.1:9/a.png"}) {
+                ImageFetchException e = assertThrows(ImageFetchException.class, () -> defaults.fetch(Events.reference(uri)));
+                assertThat(e.reason()).as(uri).isEqualTo(Reason.NOT_ALLOWED);
+                assertThat(e.getMessage()).as(uri).contains("is not allowed (allowed: none)");
+            }
+        }
     }
 
     @Test

@@ -179,6 +179,22 @@ class DeadLetterPathsTest {
     }
 
     @Test
+    void byDefaultAFileReferenceIsRefusedUnreadAsAnInvalidEvent() {
+        try (TopologyHarness topology = new TopologyHarness(SETTINGS, SharedModels.real())) {
+            // given the default settings (images inline only) and a reference to /etc/passwd
+            ImageEvent passwd = byReference(scene(56).image(), "file:///etc/passwd");
+
+            // when it arrives
+            topology.send(passwd);
+
+            // then INVALID_EVENT for its scheme, and nothing of the file in the message
+            DeadLetter letter = onlyDeadLetterThenStreamGoesOn(topology);
+            assertThat(letter.getReason()).isEqualTo(DeadLetterReason.INVALID_EVENT);
+            assertThat(letter.getMessage()).contains("scheme 'file'").contains("not allowed").doesNotContain("root:");
+        }
+    }
+
+    @Test
     void aFileUnderTheRootThatIsNoImageIsABadImageWhoseMessageQuotesNoneOfIt() throws Exception {
         try (TopologyHarness topology = new TopologyHarness(readingFilesUnder(files), SharedModels.real())) {
             // given a text file under the root, sent by reference as if it were an image

@@ -11,6 +11,7 @@ import io.alignstream.runtime.image.ImageLimits;
 import io.alignstream.schemas.EventTopic;
 import io.alignstream.text.CaptionPreparer;
 import io.alignstream.schemas.TopicNames;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -65,7 +66,7 @@ class AlignstreamConfigTest {
             assertThat(config.captionMaxSubCaptions()).isEqualTo(CaptionPreparer.DEFAULT_MAX_SUB_CAPTIONS);
             assertThat(config.imageFetchMaxBytes()).isEqualTo(20L * 1024 * 1024);
             assertThat(config.imageFetchTimeout()).isEqualTo(Duration.ofSeconds(5));
-            assertThat(config.imageFetchSchemes()).containsExactlyInAnyOrder("file", "http", "https");
+            assertThat(config.imageFetchSchemes()).isEmpty();
             assertThat(config.imageFetchFileRoot()).isEmpty();
             assertThat(config.imageFetchAllow()).isEqualTo(FetchAllowList.NONE);
             assertThat(config.imageMaxPixels()).isEqualTo(ImageLimits.DEFAULT_MAX_DECLARED_PIXELS);
@@ -272,6 +273,19 @@ class AlignstreamConfigTest {
 
     @Nested
     class ImageFetching {
+        @Test
+        void fileReferencesNeedAFileRoot() {
+            // given file among the schemes and no root
+            // then the configuration is refused, naming both keys
+            assertThatThrownBy(() -> config("alignstream.image.fetch.schemes", "file,https"))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("alignstream.image.fetch.schemes")
+                    .hasMessageContaining("alignstream.image.fetch.file.root");
+            // and with a root it is accepted and reaches the fetch limits
+            assertThat(config("alignstream.image.fetch.schemes", "file,https", "alignstream.image.fetch.file.root", "/data/images")
+                    .fetchLimits().fileRoot()).contains(Path.of("/data/images"));
+        }
+
         @Test
         void theAllowListReachesTheFetchLimitsParsed() {
             // given an allow-list with a range, an address and port, and a host name
