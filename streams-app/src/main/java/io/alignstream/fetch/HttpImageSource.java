@@ -296,12 +296,19 @@ final class HttpImageSource implements AutoCloseable {
         } catch (NoSuchAlgorithmException e) {
             throw new ImageFetchException(UNREACHABLE, "TLS failure with " + hop.address() + ": no TLS available", e);
         }
-        SSLSocket tls = (SSLSocket) factory.createSocket(socket, hop.host(), hop.port(), true);
+        // A fully qualified name's trailing dot is not part of the name a certificate or SNI carries.
+        String name = hop.host().endsWith(".") ? hop.host().substring(0, hop.host().length() - 1) : hop.host();
+        SSLSocket tls = (SSLSocket) factory.createSocket(socket, name, hop.port(), true);
         SSLParameters parameters = tls.getSSLParameters();
         parameters.setEndpointIdentificationAlgorithm("HTTPS");
-        if (!IP_LITERAL.matcher(hop.host()).matches()) {
+        if (!IP_LITERAL.matcher(name).matches()) {
             // SNI carries names only (RFC 6066); an address is verified against the certificate's IP entries.
-            parameters.setServerNames(List.of(new SNIHostName(hop.host())));
+            try {
+                parameters.setServerNames(List.of(new SNIHostName(name)));
+            } catch (IllegalArgumentException e) {
+                throw new ImageFetchException(UNREACHABLE, "TLS failure with " + hop.address()
+                        + ": the host name cannot be sent as a TLS server name", e);
+            }
         }
         tls.setSSLParameters(parameters);
         long remaining = deadline - System.nanoTime();

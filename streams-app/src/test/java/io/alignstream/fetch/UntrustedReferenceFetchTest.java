@@ -274,6 +274,11 @@ class UntrustedReferenceFetchTest {
                 assertThat(fetcher.fetch(Events.reference("https://" + SelfSignedTls.NAME + ":" + port + "/cat.png")).bytes())
                         .isEqualTo(png);
 
+                // and by the fully qualified name (trailing dot), it is the same name
+                network.answer(SelfSignedTls.NAME + ".", address("127.0.0.1"));
+                assertThat(fetcher.fetch(Events.reference("https://" + SelfSignedTls.NAME + ".:" + port + "/cat.png")).bytes())
+                        .isEqualTo(png);
+
                 // and by another name for the same address, the certificate does not match: a TLS failure
                 ImageFetchException e = failure(fetcher, "https://other.test:" + port + "/cat.png");
                 assertThat(e.reason()).isEqualTo(Reason.UNREACHABLE);
