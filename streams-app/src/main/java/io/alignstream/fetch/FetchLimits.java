@@ -19,11 +19,13 @@ import java.util.TreeSet;
  * @param allowedSchemes the reference schemes to accept, a subset of {@code file}, {@code http},
  *     {@code https} (case-insensitive, stored lower-case); may be empty to accept inline images only
  * @param fileRoot when present, {@code file:} references must resolve (after {@code ..} and symlinks)
- *     to a path under this directory; when empty, any readable file is accepted
+ *     to a path under this directory; when empty, every {@code file:} reference is refused
  * @param maxRedirects how many HTTP redirects one fetch follows, 0 or more
+ * @param allow the non-public addresses and hosts HTTP fetches may reach after all; every hop to any
+ *     other non-public address (loopback, private, link-local, ...) is refused before it connects
  */
 public record FetchLimits(long maxBytes, Duration timeout, Set<String> allowedSchemes, Optional<Path> fileRoot,
-                          int maxRedirects) {
+                          int maxRedirects, FetchAllowList allow) {
 
     /** The schemes this fetcher knows how to read; anything else is refused. */
     static final Set<String> SUPPORTED_SCHEMES = Set.of("file", "http", "https");
@@ -69,5 +71,14 @@ public record FetchLimits(long maxBytes, Duration timeout, Set<String> allowedSc
         if (maxRedirects < 0) {
             throw new IllegalArgumentException("maxRedirects must be 0 or more, got " + maxRedirects);
         }
+        if (allow == null) {
+            throw new IllegalArgumentException("allow must not be null (use FetchAllowList.NONE for public addresses only)");
+        }
+    }
+
+    /** Limits whose HTTP fetches reach public addresses only. */
+    public FetchLimits(long maxBytes, Duration timeout, Set<String> allowedSchemes, Optional<Path> fileRoot,
+                       int maxRedirects) {
+        this(maxBytes, timeout, allowedSchemes, fileRoot, maxRedirects, FetchAllowList.NONE);
     }
 }

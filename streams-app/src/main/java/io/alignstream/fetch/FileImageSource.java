@@ -18,7 +18,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 
-/** Reads {@code file:} references, bounded in size and, when a root is set, confined to it. */
+/**
+ * Reads {@code file:} references, only under the configured root, bounded in size. Without a root
+ * every {@code file:} reference is refused. A reference that is missing, resolves outside the root
+ * (by {@code ..} or a symlink), is not a regular file or cannot be read gets one and the same
+ * message, so that dead letters cannot be used to probe which files exist on the host.
+ */
 final class FileImageSource {
 
     private final FetchLimits limits;
@@ -28,6 +33,10 @@ final class FileImageSource {
     }
 
     byte[] read(URI uri) throws ImageFetchException {
+        if (limits.fileRoot().isEmpty()) {
+            throw new ImageFetchException(NOT_ALLOWED, "file reference " + uri
+                    + " is refused: file: references are read only under a configured file root, and none is set");
+        }
         Path path;
         try {
             path = Path.of(uri);
@@ -36,58 +45,64 @@ final class FileImageSource {
             throw new ImageFetchException(MALFORMED_REFERENCE,
                     "not a usable file URI: " + uri + " (" + e.getMessage() + ")", e);
         }
-        Path real = realPath(path, "file " + path);
-        if (limits.fileRoot().isPresent()) {
-            Path root = limits.fileRoot().get();
-            Path realRoot = realPath(root, "file root " + root);
-            // Compared on real paths, component by component: '..' and symlinks cannot escape,
-            // and /data/images2 is not under /data/images.
-            if (!real.startsWith(realRoot)) {
-                throw new ImageFetchException(NOT_ALLOWED,
-                        "file " + path + " resolves to " + real + ", outside the allowed root " + realRoot);
-            }
+        Path realRoot = realRoot(limits.fileRoot().get());
+        Path real;
+        try {
+            real = path.toRealPath();
+        } catch (IOException e) {
+            throw unreadable(uri, e);
+        }
+        // Compared on real paths, component by component: '..' and symlinks cannot escape,
+        // and /data/images2 is not under /data/images.
+        if (!real.startsWith(realRoot)) {
+            throw unreadable(uri, null);
         }
         try {
             BasicFileAttributes attributes = Files.readAttributes(real, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             if (!attributes.isRegularFile()) {
                 // Directories, devices (/dev/zero) and pipes have no honest size and may never end.
-                throw new ImageFetchException(UNREACHABLE, "not a regular file: " + real);
+                throw unreadable(uri, null);
             }
             // NOFOLLOW_LINKS: the path was already resolved, so a symlink swapped in since is refused.
             try (SeekableByteChannel channel = Files.newByteChannel(real, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
                  InputStream in = Channels.newInputStream(channel)) {
                 long size = channel.size();
                 if (size > limits.maxBytes()) {
-                    throw tooLarge(real, size);
+                    throw tooLarge(uri, size);
                 }
                 // Bounded read: a file that grew since the size check still costs at most maxBytes + 1.
                 byte[] bytes = in.readNBytes((int) limits.maxBytes() + 1);
                 if (bytes.length > limits.maxBytes()) {
-                    throw tooLarge(real, bytes.length);
+                    throw tooLarge(uri, bytes.length);
                 }
                 return bytes;
             }
-        } catch (AccessDeniedException e) {
-            throw new ImageFetchException(UNREACHABLE, "permission denied reading " + real, e);
         } catch (IOException e) {
-            throw new ImageFetchException(UNREACHABLE, "could not read " + real + ": " + e, e);
+            throw unreadable(uri, e);
         }
     }
 
-    private ImageFetchException tooLarge(Path file, long size) {
-        return new ImageFetchException(TOO_LARGE,
-                "file " + file + " is " + size + " bytes, over the limit of " + limits.maxBytes() + " bytes");
+    /** The one message for every file that is not there to be read, whatever the reason. */
+    private static ImageFetchException unreadable(URI uri, Exception cause) {
+        return new ImageFetchException(UNREACHABLE,
+                "file reference " + uri + " is not a readable regular file under the file root", cause);
     }
 
-    private static Path realPath(Path path, String what) throws ImageFetchException {
+    private ImageFetchException tooLarge(URI uri, long size) {
+        return new ImageFetchException(TOO_LARGE,
+                "file reference " + uri + " is " + size + " bytes, over the limit of " + limits.maxBytes() + " bytes");
+    }
+
+    /** The root's real path; a root that is gone is the operator's problem, and says so. */
+    private static Path realRoot(Path root) throws ImageFetchException {
         try {
-            return path.toRealPath();
+            return root.toRealPath();
         } catch (NoSuchFileException e) {
-            throw new ImageFetchException(UNREACHABLE, what + " does not exist", e);
+            throw new ImageFetchException(UNREACHABLE, "file root " + root + " does not exist", e);
         } catch (AccessDeniedException e) {
-            throw new ImageFetchException(UNREACHABLE, what + ": permission denied", e);
+            throw new ImageFetchException(UNREACHABLE, "file root " + root + ": permission denied", e);
         } catch (IOException e) {
-            throw new ImageFetchException(UNREACHABLE, what + " could not be resolved: " + e, e);
+            throw new ImageFetchException(UNREACHABLE, "file root " + root + " could not be resolved: " + e, e);
         }
     }
 }

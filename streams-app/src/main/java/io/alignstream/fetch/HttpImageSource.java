@@ -2,87 +2,101 @@ package io.alignstream.fetch;
 
 import static io.alignstream.fetch.ImageFetchException.Reason.MALFORMED_REFERENCE;
 import static io.alignstream.fetch.ImageFetchException.Reason.NOT_ALLOWED;
-import static io.alignstream.fetch.ImageFetchException.Reason.TOO_LARGE;
 import static io.alignstream.fetch.ImageFetchException.Reason.UNREACHABLE;
 
-import java.io.ByteArrayOutputStream;
+import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.ByteBuffer;
-import java.nio.channels.UnresolvedAddressException;
-import java.time.Duration;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.security.NoSuchAlgorithmException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Flow;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
+import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
- * Fetches {@code http:} and {@code https:} references with one {@link HttpClient}, under one
+ * Fetches {@code http:} and {@code https:} references with a small HTTP/1.1 client, under one
  * deadline for the whole fetch, following redirects itself so that every hop is checked.
+ *
+ * <p>Each hop's host is resolved once; the hop is refused when any of its addresses is not public
+ * ({@link AddressRules}) and the allow-list does not name it, and the connection goes to an address
+ * that was checked. The JDK's HttpClient resolves by itself when it connects, so a name that
+ * answers a public address to the check and a private one to the connection (DNS rebinding) would
+ * get through it; hence a client of our own over a socket to the checked address. For https the
+ * certificate is still verified for the host name (SNI and endpoint identification "HTTPS").
  */
 final class HttpImageSource implements AutoCloseable {
 
     private static final Set<Integer> REDIRECT_STATUSES = Set.of(301, 302, 303, 307, 308);
-    private static final AtomicInteger CLIENTS = new AtomicInteger();
-
-    /** What the body handler made of one response. */
-    private sealed interface Body permits Bytes, OverLimit, NotRead {}
-
-    private record Bytes(byte[] bytes) implements Body {}
-
-    /** The body passed maxBytes: declared in Content-Length, or counted while reading. */
-    private record OverLimit(long bytes, boolean declared) implements Body {}
-
-    /** Not a 2xx response, or given up on: the body is not wanted. */
-    private record NotRead() implements Body {}
+    private static final AtomicInteger SOURCES = new AtomicInteger();
+    private static final Pattern MEDIA_TYPE = Pattern.compile("[!#$%&'*+.^_`|~0-9a-z-]+/[!#$%&'*+.^_`|~0-9a-z-]+");
+    private static final Pattern IP_LITERAL = Pattern.compile("[0-9.]+|.*:.*");
 
     private final FetchLimits limits;
-    private final ExecutorService executor;
-    private final HttpClient client;
+    private final Network network;
+    private final Optional<SSLContext> sslContext;
+    private final ExecutorService resolvers;
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
 
-    HttpImageSource(FetchLimits limits, Optional<SSLContext> sslContext) {
+    HttpImageSource(FetchLimits limits, Optional<SSLContext> sslContext, Network network) {
         this.limits = limits;
-        String prefix = "alignstream-image-fetch-" + CLIENTS.incrementAndGet() + "-";
+        this.network = network;
+        this.sslContext = sslContext;
+        String prefix = "alignstream-image-fetch-" + SOURCES.incrementAndGet() + "-";
         AtomicInteger threads = new AtomicInteger();
-        // Our own executor, so close() can end its threads even on Java 17 (no HttpClient.close() there).
-        this.executor = Executors.newCachedThreadPool(task -> {
+        // Name lookups block without a deadline of their own: they run here so the fetch can give up on time.
+        this.resolvers = Executors.newCachedThreadPool(task -> {
             Thread thread = new Thread(task, prefix + threads.incrementAndGet());
             thread.setDaemon(true);
             return thread;
         });
-        HttpClient.Builder builder = HttpClient.newBuilder()
-                // We follow redirects ourselves: the client would not re-check schemes or count against our limit.
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(limits.timeout())
-                // Explicit, so JVM-wide proxy properties do not silently change where images come from.
-                .proxy(HttpClient.Builder.NO_PROXY)
-                .executor(executor);
-        sslContext.ifPresent(builder::sslContext);
-        this.client = builder.build();
     }
 
-    /** The bytes and the response's Content-Type (or ""). */
+    /** The bytes and the response's media type (or ""). */
     record Result(byte[] bytes, String contentType) {}
+
+    /** One hop's target: the host as the URI names it (brackets stripped), its port, and TLS or not. */
+    private record Hop(URI uri, String host, int port, boolean https) {
+        static Hop of(URI uri) {
+            String host = uri.getHost();
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            boolean https = "https".equalsIgnoreCase(uri.getScheme());
+            return new Hop(uri, host, uri.getPort() != -1 ? uri.getPort() : https ? 443 : 80, https);
+        }
+
+        String address() {
+            return uri.getHost() + ":" + port;
+        }
+    }
 
     Result fetch(URI first) throws ImageFetchException {
         if (first.getHost() == null) {
@@ -91,24 +105,21 @@ final class HttpImageSource implements AutoCloseable {
         long start = System.nanoTime();
         long deadline = start + limits.timeout().toNanos();
         URI uri = first;
+        String hopName = "image reference " + first;
         boolean wasHttps = false;
         for (int redirects = 0; ; redirects++) {
-            wasHttps |= "https".equalsIgnoreCase(uri.getScheme());
-            HttpResponse<Body> response = exchange(uri, start, deadline);
-            int status = response.statusCode();
-            Body body = response.body();
+            Hop hop = Hop.of(uri);
+            wasHttps |= hop.https();
+            String target = requestTarget(uri);
+            if (hop.port() < 1 || hop.port() > 65535) {
+                throw new ImageFetchException(MALFORMED_REFERENCE, "not a usable HTTP URI: " + uri + " (port out of range)");
+            }
+            List<InetAddress> addresses = resolve(hop, start, deadline);
+            refuseUnlessAllowed(hop, addresses, hopName);
+            Response response = exchange(hop, target, addresses, start, deadline);
+            int status = response.head().status();
             if (status / 100 == 2) {
-                if (body instanceof Bytes bytes) {
-                    return new Result(bytes.bytes(), response.headers().firstValue("content-type").orElse(""));
-                }
-                if (!(body instanceof OverLimit over)) {
-                    throw new ImageFetchException(UNREACHABLE, "the body from " + uri + " was not read");
-                }
-                throw new ImageFetchException(TOO_LARGE, over.declared()
-                        ? uri + " declares Content-Length " + over.bytes() + " bytes, over the limit of "
-                                + limits.maxBytes() + " bytes"
-                        : uri + " sent more than the limit of " + limits.maxBytes() + " bytes (stopped reading at "
-                                + over.bytes() + " bytes)");
+                return new Result(response.body(), mediaType(response.head().first("content-type")));
             }
             if (!REDIRECT_STATUSES.contains(status)) {
                 throw new ImageFetchException(UNREACHABLE, "HTTP " + status + " from " + uri);
@@ -117,7 +128,9 @@ final class HttpImageSource implements AutoCloseable {
                 throw new ImageFetchException(UNREACHABLE, "too many redirects: HTTP " + status + " from " + uri
                         + " would be redirect " + (redirects + 1) + ", over the limit of " + limits.maxRedirects());
             }
-            uri = nextHop(uri, status, response.headers().firstValue("location"), wasHttps);
+            URI next = nextHop(uri, status, response.head().first("location"), wasHttps);
+            hopName = uri + " redirects to " + next + ", which";
+            uri = next;
         }
     }
 
@@ -130,7 +143,7 @@ final class HttpImageSource implements AutoCloseable {
             to = from.resolve(new URI(location.get()));
         } catch (URISyntaxException | IllegalArgumentException e) {
             throw new ImageFetchException(UNREACHABLE,
-                    "HTTP " + status + " from " + from + " redirects to an unparsable Location: " + location.get(), e);
+                    "HTTP " + status + " from " + from + " redirects to an unparsable Location", e);
         }
         String scheme = to.getScheme() == null ? "" : to.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
@@ -152,57 +165,187 @@ final class HttpImageSource implements AutoCloseable {
         return to;
     }
 
-    private HttpResponse<Body> exchange(URI uri, long start, long deadline) throws ImageFetchException {
-        long remaining = deadline - System.nanoTime();
-        if (remaining <= 0) {
-            throw timedOut("before requesting " + uri, start);
+    /** Path and query as sent on the request line: ASCII, percent-encoded, nothing that could end the line. */
+    private static String requestTarget(URI uri) throws ImageFetchException {
+        URI ascii = URI.create(uri.toASCIIString());
+        String path = ascii.getRawPath() == null || ascii.getRawPath().isEmpty() ? "/" : ascii.getRawPath();
+        String target = ascii.getRawQuery() == null ? path : path + "?" + ascii.getRawQuery();
+        if (!target.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            throw new ImageFetchException(MALFORMED_REFERENCE, "not a usable HTTP URI: " + uri);
         }
-        HttpRequest request;
+        return target;
+    }
+
+    /** The hop's addresses, looked up once: these are what is checked and what is connected to. */
+    private List<InetAddress> resolve(Hop hop, long start, long deadline) throws ImageFetchException {
+        Future<List<InetAddress>> lookup;
         try {
-            request = HttpRequest.newBuilder(uri)
-                    .GET()
-                    .timeout(Duration.ofNanos(remaining))
-                    .header("Accept", "image/*, */*;q=0.1")
-                    .build();
-        } catch (IllegalArgumentException e) {
-            throw new ImageFetchException(MALFORMED_REFERENCE, "not a usable HTTP URI: " + uri + " (" + e.getMessage() + ")", e);
+            lookup = resolvers.submit(() -> network.resolve(hop.host()));
+        } catch (RejectedExecutionException e) {
+            throw cancelled(hop.uri(), e);
         }
-        AtomicReference<BoundedBody> reading = new AtomicReference<>();
-        CompletableFuture<HttpResponse<Body>> future = client.sendAsync(request, info -> {
-            if (info.statusCode() / 100 != 2) {
-                return new Refused(new NotRead());
-            }
-            long declared = contentLength(info.headers().firstValue("content-length"));
-            if (declared > limits.maxBytes()) {
-                // Refuse before a single body byte is read.
-                return new Refused(new OverLimit(declared, true));
-            }
-            BoundedBody body = new BoundedBody(limits.maxBytes(), declared);
-            reading.set(body);
-            return body;
-        });
         try {
-            return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            List<InetAddress> addresses = lookup.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (addresses == null || addresses.isEmpty()) {
+                throw new ImageFetchException(UNREACHABLE, "could not resolve host " + hop.host());
+            }
+            return List.copyOf(addresses);
         } catch (TimeoutException e) {
-            abort(future, reading.get());
-            throw timedOut(reading.get() == null ? "waiting for a response from " + uri
-                    : "reading the response body from " + uri, start);
+            lookup.cancel(true);
+            throw timedOut("resolving host " + hop.host(), start);
         } catch (InterruptedException e) {
-            abort(future, reading.get());
+            lookup.cancel(true);
             Thread.currentThread().interrupt();
-            throw new ImageFetchException(UNREACHABLE, "interrupted while fetching " + uri, e);
+            throw new ImageFetchException(UNREACHABLE, "interrupted while fetching " + hop.uri(), e);
         } catch (CancellationException e) {
-            throw new ImageFetchException(UNREACHABLE, "fetch of " + uri + " was cancelled (fetcher closing?)", e);
+            throw cancelled(hop.uri(), e);
         } catch (ExecutionException e) {
-            throw failed(uri, e.getCause(), start);
+            if (e.getCause() instanceof UnknownHostException) {
+                throw new ImageFetchException(UNREACHABLE, "could not resolve host " + hop.host(), e.getCause());
+            }
+            throw new ImageFetchException(UNREACHABLE, "could not resolve host " + hop.host() + ": "
+                    + e.getCause().getClass().getSimpleName(), e.getCause());
         }
     }
 
-    private static void abort(CompletableFuture<?> future, BoundedBody body) {
-        future.cancel(true);
-        if (body != null) {
-            body.cancel();
+    /** Refuses the hop when any of its addresses is not public and not allowed, before any connection. */
+    private void refuseUnlessAllowed(Hop hop, List<InetAddress> addresses, String hopName) throws ImageFetchException {
+        for (InetAddress address : addresses) {
+            Optional<String> refused = AddressRules.refusedClass(address);
+            if (refused.isPresent() && !limits.allow().allows(hop.host(), hop.port(), address)) {
+                // A fixed sentence: the class, never the address (what a name resolves to inside our network is ours).
+                throw new ImageFetchException(NOT_ALLOWED, hopName + " is refused: host " + hop.host()
+                        + " resolves to a " + refused.get() + " address, and image fetches reach only public"
+                        + " addresses and those on the fetch allow-list");
+            }
         }
+    }
+
+    private record Response(HttpResponseReader.Head head, byte[] body) {}
+
+    private Response exchange(Hop hop, String target, List<InetAddress> addresses, long start, long deadline)
+            throws ImageFetchException {
+        Socket socket = connect(hop, addresses, start, deadline);
+        open.add(socket);
+        String phase = "waiting for a response from " + hop.uri();
+        try {
+            if (closed) {
+                throw cancelled(hop.uri(), null);
+            }
+            Socket channel = hop.https() ? handshake(socket, hop, start, deadline) : socket;
+            OutputStream out = channel.getOutputStream();
+            out.write(request(hop, target));
+            out.flush();
+            HttpResponseReader reader = new HttpResponseReader(
+                    new BufferedInputStream(new DeadlineInput(channel, deadline), 16 * 1024), hop.uri(), limits.maxBytes());
+            HttpResponseReader.Head head = reader.readHead();
+            if (head.status() / 100 != 2) {
+                // Neither an error page nor a redirect's body is wanted: not a byte of either is read.
+                return new Response(head, null);
+            }
+            phase = "reading the response body from " + hop.uri();
+            return new Response(head, reader.readBody(head));
+        } catch (SocketTimeoutException e) {
+            throw timedOut(phase, start);
+        } catch (SSLException e) {
+            throw new ImageFetchException(UNREACHABLE, "TLS failure with " + hop.address() + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            if (closed) {
+                throw cancelled(hop.uri(), e);
+            }
+            throw new ImageFetchException(UNREACHABLE, "could not fetch " + hop.uri() + ": " + e, e);
+        } finally {
+            open.remove(socket);
+            closeQuietly(socket);
+        }
+    }
+
+    /** A socket to one of the checked addresses, in the resolver's order. */
+    private Socket connect(Hop hop, List<InetAddress> addresses, long start, long deadline) throws ImageFetchException {
+        IOException last = null;
+        for (InetAddress address : addresses) {
+            long remaining = deadline - System.nanoTime();
+            if (remaining <= 0) {
+                break;
+            }
+            try {
+                return network.connect(new InetSocketAddress(address, hop.port()), millis(remaining));
+            } catch (SocketTimeoutException e) {
+                throw new ImageFetchException(UNREACHABLE, "timed out connecting to " + hop.address() + " after "
+                        + elapsedMillis(start) + " ms (limit " + limits.timeout().toMillis() + " ms)", e);
+            } catch (IOException e) {
+                last = e;
+            }
+        }
+        if (last == null) {
+            throw timedOut("connecting to " + hop.address(), start);
+        }
+        String detail = last.getMessage() == null || last.getMessage().toLowerCase(Locale.ROOT).contains("refused")
+                ? "connection refused" : last.getMessage();
+        if (!(last instanceof ConnectException)) {
+            detail = last.getClass().getSimpleName() + ": " + detail;
+        }
+        throw new ImageFetchException(UNREACHABLE, "could not connect to " + hop.address() + ": " + detail, last);
+    }
+
+    /** TLS over the connected socket, verified for the host name of the URI (not the address). */
+    private Socket handshake(Socket socket, Hop hop, long start, long deadline) throws IOException, ImageFetchException {
+        SSLSocketFactory factory;
+        try {
+            factory = sslContext.isPresent() ? sslContext.get().getSocketFactory() : SSLContext.getDefault().getSocketFactory();
+        } catch (NoSuchAlgorithmException e) {
+            throw new ImageFetchException(UNREACHABLE, "TLS failure with " + hop.address() + ": no TLS available", e);
+        }
+        // A fully qualified name's trailing dot is not part of the name a certificate or SNI carries.
+        String name = hop.host().endsWith(".") ? hop.host().substring(0, hop.host().length() - 1) : hop.host();
+        SSLSocket tls = (SSLSocket) factory.createSocket(socket, name, hop.port(), true);
+        SSLParameters parameters = tls.getSSLParameters();
+        parameters.setEndpointIdentificationAlgorithm("HTTPS");
+        if (!IP_LITERAL.matcher(name).matches()) {
+            // SNI carries names only (RFC 6066); an address is verified against the certificate's IP entries.
+            try {
+                parameters.setServerNames(List.of(new SNIHostName(name)));
+            } catch (IllegalArgumentException e) {
+                throw new ImageFetchException(UNREACHABLE, "TLS failure with " + hop.address()
+                        + ": the host name cannot be sent as a TLS server name", e);
+            }
+        }
+        tls.setSSLParameters(parameters);
+        long remaining = deadline - System.nanoTime();
+        if (remaining <= 0) {
+            throw timedOut("connecting to " + hop.address(), start);
+        }
+        tls.setSoTimeout(millis(remaining));
+        try {
+            tls.startHandshake();
+        } catch (SocketTimeoutException e) {
+            throw timedOut("in the TLS handshake with " + hop.address(), start);
+        }
+        return tls;
+    }
+
+    private static byte[] request(Hop hop, String target) {
+        boolean defaultPort = hop.port() == (hop.https() ? 443 : 80);
+        String host = hop.uri().getHost() + (defaultPort ? "" : ":" + hop.port());
+        // Connection: close, so a body without a length ends with the connection and none is reused.
+        return ("GET " + target + " HTTP/1.1\r\n"
+                + "Host: " + host + "\r\n"
+                + "Accept: image/*, */*;q=0.1\r\n"
+                + "Accept-Encoding: identity\r\n"
+                + "User-Agent: alignstream-image-fetch\r\n"
+                + "Connection: close\r\n"
+                + "\r\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** The media type alone (lower case), when it is one; a header that is not becomes "". */
+    static String mediaType(Optional<String> header) {
+        if (header.isEmpty()) {
+            return "";
+        }
+        String value = header.get();
+        int semicolon = value.indexOf(';');
+        String type = (semicolon >= 0 ? value.substring(0, semicolon) : value).trim().toLowerCase(Locale.ROOT);
+        return type.length() <= 127 && MEDIA_TYPE.matcher(type).matches() ? type : "";
     }
 
     private ImageFetchException timedOut(String doing, long start) {
@@ -210,158 +353,63 @@ final class HttpImageSource implements AutoCloseable {
                 + " ms (limit " + limits.timeout().toMillis() + " ms)");
     }
 
-    private ImageFetchException failed(URI uri, Throwable cause, long start) {
-        // The client wraps its causes differently by version and phase; look down the chain.
-        for (Throwable t = cause; t != null; t = t.getCause()) {
-            String address = uri.getHost() + ":" + port(uri);
-            if (t instanceof HttpConnectTimeoutException) {
-                return new ImageFetchException(UNREACHABLE, "timed out connecting to " + address + " after "
-                        + elapsedMillis(start) + " ms (limit " + limits.timeout().toMillis() + " ms)", cause);
-            }
-            if (t instanceof HttpTimeoutException) {
-                return new ImageFetchException(UNREACHABLE, "timed out waiting for a response from " + uri + " after "
-                        + elapsedMillis(start) + " ms (limit " + limits.timeout().toMillis() + " ms)", cause);
-            }
-            if (t instanceof UnresolvedAddressException) {
-                return new ImageFetchException(UNREACHABLE, "could not resolve host " + uri.getHost(), cause);
-            }
-            if (t instanceof ConnectException && !(t.getCause() instanceof UnresolvedAddressException)) {
-                // Java 17 reports a refused connection as a ConnectException without a message.
-                String detail = t.getMessage() == null ? "connection refused" : t.getMessage();
-                return new ImageFetchException(UNREACHABLE, "could not connect to " + address + ": " + detail, cause);
-            }
-            if (t instanceof SSLException) {
-                return new ImageFetchException(UNREACHABLE, "TLS failure with " + address + ": " + t.getMessage(), cause);
-            }
-        }
-        return new ImageFetchException(UNREACHABLE, "could not fetch " + uri + ": " + cause, cause);
+    private static ImageFetchException cancelled(URI uri, Exception cause) {
+        return new ImageFetchException(UNREACHABLE, "fetch of " + uri + " was cancelled (fetcher closing?)", cause);
     }
 
-    private static int port(URI uri) {
-        return uri.getPort() != -1 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+    private static int millis(long nanos) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(nanos) + 1));
     }
 
     private static long elapsedMillis(long start) {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     }
 
-    /** The declared length, or -1 when absent or not a number (then only the counted bytes decide). */
-    private static long contentLength(Optional<String> header) {
+    private static void closeQuietly(Socket socket) {
         try {
-            return header.map(value -> Long.parseLong(value.trim())).orElse(-1L);
-        } catch (NumberFormatException e) {
-            return -1;
+            socket.close();
+        } catch (IOException e) {
+            // Nothing to do: the fetch is over either way.
         }
     }
 
+    /** Ends the lookup threads and every connection in flight: fetches in progress fail at once. */
     @Override
     public void close() {
-        // Java 21+ can end the client's own selector thread; on 17 it ends once the client is unreachable.
-        try {
-            HttpClient.class.getMethod("shutdownNow").invoke(client);
-        } catch (NoSuchMethodException e) {
-            // Java 17-20: nothing more to release than our executor.
-        } catch (ReflectiveOperationException e) {
-            // A failing shutdown must not stop the executor shutdown below.
-        }
-        executor.shutdownNow();
-    }
-
-    /** Cancels the body at once and completes with a fixed outcome: for error statuses and declared oversize. */
-    private static final class Refused implements HttpResponse.BodySubscriber<Body> {
-        private final CompletableFuture<Body> result;
-
-        Refused(Body outcome) {
-            this.result = CompletableFuture.completedFuture(outcome);
-        }
-
-        @Override
-        public CompletionStage<Body> getBody() {
-            return result;
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription subscription) {
-            subscription.cancel();
-        }
-
-        @Override
-        public void onNext(List<ByteBuffer> item) {
-        }
-
-        @Override
-        public void onError(Throwable throwable) {
-        }
-
-        @Override
-        public void onComplete() {
+        closed = true;
+        resolvers.shutdownNow();
+        for (Socket socket : open) {
+            closeQuietly(socket);
         }
     }
 
-    /** Collects the body, one buffer list at a time, and stops as soon as it passes maxBytes. */
-    private static final class BoundedBody implements HttpResponse.BodySubscriber<Body> {
-        private final long maxBytes;
-        private final ByteArrayOutputStream buffer;
-        private final CompletableFuture<Body> result = new CompletableFuture<>();
-        private final AtomicReference<Flow.Subscription> subscription = new AtomicReference<>();
-        private long received;
+    /** The socket's input, each read bounded by what is left of the fetch's deadline. */
+    private static final class DeadlineInput extends InputStream {
+        private final Socket socket;
+        private final InputStream in;
+        private final long deadline;
 
-        BoundedBody(long maxBytes, long declared) {
-            this.maxBytes = maxBytes;
-            // Pre-size from Content-Length when known, capped so a lying header cannot make us allocate much.
-            this.buffer = new ByteArrayOutputStream((int) Math.min(Math.max(declared, 8192), 1 << 20));
+        DeadlineInput(Socket socket, long deadline) throws IOException {
+            this.socket = socket;
+            this.in = socket.getInputStream();
+            this.deadline = deadline;
         }
 
         @Override
-        public CompletionStage<Body> getBody() {
-            return result;
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) == -1 ? -1 : one[0] & 0xff;
         }
 
         @Override
-        public void onSubscribe(Flow.Subscription s) {
-            if (!subscription.compareAndSet(null, s) || result.isDone()) {
-                s.cancel();
-                return;
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            long remaining = deadline - System.nanoTime();
+            if (remaining <= 0) {
+                throw new SocketTimeoutException("fetch deadline passed");
             }
-            s.request(1);
-        }
-
-        @Override
-        public void onNext(List<ByteBuffer> items) {
-            if (result.isDone()) {
-                return;
-            }
-            for (ByteBuffer item : items) {
-                received += item.remaining();
-                if (received > maxBytes) {
-                    result.complete(new OverLimit(received, false));
-                    subscription.get().cancel();
-                    return;
-                }
-                byte[] chunk = new byte[item.remaining()];
-                item.get(chunk);
-                buffer.writeBytes(chunk);
-            }
-            subscription.get().request(1);
-        }
-
-        @Override
-        public void onError(Throwable throwable) {
-            result.completeExceptionally(throwable);
-        }
-
-        @Override
-        public void onComplete() {
-            result.complete(new Bytes(buffer.toByteArray()));
-        }
-
-        /** Gives up on the body (deadline passed): stops the transfer and settles the result. */
-        void cancel() {
-            result.complete(new NotRead());
-            Flow.Subscription s = subscription.get();
-            if (s != null) {
-                s.cancel();
-            }
+            // Per read, so a server trickling bytes cannot stretch the fetch past its deadline.
+            socket.setSoTimeout(millis(remaining));
+            return in.read(buffer, offset, length);
         }
     }
 }

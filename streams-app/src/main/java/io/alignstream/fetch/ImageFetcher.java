@@ -19,9 +19,14 @@ import javax.net.ssl.SSLContext;
  * Gets the encoded bytes of an {@link ImageEvent}'s image, inline or by reference ({@code file:},
  * {@code http:}, {@code https:}), within {@link FetchLimits}.
  *
- * <p>One fetcher holds one HTTP client; share it between fetches and {@link #close()} it when done.
- * Fetching is blocking and bounded by {@link FetchLimits#timeout()} for HTTP. There are no retries,
- * no proxy and no authentication (see {@code docs/image-fetching.md}). Thread-safe.
+ * <p>References are untrusted: {@code file:} is read only under the configured root, and an HTTP
+ * hop (the first request and every redirect) is refused when its host resolves to a non-public
+ * address the allow-list does not name; the connection goes to the address that was checked.
+ * Failure messages name sizes, statuses and limits, never bytes that were read.
+ *
+ * <p>Share one fetcher between fetches and {@link #close()} it when done. Fetching is blocking and
+ * bounded by {@link FetchLimits#timeout()} for HTTP. There are no retries, no proxy and no
+ * authentication (see {@code docs/image-fetching.md}). Thread-safe.
  */
 public final class ImageFetcher implements AutoCloseable {
 
@@ -36,9 +41,14 @@ public final class ImageFetcher implements AutoCloseable {
 
     /** With a given TLS context, for tests against a server with a self-signed certificate. */
     ImageFetcher(FetchLimits limits, Optional<SSLContext> sslContext) {
+        this(limits, sslContext, Network.system());
+    }
+
+    /** With a given TLS context and network, for tests that answer names and watch connections. */
+    ImageFetcher(FetchLimits limits, Optional<SSLContext> sslContext, Network network) {
         this.limits = Objects.requireNonNull(limits, "limits");
         this.files = new FileImageSource(limits);
-        this.http = new HttpImageSource(limits, sslContext);
+        this.http = new HttpImageSource(limits, sslContext, Objects.requireNonNull(network, "network"));
     }
 
     /**
@@ -117,7 +127,7 @@ public final class ImageFetcher implements AutoCloseable {
         return new FetchedImage(bytes, declared != null && !declared.isBlank() ? declared : fetchedContentType);
     }
 
-    /** Releases the HTTP client and its threads. Idempotent; fetches after it fail. */
+    /** Ends the lookup threads and any connection in flight. Idempotent; fetches after it fail. */
     @Override
     public void close() {
         if (!closed) {

@@ -13,18 +13,20 @@ import org.junit.jupiter.api.Test;
 class FetchLimitsTest {
 
     @Test
-    void theServiceDefaultsAreTwentyMebibytesFiveSecondsThreeSchemesNoRootThreeRedirects() {
+    void theServiceDefaultsAreTwentyMebibytesFiveSecondsInlineOnlyNoRootThreeRedirectsPublicAddressesOnly() {
         // given a configuration that sets no alignstream.image.fetch.* key
         // when the service takes its fetch limits from it
         FetchLimits limits = DefaultConfig.fetchLimits();
 
-        // then they are the declared defaults, with the fixed redirect count
+        // then they are the declared defaults, with the fixed redirect count: no reference is
+        // accepted (images travel inline) until an operator allows a scheme
 
         assertThat(limits.maxBytes()).isEqualTo(20L * 1024 * 1024);
         assertThat(limits.timeout()).isEqualTo(Duration.ofSeconds(5));
-        assertThat(limits.allowedSchemes()).containsExactlyInAnyOrder("file", "http", "https");
+        assertThat(limits.allowedSchemes()).isEmpty();
         assertThat(limits.fileRoot()).isEmpty();
         assertThat(limits.maxRedirects()).isEqualTo(3);
+        assertThat(limits.allow()).isEqualTo(FetchAllowList.NONE);
     }
 
     @Test
@@ -61,6 +63,7 @@ class FetchLimitsTest {
         assertRefused(() -> new FetchLimits(10, second, Set.of("ftp"), none, 0), "allowedSchemes", "ftp");
         assertRefused(() -> new FetchLimits(10, second, https, null, 0), "fileRoot");
         assertRefused(() -> new FetchLimits(10, second, https, none, -1), "maxRedirects", "-1");
+        assertRefused(() -> new FetchLimits(10, second, https, none, 0, null), "allow");
     }
 
     private static void assertRefused(Runnable construct, String... messageParts) {

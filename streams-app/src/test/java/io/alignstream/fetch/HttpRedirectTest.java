@@ -5,10 +5,10 @@ import static io.alignstream.fetch.TestHttpServer.redirect;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.alignstream.app.config.DefaultConfig;
 import io.alignstream.fetch.ImageFetchException.Reason;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -24,6 +24,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
 class HttpRedirectTest {
+
+    /** Both test servers are on loopback, which only an allow-list entry opens. */
+    private static final FetchAllowList LOOPBACK = FetchAllowList.parse(List.of("127.0.0.1"));
 
     private static SelfSignedTls tls;
 
@@ -160,7 +163,7 @@ class HttpRedirectTest {
         http.route("/cat.png", redirect(301, https.uri("/cat.png")));
 
         try (ImageFetcher httpOnly = new ImageFetcher(
-                new FetchLimits(1 << 20, Duration.ofSeconds(5), Set.of("http"), Optional.empty(), 3),
+                new FetchLimits(1 << 20, Duration.ofSeconds(5), Set.of("http"), Optional.empty(), 3, LOOPBACK),
                 Optional.of(tls.client))) {
             ImageFetchException e = assertThrows(ImageFetchException.class, () -> httpOnly.fetch(Events.reference(http.uri("/cat.png"))));
 
@@ -174,7 +177,8 @@ class HttpRedirectTest {
         https.route("/cat.png", body(200, "image/png", png));
 
         // the default trust store does not know our self-signed certificate
-        try (ImageFetcher defaultTrust = new ImageFetcher(DefaultConfig.fetchLimits())) {
+        try (ImageFetcher defaultTrust = new ImageFetcher(new FetchLimits(1 << 20, Duration.ofSeconds(5), Set.of("https"),
+                Optional.empty(), 3, LOOPBACK))) {
             ImageFetchException e = assertThrows(ImageFetchException.class,
                     () -> defaultTrust.fetch(Events.reference(https.uri("/cat.png"))));
 
@@ -185,6 +189,6 @@ class HttpRedirectTest {
 
     private static ImageFetcher fetcher(int maxRedirects) {
         return new ImageFetcher(new FetchLimits(1 << 20, Duration.ofSeconds(5), Set.of("file", "http", "https"),
-                Optional.empty(), maxRedirects), Optional.of(tls.client));
+                Optional.empty(), maxRedirects, LOOPBACK), Optional.of(tls.client));
     }
 }

@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -219,6 +220,30 @@ class HttpReferenceFetchTest {
         assertThat(fetchThreads()).isZero();
     }
 
+    @Test
+    void closingTheFetcherEndsAFetchInFlightAtOnce() throws Exception {
+        // given a fetch waiting on a server that answers only after 8 s
+        server.route("/slow", exchange -> {
+            TestHttpServer.sleep(8_000);
+            exchange.sendResponseHeaders(200, png.length);
+            exchange.getResponseBody().write(png);
+        });
+        ImageFetcher closing = new ImageFetcher(limits(MIB, Duration.ofSeconds(9)));
+        java.util.concurrent.CompletableFuture<ImageFetchException> failure = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> assertThrows(ImageFetchException.class, () -> closing.fetch(Events.reference(server.uri("/slow")))));
+        Thread.sleep(300);
+
+        // when the fetcher is closed
+        long start = System.nanoTime();
+        closing.close();
+
+        // then the fetch ends at once, unreachable, and says why
+        ImageFetchException e = failure.get(5, TimeUnit.SECONDS);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+        assertThat(e.reason()).isEqualTo(Reason.UNREACHABLE);
+        assertThat(e.getMessage()).contains("cancelled");
+    }
+
     private static long fetchThreads() {
         // Every other fetcher in this JVM is closed or has not fetched over HTTP (its pool is still empty).
         return Thread.getAllStackTraces().keySet().stream()
@@ -231,7 +256,9 @@ class HttpReferenceFetchTest {
         return assertThrows(ImageFetchException.class, () -> fetcher.fetch(Events.reference(uri)));
     }
 
+    /** The test server is on loopback, which only an allow-list entry opens. */
     private static FetchLimits limits(long maxBytes, Duration timeout) {
-        return new FetchLimits(maxBytes, timeout, Set.of("file", "http", "https"), Optional.empty(), 3);
+        return new FetchLimits(maxBytes, timeout, Set.of("http", "https"), Optional.empty(), 3,
+                FetchAllowList.parse(List.of("127.0.0.1")));
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.alignstream.app.config.DefaultConfig;
 import io.alignstream.fetch.ImageFetchException.Reason;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
@@ -18,7 +19,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class ReferenceSchemeTest {
 
-    private final ImageFetcher fetcher = new ImageFetcher(DefaultConfig.fetchLimits());
+    /** Every scheme allowed, with a root: so that what is refused here is refused for its form alone. */
+    private final ImageFetcher fetcher = new ImageFetcher(new FetchLimits(1024, Duration.ofSeconds(1),
+            Set.of("file", "http", "https"), Optional.of(Path.of(System.getProperty("java.io.tmpdir"))), 0));
 
     @AfterEach
     void close() {
@@ -37,6 +40,19 @@ class ReferenceSchemeTest {
 
         assertThat(e.reason()).isEqualTo(Reason.NOT_ALLOWED);
         assertThat(e.getMessage()).contains("is not allowed").contains("allowed: file, http, https");
+    }
+
+    @Test
+    void theServiceDefaultsTakeImagesInlineOnlyAndRefuseEveryReferenceBeforeAnyIo() {
+        // given the service's default limits
+        try (ImageFetcher defaults = new ImageFetcher(DefaultConfig.fetchLimits())) {
+            // when asked for a file and a loopback URL, then both are refused by scheme, nothing read or asked
+            for (String uri : new String[] {"file:///etc/passwd", "http://127.0.0.1:9/metrics", "https://127.0.0.1:9/a.png"}) {
+                ImageFetchException e = assertThrows(ImageFetchException.class, () -> defaults.fetch(Events.reference(uri)));
+                assertThat(e.reason()).as(uri).isEqualTo(Reason.NOT_ALLOWED);
+                assertThat(e.getMessage()).as(uri).contains("is not allowed (allowed: none)");
+            }
+        }
     }
 
     @Test

@@ -10,8 +10,14 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
-/** A real self-signed certificate for 127.0.0.1, made by the JDK's keytool, and TLS contexts around it. */
+/**
+ * A real self-signed certificate for 127.0.0.1 and the name {@value #NAME}, made by the JDK's keytool,
+ * and TLS contexts around it.
+ */
 final class SelfSignedTls {
+
+    /** The one host name the certificate is for (tests resolve it to loopback themselves). */
+    static final String NAME = "images.test";
 
     private static final char[] PASSWORD = "changeit".toCharArray();
 
@@ -27,7 +33,7 @@ final class SelfSignedTls {
         Path store = dir.resolve("localhost.p12");
         String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
         Process process = new ProcessBuilder(List.of(keytool, "-genkeypair", "-alias", "localhost", "-keyalg", "EC",
-                "-groupname", "secp256r1", "-validity", "2", "-dname", "CN=localhost", "-ext", "SAN=ip:127.0.0.1",
+                "-groupname", "secp256r1", "-validity", "2", "-dname", "CN=localhost", "-ext", "SAN=ip:127.0.0.1,dns:" + NAME,
                 "-storetype", "PKCS12", "-keystore", store.toString(), "-storepass", new String(PASSWORD)))
                 .redirectErrorStream(true)
                 .start();

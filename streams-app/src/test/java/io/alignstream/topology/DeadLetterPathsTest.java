@@ -15,10 +15,13 @@ import io.alignstream.fetch.FetchLimits;
 import io.alignstream.world.events.SyntheticEventFactory.SceneEvents;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -137,7 +140,7 @@ class DeadLetterPathsTest {
 
     @Test
     void anImageReferenceThatCannotBeReadIsDeadLetteredAsUnreachable() {
-        try (TopologyHarness topology = new TopologyHarness(SETTINGS, SharedModels.real())) {
+        try (TopologyHarness topology = new TopologyHarness(readingFilesUnder(files), SharedModels.real())) {
             // given an image by reference to a file that does not exist
             ImageEvent missing = ImageEvent.newBuilder(scene(54).image())
                     .setContent(ImageReference.newBuilder().setUri(files.resolve("missing.png").toUri().toString()).build())
@@ -155,7 +158,7 @@ class DeadLetterPathsTest {
 
     @Test
     void anImageByFileReferenceIsFetchedAndEmbedded() throws Exception {
-        try (TopologyHarness topology = new TopologyHarness(SETTINGS, SharedModels.real())) {
+        try (TopologyHarness topology = new TopologyHarness(readingFilesUnder(files), SharedModels.real())) {
             // given an image stored as a file and sent by reference
             SceneEvents scene = scene(55);
             Path png = files.resolve("scene-55.png");
@@ -172,6 +175,54 @@ class DeadLetterPathsTest {
             assertThat(topology.alignVlm()).hasSize(1);
             assertThat(topology.tevi()).hasSize(1);
             assertThat(topology.deadLetters()).isEmpty();
+        }
+    }
+
+    @Test
+    void byDefaultAFileReferenceIsRefusedUnreadAsAnInvalidEvent() {
+        try (TopologyHarness topology = new TopologyHarness(SETTINGS, SharedModels.real())) {
+            // given the default settings (images inline only) and a reference to /etc/passwd
+            ImageEvent passwd = byReference(scene(56).image(), "file:///etc/passwd");
+
+            // when it arrives
+            topology.send(passwd);
+
+            // then INVALID_EVENT for its scheme, and nothing of the file in the message
+            DeadLetter letter = onlyDeadLetterThenStreamGoesOn(topology);
+            assertThat(letter.getReason()).isEqualTo(DeadLetterReason.INVALID_EVENT);
+            assertThat(letter.getMessage()).contains("scheme 'file'").contains("not allowed").doesNotContain("root:");
+        }
+    }
+
+    @Test
+    void aFileUnderTheRootThatIsNoImageIsABadImageWhoseMessageQuotesNoneOfIt() throws Exception {
+        try (TopologyHarness topology = new TopologyHarness(readingFilesUnder(files), SharedModels.real())) {
+            // given a text file under the root, sent by reference as if it were an image
+            Path text = files.resolve("passwd.png");
+            Files.writeString(text, "root:x:0:0:root:/root:/bin/bash\n");
+
+            // when it arrives
+            topology.send(byReference(scene(57).image(), text.toUri().toString()));
+
+            // then BAD_IMAGE with its size, and not one byte of it, as text or as hex
+            DeadLetter letter = onlyDeadLetterThenStreamGoesOn(topology);
+            assertThat(letter.getReason()).isEqualTo(DeadLetterReason.BAD_IMAGE);
+            assertThat(letter.getMessage()).contains("32 bytes")
+                    .doesNotContain("root:").doesNotContain("72 6f 6f 74").doesNotContain("starts with");
+        }
+    }
+
+    @Test
+    void aFileReferenceOutsideTheRootIsDeadLetteredLikeAMissingOneWithoutReadingIt() {
+        try (TopologyHarness topology = new TopologyHarness(readingFilesUnder(files), SharedModels.real())) {
+            // given a root, and a reference to /etc/passwd outside it
+            topology.send(byReference(scene(58).image(), "file:///etc/passwd"));
+
+            // then UNREACHABLE_REFERENCE, in the sentence a missing file gets
+            DeadLetter letter = onlyDeadLetterThenStreamGoesOn(topology);
+            assertThat(letter.getReason()).isEqualTo(DeadLetterReason.UNREACHABLE_REFERENCE);
+            assertThat(letter.getMessage()).endsWith(
+                    "file reference file:///etc/passwd is not a readable regular file under the file root");
         }
     }
 
@@ -263,6 +314,17 @@ class DeadLetterPathsTest {
         assertThat(topology.alignVlm()).extracting(a -> a.getImageId()).contains(next.image().getImageId());
         assertThat(topology.tevi()).hasSize(next.captions().size());
         return letters.get(0);
+    }
+
+    /** The default settings, but taking file: references under {@code root}. */
+    private static TopologySettings readingFilesUnder(Path root) {
+        FetchLimits defaults = SETTINGS.fetchLimits();
+        return SETTINGS.toBuilder().fetchLimits(new FetchLimits(defaults.maxBytes(), defaults.timeout(),
+                Set.of("file"), Optional.of(root), defaults.maxRedirects(), defaults.allow())).build();
+    }
+
+    private static ImageEvent byReference(ImageEvent image, String uri) {
+        return ImageEvent.newBuilder(image).setContent(ImageReference.newBuilder().setUri(uri).build()).build();
     }
 
     private static byte[] inline(ImageEvent image) {

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -179,7 +178,7 @@ public final class ImagePreprocessor {
         Optional<ImageFormat> sniffed = ImageFormat.sniff(encoded);
         if (sniffed.isEmpty()) {
             throw new ImageRejectedException(Reason.UNSUPPORTED_FORMAT, "the payload is not an image format we"
-                    + " recognise (it starts with " + firstBytes(encoded) + declared(declaredContentType)
+                    + " recognise (" + encoded.length + " bytes" + declared(declaredContentType)
                     + "); send " + supportedNames());
         }
         ImageFormat format = sniffed.get();
@@ -252,8 +251,9 @@ public final class ImagePreprocessor {
             throw corrupt(format, "could not be decoded", e);
         }
         if (!warnings.truncations.isEmpty()) {
+            // A fixed sentence: the decoder's warnings are libjpeg's text, which may quote the payload.
             throw new ImageRejectedException(Reason.CORRUPT, "the " + format.displayName()
-                    + " is truncated or damaged (" + String.join("; ", warnings.truncations) + ")");
+                    + " is truncated or damaged (its data ends before the image does)");
         }
         if (rows.width() != region.width || rows.height() != region.height) {
             throw new ImageRejectedException(Reason.CORRUPT, "the " + format.displayName() + " decoded to "
@@ -272,12 +272,10 @@ public final class ImagePreprocessor {
     }
 
     private static ImageRejectedException corrupt(ImageFormat format, String what, Exception cause) {
-        String detail = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-        if (cause.getCause() != null && cause.getCause().getMessage() != null) {
-            detail += ": " + cause.getCause().getMessage();
-        }
+        // The decoder's own message may quote the payload (libjpeg names marker bytes, the PNG reader
+        // filter bytes): only its type goes into the message; the exception stays as the cause.
         return new ImageRejectedException(Reason.CORRUPT, "the " + format.displayName() + " " + what
-                + " (" + detail + "); it is damaged or truncated", cause);
+                + " (" + cause.getClass().getSimpleName() + "); it is damaged or truncated", cause);
     }
 
     private String supportedNames() {
@@ -293,11 +291,6 @@ public final class ImagePreprocessor {
 
     private static String declared(String contentType) {
         return contentType == null ? "" : ", declared as '" + contentType + "'";
-    }
-
-    private static String firstBytes(byte[] bytes) {
-        int n = Math.min(8, bytes.length);
-        return HexFormat.ofDelimiter(" ").formatHex(bytes, 0, n) + (bytes.length > n ? " ..." : "");
     }
 
     /**

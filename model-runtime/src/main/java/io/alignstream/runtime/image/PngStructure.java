@@ -1,5 +1,7 @@
 package io.alignstream.runtime.image;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
 import java.util.zip.CRC32;
 
 /**
@@ -18,6 +20,10 @@ final class PngStructure {
     private static final int IHDR = chunkType("IHDR");
     private static final int IDAT = chunkType("IDAT");
     private static final int IEND = chunkType("IEND");
+    /** Chunk types a message may name; any other four bytes are the payload's own and stay out of messages. */
+    private static final Set<String> REGISTERED_TYPES = Set.of("IHDR", "PLTE", "IDAT", "IEND", "tRNS", "cHRM",
+            "gAMA", "iCCP", "sBIT", "sRGB", "cICP", "mDCv", "cLLi", "tEXt", "zTXt", "iTXt", "bKGD", "hIST", "pHYs",
+            "sPLT", "eXIf", "tIME", "acTL", "fcTL", "fdAT");
     /** Deflate's largest possible expansion (258-byte matches in 2 bits each, rounded up). */
     private static final long MAX_DEFLATE_RATIO = 1032;
     private static final long DEFLATE_SLACK_BYTES = 4096;
@@ -92,13 +98,10 @@ final class PngStructure {
                 | ((bytes[offset + 2] & 0xFFL) << 8) | (bytes[offset + 3] & 0xFFL);
     }
 
+    /** A registered chunk type's name, or "unregistered": never the bytes of an unknown type. */
     private static String typeName(byte[] bytes, int offset) {
-        StringBuilder name = new StringBuilder(4);
-        for (int i = 0; i < 4; i++) {
-            int c = bytes[offset + i] & 0xFF;
-            name.append(c >= 0x20 && c < 0x7F ? (char) c : '?');
-        }
-        return name.toString();
+        String name = new String(bytes, offset, 4, StandardCharsets.ISO_8859_1);
+        return REGISTERED_TYPES.contains(name) ? name : "unregistered";
     }
 
     private static int chunkType(String name) {

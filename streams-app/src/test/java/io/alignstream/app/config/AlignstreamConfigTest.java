@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.alignstream.fetch.FetchAllowList;
 import io.alignstream.events.TensorDType;
 import io.alignstream.metrics.AdminToken;
 import io.alignstream.runtime.engine.DeviceSetting;
@@ -11,8 +12,10 @@ import io.alignstream.runtime.image.ImageLimits;
 import io.alignstream.schemas.EventTopic;
 import io.alignstream.text.CaptionPreparer;
 import io.alignstream.schemas.TopicNames;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -65,8 +68,9 @@ class AlignstreamConfigTest {
             assertThat(config.captionMaxSubCaptions()).isEqualTo(CaptionPreparer.DEFAULT_MAX_SUB_CAPTIONS);
             assertThat(config.imageFetchMaxBytes()).isEqualTo(20L * 1024 * 1024);
             assertThat(config.imageFetchTimeout()).isEqualTo(Duration.ofSeconds(5));
-            assertThat(config.imageFetchSchemes()).containsExactlyInAnyOrder("file", "http", "https");
+            assertThat(config.imageFetchSchemes()).isEmpty();
             assertThat(config.imageFetchFileRoot()).isEmpty();
+            assertThat(config.imageFetchAllow()).isEqualTo(FetchAllowList.NONE);
             assertThat(config.imageMaxPixels()).isEqualTo(ImageLimits.DEFAULT_MAX_DECLARED_PIXELS);
             assertThat(config.imageLimits()).isEqualTo(ImageLimits.defaults());
             assertThat(config.modelBundle()).isEmpty();
@@ -184,6 +188,8 @@ class AlignstreamConfigTest {
             "alignstream.image.fetch.max.bytes;0",
             "alignstream.image.fetch.timeout.ms;0",
             "alignstream.image.fetch.schemes;'https,ftp'",
+            "alignstream.image.fetch.allow;10.0.0.0/33",
+            "alignstream.image.fetch.allow;'10.0.0.0/8,*.internal'",
             "alignstream.image.max.pixels;0",
             "alignstream.model.device;gpu",
             "alignstream.output.alignvlm.dtype;FLOAT64_LE",
@@ -298,6 +304,34 @@ class AlignstreamConfigTest {
         void theTokenIsDeclaredAsAPassword() {
             assertThat(AlignstreamConfig.CONFIG.configKeys().get(AlignstreamConfig.HTTP_ADMIN_TOKEN_CONFIG).type)
                     .isEqualTo(ConfigDef.Type.PASSWORD);
+        }
+    }
+
+    @Nested
+    class ImageFetching {
+        @Test
+        void fileReferencesNeedAFileRoot() {
+            // given file among the schemes and no root
+            // then the configuration is refused, naming both keys
+            assertThatThrownBy(() -> config("alignstream.image.fetch.schemes", "file,https"))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("alignstream.image.fetch.schemes")
+                    .hasMessageContaining("alignstream.image.fetch.file.root");
+            // and with a root it is accepted and reaches the fetch limits
+            assertThat(config("alignstream.image.fetch.schemes", "file,https", "alignstream.image.fetch.file.root", "/data/images")
+                    .fetchLimits().fileRoot()).contains(Path.of("/data/images"));
+        }
+
+        @Test
+        void theAllowListReachesTheFetchLimitsParsed() {
+            // given an allow-list with a range, an address and port, and a host name
+            AlignstreamConfig config = config("alignstream.image.fetch.schemes", "https",
+                    "alignstream.image.fetch.allow", "10.20.0.0/16, 10.30.1.5:8443 ,images.internal");
+
+            // then the fetch limits hold it, entry by entry
+            assertThat(config.fetchLimits().allow()).isEqualTo(
+                    FetchAllowList.parse(List.of("10.20.0.0/16", "10.30.1.5:8443", "images.internal")));
+            assertThat(config.fetchLimits().allow().entries()).hasSize(3);
         }
     }
 

@@ -254,7 +254,7 @@ class ConfigSourcesTest {
                     .contains("schema.registry.url = https://[hidden]@registry:8081\n")
                     .contains("bootstrap.servers = broker-1:9092\n")
                     .contains("alignstream.batch.max.size = 64\n")
-                    .contains("alignstream.image.fetch.schemes = file,http,https\n")
+                    .contains("alignstream.image.fetch.max.bytes = 20971520\n")
                     .contains("application.id = alignstream\n")
                     .contains("processing.guarantee = exactly_once_v2\n");
         }

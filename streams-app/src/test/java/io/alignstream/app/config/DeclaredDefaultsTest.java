@@ -6,6 +6,7 @@ import static io.alignstream.app.config.AlignstreamConfig.BATCH_MAX_WAIT_MS_CONF
 import static io.alignstream.app.config.AlignstreamConfig.CAPTION_GRACE_MS_CONFIG;
 import static io.alignstream.app.config.AlignstreamConfig.CAPTION_MAX_CHARACTERS_CONFIG;
 import static io.alignstream.app.config.AlignstreamConfig.CAPTION_MAX_SUBCAPTIONS_CONFIG;
+import static io.alignstream.app.config.AlignstreamConfig.IMAGE_FETCH_ALLOW_CONFIG;
 import static io.alignstream.app.config.AlignstreamConfig.IMAGE_FETCH_FILE_ROOT_CONFIG;
 import static io.alignstream.app.config.AlignstreamConfig.IMAGE_FETCH_MAX_BYTES_CONFIG;
 import static io.alignstream.app.config.AlignstreamConfig.IMAGE_FETCH_SCHEMES_CONFIG;
@@ -29,6 +30,7 @@ import static io.alignstream.app.config.AlignstreamConfig.TOPIC_TEVI_CONFIG;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.alignstream.events.TensorDType;
+import io.alignstream.fetch.FetchAllowList;
 import io.alignstream.fetch.FetchLimits;
 import io.alignstream.monitoring.quality.QualitySettings;
 import io.alignstream.schemas.TopicNames;
@@ -81,6 +83,8 @@ class DeclaredDefaultsTest {
                     schemes -> Set.copyOf((List<?>) schemes))),
             Map.entry("FetchLimits.fileRoot", new FromKey(IMAGE_FETCH_FILE_ROOT_CONFIG, root -> ((String) root).isBlank()
                     ? Optional.empty() : Optional.of(Path.of((String) root).toAbsolutePath().normalize()))),
+            Map.entry("FetchLimits.allow", new FromKey(IMAGE_FETCH_ALLOW_CONFIG,
+                    entries -> FetchAllowList.parse(((List<?>) entries).stream().map(String::valueOf).toList()))),
             Map.entry("MonitorSettings.windowPairs", same(MONITOR_WINDOW_PAIRS_CONFIG)),
             Map.entry("MonitorSettings.windowTime", millis(MONITOR_WINDOW_TIME_MS_CONFIG)),
             Map.entry("MonitorSettings.minPairs", same(MONITOR_WINDOW_MIN_PAIRS_CONFIG)),
