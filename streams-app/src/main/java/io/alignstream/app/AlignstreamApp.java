@@ -6,6 +6,7 @@ import io.alignstream.app.topics.ProvisioningReport;
 import io.alignstream.app.topics.TopicProvisioner;
 import io.alignstream.deadletter.DeadLetterDeserializationHandler;
 import io.alignstream.deadletter.DeadLetterProcessingHandler;
+import io.alignstream.deadletter.DeadLetterProductionHandler;
 import io.alignstream.inference.InferenceModels;
 import io.alignstream.inference.RuntimeInferenceModels;
 import io.alignstream.liveview.LiveView;
@@ -157,7 +158,10 @@ public final class AlignstreamApp implements AutoCloseable {
                 DeadLetterDeserializationHandler.class.getName());
         properties.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
                 DeadLetterProcessingHandler.class.getName());
+        properties.putIfAbsent(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                DeadLetterProductionHandler.class.getName());
         properties.put(DeadLetterDeserializationHandler.TOPIC_CONFIG, config.topicNames().deadLetters());
+        properties.put(DeadLetterDeserializationHandler.MAX_PAYLOAD_BYTES_CONFIG, config.deadLetterMaxPayloadBytes());
         // Wall-clock punctuation (a batch's maximum wait) is only checked between polls: an idle
         // poll must not outlast the wait by much, or a lone record waits up to Kafka's 100 ms.
         properties.putIfAbsent(StreamsConfig.POLL_MS_CONFIG,

@@ -29,6 +29,12 @@ public final class DeadLetterDeserializationHandler implements DeserializationEx
      * this package needs nothing from the application's configuration.
      */
     public static final String TOPIC_CONFIG = "alignstream.internal.dead.letters.topic";
+    /**
+     * Streams configuration key under which the application passes the most payload bytes a dead
+     * letter carries (optional; a longer payload is cut to that prefix so the dead letter stays
+     * writable under the producer's {@code max.request.size}).
+     */
+    public static final String MAX_PAYLOAD_BYTES_CONFIG = "alignstream.internal.dead.letters.max.payload.bytes";
     private static final Logger log = LoggerFactory.getLogger(DeadLetterDeserializationHandler.class);
 
     private DeadLetterEncoder encoder;

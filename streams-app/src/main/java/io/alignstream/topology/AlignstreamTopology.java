@@ -89,13 +89,13 @@ public final class AlignstreamTopology {
 
         KStream<String, SpecificRecordBase> images = builder
                 .stream(settings.topics().images(), Consumed.with(Serdes.ByteArray(), imageSerde).withName("images"))
-                .process(() -> new InputKeyer<>(EventRules.IMAGES, metrics), Named.as("image-keyer"))
+                .process(() -> new InputKeyer<>(EventRules.IMAGES, metrics, settings.maxRecordBytes()), Named.as("image-keyer"))
                 .repartition(Repartitioned.with(Serdes.String(), internalImageSerde)
                         .withName(IMAGES_BY_ID).withNumberOfPartitions(settings.partitions()))
                 .mapValues(image -> (SpecificRecordBase) image, Named.as("image-input"));
         KStream<String, SpecificRecordBase> captions = builder
                 .stream(settings.topics().captions(), Consumed.with(Serdes.ByteArray(), captionSerde).withName("captions"))
-                .process(() -> new InputKeyer<>(EventRules.CAPTIONS, metrics), Named.as("caption-keyer"))
+                .process(() -> new InputKeyer<>(EventRules.CAPTIONS, metrics, settings.maxRecordBytes()), Named.as("caption-keyer"))
                 .repartition(Repartitioned.with(Serdes.String(), internalCaptionSerde)
                         .withName(CAPTIONS_BY_ID).withNumberOfPartitions(settings.partitions()))
                 .mapValues(caption -> (SpecificRecordBase) caption, Named.as("caption-input"));

@@ -24,10 +24,13 @@ import java.util.Objects;
  * @param captionMaxSubCaptions  captions with more sub-captions are dead-lettered (OVER_LIMIT)
  * @param includeRawEmbedding    whether TEVI records also carry the raw image embedding
  * @param alignVlmDtype          how AlignVLM token tensors are encoded
+ * @param maxRecordBytes         the largest record the service's producer writes (its {@code max.request.size}):
+ *                               a larger input is dead-lettered (OVER_LIMIT) before it reaches a repartition topic
  */
 public record TopologySettings(TopicNames topics, int partitions, int batchMaxSize, int batchMaxInputs,
                                Duration batchMaxWait, Duration captionGrace, FetchLimits fetchLimits,
-                               int captionMaxCharacters, int captionMaxSubCaptions, boolean includeRawEmbedding, TensorDType alignVlmDtype) {
+                               int captionMaxCharacters, int captionMaxSubCaptions, boolean includeRawEmbedding, TensorDType alignVlmDtype,
+                               int maxRecordBytes) {
 
     public TopologySettings {
         Objects.requireNonNull(topics, "topics");
@@ -50,6 +53,9 @@ public record TopologySettings(TopicNames topics, int partitions, int batchMaxSi
         }
         if (captionMaxCharacters < 1 || captionMaxSubCaptions < 1) {
             throw new IllegalArgumentException("caption limits must be at least 1");
+        }
+        if (maxRecordBytes < 1) {
+            throw new IllegalArgumentException("maxRecordBytes must be at least 1, not " + maxRecordBytes);
         }
     }
 
@@ -75,7 +81,7 @@ public record TopologySettings(TopicNames topics, int partitions, int batchMaxSi
         return new Builder().topics(topics).partitions(partitions).batch(batchMaxSize, batchMaxInputs, batchMaxWait)
                 .captionGrace(captionGrace).fetchLimits(fetchLimits).captionMaxCharacters(captionMaxCharacters)
                 .captionMaxSubCaptions(captionMaxSubCaptions).includeRawEmbedding(includeRawEmbedding)
-                .alignVlmDtype(alignVlmDtype);
+                .alignVlmDtype(alignVlmDtype).maxRecordBytes(maxRecordBytes);
     }
 
     /** Builds {@link TopologySettings}; {@link #build()} refuses a field left unset, naming it. */
@@ -91,6 +97,7 @@ public record TopologySettings(TopicNames topics, int partitions, int batchMaxSi
         private Integer captionMaxSubCaptions;
         private Boolean includeRawEmbedding;
         private TensorDType alignVlmDtype;
+        private Integer maxRecordBytes;
 
         private Builder() {
         }
@@ -147,13 +154,19 @@ public record TopologySettings(TopicNames topics, int partitions, int batchMaxSi
             return this;
         }
 
+        public Builder maxRecordBytes(int value) {
+            maxRecordBytes = value;
+            return this;
+        }
+
         public TopologySettings build() {
             return new TopologySettings(required(topics, "topics"), required(partitions, "partitions"),
                     required(batchMaxSize, "batchMaxSize"), required(batchMaxInputs, "batchMaxInputs"),
                     required(batchMaxWait, "batchMaxWait"), required(captionGrace, "captionGrace"),
                     required(fetchLimits, "fetchLimits"), required(captionMaxCharacters, "captionMaxCharacters"),
                     required(captionMaxSubCaptions, "captionMaxSubCaptions"),
-                    required(includeRawEmbedding, "includeRawEmbedding"), required(alignVlmDtype, "alignVlmDtype"));
+                    required(includeRawEmbedding, "includeRawEmbedding"), required(alignVlmDtype, "alignVlmDtype"),
+                    required(maxRecordBytes, "maxRecordBytes"));
         }
 
         // No field has a default here: the defaults are the configuration's (AlignstreamConfig), stated once.

@@ -250,6 +250,51 @@ class DeadLetterPathsTest {
     }
 
     @Test
+    void aCaptionTooLargeToWriteIsDeadLetteredAtKeyingAsOverLimit() {
+        // given a service whose producer writes records of at most 64 KiB, and a scene's caption
+        // grown to 100 KB (it reached the input compressed; re-keyed, it could never be written)
+        TopologySettings small = SETTINGS.toBuilder().maxRecordBytes(64 * 1024).build();
+        CaptionEvent caption = scene(61).captions().get(0);
+        CaptionEvent huge = CaptionEvent.newBuilder(caption).setText(caption.getText() + " ".repeat(100_000)).build();
+        try (TopologyHarness topology = new TopologyHarness(small, SharedModels.real())) {
+            // when it arrives
+            topology.send(huge);
+
+            // then OVER_LIMIT at the keyer, with its size and the limit, the bytes as read, and a good scene still goes through
+            DeadLetter letter = onlyDeadLetterThenStreamGoesOn(topology);
+            assertThat(letter.getReason()).isEqualTo(DeadLetterReason.OVER_LIMIT);
+            assertThat(letter.getSourceTopic()).isEqualTo(SETTINGS.topics().captions());
+            byte[] asRead = topology.encode(SETTINGS.topics().captions(), huge);
+            java.util.regex.Matcher size = java.util.regex.Pattern.compile("is (\\d+) bytes").matcher(letter.getMessage());
+            assertThat(size.find()).as(letter.getMessage()).isTrue();
+            // the value as written plus the image id key and the source headers (under 200 bytes)
+            assertThat(Integer.parseInt(size.group(1))).isBetween(asRead.length, asRead.length + 200);
+            assertThat(letter.getMessage()).contains("at most " + (64 * 1024 - 1024) + " (producer max.request.size 65536");
+            assertThat(bytes(letter.getPayload())).isEqualTo(asRead);
+        }
+    }
+
+    @Test
+    void anEventJustUnderTheWritableSizeIsNotDeadLettered() {
+        // given the same 64 KiB limit and a caption of 60 KB: large, but writable
+        TopologySettings small = SETTINGS.toBuilder().maxRecordBytes(64 * 1024).build();
+        SceneEvents scene = scene(62);
+        CaptionEvent caption = scene.captions().get(0);
+        CaptionEvent large = CaptionEvent.newBuilder(caption).setText(caption.getText() + " ".repeat(60_000)).build();
+        try (TopologyHarness topology = new TopologyHarness(small, SharedModels.real())) {
+            // when it arrives with its image
+            topology.send(scene.image());
+            topology.send(large);
+            topology.flushBatches();
+
+            // then it is not dead-lettered at the keyer (the batch may still judge its text by its own rules)
+            assertThat(topology.deadLetters()).extracting(DeadLetter::getMessage)
+                    .noneMatch(message -> message.contains("max.request.size"));
+            assertThat(topology.alignVlm()).hasSize(1);
+        }
+    }
+
+    @Test
     void aModelErrorFailsOnlyTheImageThatCausesIt() {
         // given a vision tower that fails on one particular image
         SceneEvents poison = scene(57);

@@ -540,6 +540,7 @@ public final class AlignstreamConfig extends AbstractConfig {
                 .captionMaxSubCaptions(captionMaxSubCaptions())
                 .includeRawEmbedding(outputIncludeRawEmbedding())
                 .alignVlmDtype(outputAlignVlmDType())
+                .maxRecordBytes(producerMaxRequestSize())
                 .build();
     }
 
@@ -663,6 +664,46 @@ public final class AlignstreamConfig extends AbstractConfig {
         return new TransactionTimeout(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
                 STREAMS_EOS_TRANSACTION_TIMEOUT_MS, true);
     }
+
+    /**
+     * The largest record the service's producer sends: {@code producer.max.request.size}, else
+     * {@code max.request.size}, else the producer's default. Not a key of ours: the producer's own
+     * setting is the limit, so the service's size check reads it rather than declaring a second one.
+     */
+    public int producerMaxRequestSize() {
+        for (String key : List.of(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG)) {
+            Object value = originals().get(key);
+            if (value != null && !value.toString().isBlank()) {
+                try {
+                    int bytes = Integer.parseInt(value.toString().trim());
+                    if (bytes < 1) {
+                        throw new ConfigException(key, value, "must be at least 1 byte");
+                    }
+                    return bytes;
+                } catch (NumberFormatException e) {
+                    throw new ConfigException(key, value, "expected a whole number of bytes");
+                }
+            }
+        }
+        return PRODUCER_DEFAULT_MAX_REQUEST_SIZE;
+    }
+
+    /** The producer's own default {@code max.request.size} (1 MiB). */
+    static final int PRODUCER_DEFAULT_MAX_REQUEST_SIZE = (Integer) ProducerConfig.configDef()
+            .defaultValues().get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+
+    /**
+     * The most payload bytes a dead letter carries: what is left of {@link #producerMaxRequestSize()}
+     * after room for the rest of the dead letter (message, coordinates, key, framing); a longer
+     * payload is cut to this prefix so that the dead letter itself can always be written.
+     */
+    public int deadLetterMaxPayloadBytes() {
+        return Math.max(1024, producerMaxRequestSize() - DEAD_LETTER_ROOM_BYTES);
+    }
+
+    /** Room kept for a dead letter's fields besides the payload: a 2000-character message is at most 8 KB of UTF-8. */
+    static final int DEAD_LETTER_ROOM_BYTES = 16 * 1024;
 
     /** The producer's transaction timeout, the key it comes from, and whether it is Kafka Streams' default. */
     public record TransactionTimeout(String key, long millis, boolean isDefault) { }

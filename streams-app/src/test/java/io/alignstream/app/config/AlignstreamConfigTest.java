@@ -336,6 +336,29 @@ class AlignstreamConfigTest {
     }
 
     @Nested
+    class RecordSize {
+        @Test
+        void theProducersMaxRequestSizeIsTheLimitTheKeyingCheckAndDeadLettersKeepTo() {
+            // given the producer's limit set as ordinary pass-through configuration, prefixed or not
+            AlignstreamConfig prefixed = config("producer.max.request.size", "262144", "max.request.size", "999999");
+            AlignstreamConfig plain = config("max.request.size", "500000");
+
+            // then the prefixed one wins, and it reaches the topology and the dead letters' payload bound
+            assertThat(prefixed.topologySettings().maxRecordBytes()).isEqualTo(262_144);
+            assertThat(prefixed.deadLetterMaxPayloadBytes()).isEqualTo(262_144 - 16 * 1024);
+            assertThat(plain.topologySettings().maxRecordBytes()).isEqualTo(500_000);
+            // and unset it is Kafka's own default
+            assertThat(config().topologySettings().maxRecordBytes()).isEqualTo(1024 * 1024);
+        }
+
+        @Test
+        void aMaxRequestSizeThatIsNotABytesCountIsAnErrorNamingItsKey() {
+            assertThatThrownBy(() -> config("producer.max.request.size", "256k").topologySettings())
+                    .isInstanceOf(ConfigException.class).hasMessageContaining("producer.max.request.size");
+        }
+    }
+
+    @Nested
     class Monitor {
         @Test
         void theMonitorNeedsTheRawEmbeddingInTeviRecords() {

@@ -100,6 +100,8 @@ class DeclaredDefaultsTest {
     /** Fields no key sets, each stated once next to the code that takes it. */
     private static final Set<String> NOT_CONFIGURABLE = Set.of(
             "FetchLimits.maxRedirects", // FetchLimits.SERVICE_MAX_REDIRECTS
+            // The producer's own max.request.size (a pass-through key, AlignstreamConfig.producerMaxRequestSize())
+            "TopologySettings.maxRecordBytes",
             // The figures' definition (docs/monitoring-figures.md): QualitySettings.builder()
             "QualitySettings.randomPairs", "QualitySettings.driftSamplesPerSide",
             "QualitySettings.frequentLatentShare", "QualitySettings.maskThreshold", "QualitySettings.alignVlmTopWords",
