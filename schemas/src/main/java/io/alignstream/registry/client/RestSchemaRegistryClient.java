@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.LongSupplier;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaParseException;
 import org.apache.kafka.common.config.ConfigException;
@@ -27,7 +28,10 @@ import org.apache.kafka.common.config.ConfigException;
  *
  * <p><b>Caches:</b> id to schema, and per subject schema to id, each bounded by
  * {@code max.schemas.per.subject}. Schema ids never change meaning, so these never expire.
- * Latest versions and compatibility are not cached.
+ * Latest versions and compatibility are not cached. An id the registry answered as not found
+ * (40403) is remembered for {@code missing.id.cache.ttl.sec}, so a stream of records with the same
+ * unknown id costs one request per that time, not one each; the id may be registered later, hence
+ * the expiry. Transient failures (unreachable, 5xx) are never remembered.
  */
 public class RestSchemaRegistryClient implements SchemaRegistryClient {
 
@@ -38,6 +42,9 @@ public class RestSchemaRegistryClient implements SchemaRegistryClient {
     private final RegistryHttpTransport transport;
     private final int cacheCapacity;
     private final LruCache<Integer, Schema> schemasById;
+    private final LruCache<Integer, MissingId> missingIds;
+    private final long missingIdTtlNanos;
+    private final LongSupplier nanoClock;
     private final ConcurrentMap<String, LruCache<Schema, Integer>> idsBySubject = new ConcurrentHashMap<>();
 
     public RestSchemaRegistryClient(Map<String, ?> configs) {
@@ -49,10 +56,21 @@ public class RestSchemaRegistryClient implements SchemaRegistryClient {
      *                         credentials or TLS settings are unusable; naming the key
      */
     public RestSchemaRegistryClient(SchemaRegistryClientConfig config) {
+        this(config, System::nanoTime);
+    }
+
+    /** With {@code nanoClock} as the time the missing-id cache expires by (tests). */
+    RestSchemaRegistryClient(SchemaRegistryClientConfig config, LongSupplier nanoClock) {
         this.transport = new RegistryHttpTransport(config);
         this.cacheCapacity = config.maxSchemasPerSubject();
         this.schemasById = new LruCache<>(cacheCapacity);
+        this.missingIds = new LruCache<>(cacheCapacity);
+        this.missingIdTtlNanos = config.missingIdCacheTtl().toNanos();
+        this.nanoClock = nanoClock;
     }
+
+    /** The registry's not-found answer for an id, and until when it is believed. */
+    private record MissingId(SchemaNotFoundException answer, long expiresAtNanos) { }
 
     /** The base URLs, without credentials, in configured order. */
     public List<String> urls() {
@@ -115,7 +133,20 @@ public class RestSchemaRegistryClient implements SchemaRegistryClient {
         if (cached != null) {
             return cached;
         }
-        JsonNode answer = transport.send("Fetching schema id " + id, "GET", "/schemas/ids/" + id, null);
+        MissingId missing = missingIds.get(id);
+        if (missing != null && nanoClock.getAsLong() - missing.expiresAtNanos() < 0) {
+            throw missing.answer();
+        }
+        JsonNode answer;
+        try {
+            answer = transport.send("Fetching schema id " + id, "GET", "/schemas/ids/" + id, null);
+        } catch (SchemaNotFoundException notFound) {
+            // Only the registry's definite "no such id" is remembered; anything transient is asked again.
+            if (missingIdTtlNanos > 0) {
+                missingIds.put(id, new MissingId(notFound, nanoClock.getAsLong() + missingIdTtlNanos));
+            }
+            throw notFound;
+        }
         Schema schema = parseSchema(answer, "schema id " + id);
         schemasById.put(id, schema);
         return schema;
@@ -206,6 +237,7 @@ public class RestSchemaRegistryClient implements SchemaRegistryClient {
     public void close() {
         transport.close();
         schemasById.clear();
+        missingIds.clear();
         idsBySubject.clear();
     }
 

@@ -57,6 +57,13 @@ public class SchemaRegistryClientConfig extends AbstractConfig {
     private static final String MAX_SCHEMAS_PER_SUBJECT_DOC = "Maximum number of schemas cached per subject "
             + "(schema to id), and of schemas cached by id; least recently used entries are evicted beyond it.";
 
+    public static final String MISSING_ID_CACHE_TTL_SEC_CONFIG = "missing.id.cache.ttl.sec";
+    public static final int MISSING_ID_CACHE_TTL_SEC_DEFAULT = 30;
+    private static final String MISSING_ID_CACHE_TTL_SEC_DOC = "How long a schema id the registry answered as not "
+            + "found (40403) is remembered as missing, so that records carrying it cost one request per this many "
+            + "seconds rather than one each; 0 remembers nothing. Unreachable or failing registries (5xx, timeouts) "
+            + "are never remembered.";
+
     public static final String HTTP_CONNECT_TIMEOUT_MS_CONFIG = "http.connect.timeout.ms";
     public static final int HTTP_CONNECT_TIMEOUT_MS_DEFAULT = 60_000;
     private static final String HTTP_CONNECT_TIMEOUT_MS_DOC = "Time allowed to open a connection to one "
@@ -120,6 +127,8 @@ public class SchemaRegistryClientConfig extends AbstractConfig {
                 .define(DEPRECATED_USER_INFO_CONFIG, Type.PASSWORD, null, Importance.LOW, DEPRECATED_USER_INFO_DOC)
                 .define(MAX_SCHEMAS_PER_SUBJECT_CONFIG, Type.INT, MAX_SCHEMAS_PER_SUBJECT_DEFAULT, Range.atLeast(1),
                         Importance.LOW, MAX_SCHEMAS_PER_SUBJECT_DOC)
+                .define(MISSING_ID_CACHE_TTL_SEC_CONFIG, Type.INT, MISSING_ID_CACHE_TTL_SEC_DEFAULT, Range.atLeast(0),
+                        Importance.LOW, MISSING_ID_CACHE_TTL_SEC_DOC)
                 .define(HTTP_CONNECT_TIMEOUT_MS_CONFIG, Type.INT, HTTP_CONNECT_TIMEOUT_MS_DEFAULT, Range.atLeast(1),
                         Importance.LOW, HTTP_CONNECT_TIMEOUT_MS_DOC)
                 .define(HTTP_READ_TIMEOUT_MS_CONFIG, Type.INT, HTTP_READ_TIMEOUT_MS_DEFAULT, Range.atLeast(1),
@@ -238,6 +247,11 @@ public class SchemaRegistryClientConfig extends AbstractConfig {
 
     public int maxSchemasPerSubject() {
         return getInt(MAX_SCHEMAS_PER_SUBJECT_CONFIG);
+    }
+
+    /** How long an id answered as not found is remembered; zero for not at all. */
+    public Duration missingIdCacheTtl() {
+        return Duration.ofSeconds(getInt(MISSING_ID_CACHE_TTL_SEC_CONFIG));
     }
 
     public Duration httpConnectTimeout() {

@@ -10,7 +10,9 @@ import io.alignstream.events.CaptionEvent;
 import io.alignstream.events.ImageEvent;
 import io.alignstream.registry.client.FakeRegistry.Reply;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.avro.Schema;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -279,6 +281,78 @@ class RestSchemaRegistryClientTest {
                 assertThatThrownBy(() -> client.getSchemaById(99))
                         .isInstanceOf(SchemaNotFoundException.class).hasMessageContaining("Schema 99 not found");
             }
+            assertThat(registry.requestCount()).isEqualTo(3);
+        }
+    }
+
+    @Nested
+    @DisplayName("remembers ids the registry does not know, briefly, and nothing transient")
+    class MissingIds {
+        private final AtomicLong nanos = new AtomicLong();
+
+        private RestSchemaRegistryClient client(Map<String, Object> settings) {
+            return new RestSchemaRegistryClient(new SchemaRegistryClientConfig(settings), nanos::get);
+        }
+
+        @Test
+        @DisplayName("a stream of records with one unknown id costs one request per missing.id.cache.ttl.sec")
+        void unknownIdCostsOneRequestPerTtl() {
+            // given a registry that does not know id 99 until it is registered later
+            registry.on("GET", "/schemas/ids/99", Reply.error(404, 40403, "Schema 99 not found"),
+                    Reply.ok(schemaJson(CAPTION)));
+            Map<String, Object> settings = FakeRegistry.fastRetrySettings(registry.url());
+
+            try (RestSchemaRegistryClient client = client(settings)) {
+                // when 1000 records carrying it are read within the default 30 s
+                for (int i = 0; i < 1000; i++) {
+                    assertThatThrownBy(() -> client.getSchemaById(99)).isInstanceOf(SchemaNotFoundException.class)
+                            .hasMessageContaining("Schema 99 not found");
+                    nanos.addAndGet(Duration.ofMillis(29).toNanos());
+                }
+                // then the registry was asked once
+                assertThat(registry.requestCount()).isEqualTo(1);
+
+                // and once the 30 s are over it is asked again, and an id registered since is found
+                nanos.addAndGet(Duration.ofSeconds(1).toNanos());
+                assertThat(client.getSchemaById(99)).isEqualTo(CAPTION);
+                assertThat(registry.requestCount()).isEqualTo(2);
+            }
+        }
+
+        @Test
+        @DisplayName("an unreachable or failing registry (5xx) is asked again for the next record")
+        void transientFailuresAreNotRemembered() {
+            // given a registry that fails once with 503, then answers
+            registry.on("GET", "/schemas/ids/5", Reply.error(503, 50301, "Service unavailable"),
+                    Reply.ok(schemaJson(CAPTION)));
+            Map<String, Object> settings = FakeRegistry.fastRetrySettings(registry.url());
+            settings.put("max.retries", 0);
+
+            try (RestSchemaRegistryClient client = client(settings)) {
+                // when the id is fetched twice, at the same instant
+                assertThatThrownBy(() -> client.getSchemaById(5)).isInstanceOf(SchemaRegistryUnavailableException.class);
+
+                // then the second fetch asks again and gets the schema
+                assertThat(client.getSchemaById(5)).isEqualTo(CAPTION);
+                assertThat(registry.requestCount()).isEqualTo(2);
+            }
+        }
+
+        @Test
+        @DisplayName("missing.id.cache.ttl.sec=0 remembers nothing")
+        void zeroTtlRemembersNothing() {
+            // given the cache turned off
+            registry.on("GET", "/schemas/ids/99", Reply.error(404, 40403, "Schema 99 not found"));
+            Map<String, Object> settings = FakeRegistry.fastRetrySettings(registry.url());
+            settings.put(SchemaRegistryClientConfig.MISSING_ID_CACHE_TTL_SEC_CONFIG, 0);
+
+            try (RestSchemaRegistryClient client = client(settings)) {
+                // when the unknown id is fetched three times
+                for (int i = 0; i < 3; i++) {
+                    assertThatThrownBy(() -> client.getSchemaById(99)).isInstanceOf(SchemaNotFoundException.class);
+                }
+            }
+            // then each was a request
             assertThat(registry.requestCount()).isEqualTo(3);
         }
     }
