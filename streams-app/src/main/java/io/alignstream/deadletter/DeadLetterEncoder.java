@@ -5,7 +5,6 @@ import io.alignstream.events.DeadLetterReason;
 import io.alignstream.metrics.PipelineMetrics;
 import io.alignstream.registry.serde.KafkaAvroSerializer;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -25,7 +24,7 @@ final class DeadLetterEncoder implements AutoCloseable {
     /** The most payload bytes a dead letter carries (optional). */
     static final String MAX_PAYLOAD_BYTES_CONFIG = DeadLetterDeserializationHandler.MAX_PAYLOAD_BYTES_CONFIG;
     /** Without the key: the producer's default max.request.size (1 MiB) less room for the other fields. */
-    static final int DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024 - 16 * 1024;
+    static final int DEFAULT_MAX_PAYLOAD_BYTES = DeadLetters.maxPayloadBytes(1024 * 1024);
 
     private final String topic;
     private final KafkaAvroSerializer serializer;
@@ -84,8 +83,8 @@ final class DeadLetterEncoder implements AutoCloseable {
         // A payload too long to write would make the dead letter itself fail (RecordTooLargeException):
         // keep a prefix and say so, with the original length (first, so a long message cannot hide it).
         if (payload != null && payload.length > maxPayloadBytes) {
-            message = "[payload cut to its first " + maxPayloadBytes + " of " + payload.length + " bytes] " + message;
-            payload = Arrays.copyOf(payload, maxPayloadBytes);
+            message = DeadLetters.cutNote(maxPayloadBytes, payload.length) + message;
+            payload = DeadLetters.cut(payload, maxPayloadBytes);
         }
         DeadLetter letter = DeadLetters.of(source, reason, message, payload, Instant.now());
         byte[] value = serializer.serialize(topic, letter);

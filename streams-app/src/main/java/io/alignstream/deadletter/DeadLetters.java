@@ -9,6 +9,8 @@ import java.time.Instant;
 public final class DeadLetters {
     /** Messages are for people; a stack of causes this long is already unreadable. */
     static final int MAX_MESSAGE_CHARACTERS = 2000;
+    /** Room kept in a dead letter for its fields besides the payload: a 2000-character message is at most 8 KB of UTF-8. */
+    static final int ROOM_BYTES = 16 * 1024;
 
     private DeadLetters() {
     }
@@ -30,6 +32,26 @@ public final class DeadLetters {
                 .setPayload(payload == null ? null : ByteBuffer.wrap(payload.clone()))
                 .setTime(now)
                 .build();
+    }
+
+    /**
+     * The most payload bytes a dead letter carries when records of at most {@code maxRecordBytes}
+     * (the producer's {@code max.request.size}) can be written: what is left after room for the
+     * other fields, so the dead letter itself is always writable.
+     */
+    public static int maxPayloadBytes(int maxRecordBytes) {
+        return Math.max(1024, maxRecordBytes - ROOM_BYTES);
+    }
+
+    /** {@code payload} if it is at most {@code maxPayloadBytes} long, else its prefix of that length. */
+    public static byte[] cut(byte[] payload, int maxPayloadBytes) {
+        return payload == null || payload.length <= maxPayloadBytes ? payload
+                : java.util.Arrays.copyOf(payload, maxPayloadBytes);
+    }
+
+    /** What a dead letter's message starts with when its payload was cut, naming the original length. */
+    public static String cutNote(int keptBytes, int originalBytes) {
+        return "[payload cut to its first " + keptBytes + " of " + originalBytes + " bytes] ";
     }
 
     /** The exception's message with its causes, "Type: message; caused by Type: message". */

@@ -275,6 +275,32 @@ class DeadLetterPathsTest {
     }
 
     @Test
+    void aBatchDeadLetterOfALargeEventCarriesAPayloadCutToStayWritable() {
+        // given a 64 KiB producer limit and a caption of 60 KB of words: writable, but over 4096 characters
+        TopologySettings small = SETTINGS.toBuilder().maxRecordBytes(64 * 1024).build();
+        SceneEvents scene = scene(63);
+        CaptionEvent caption = scene.captions().get(0);
+        CaptionEvent wordy = CaptionEvent.newBuilder(caption)
+                .setText((caption.getText() + " ").repeat(60_000 / (caption.getText().length() + 1) + 1)).build();
+        try (TopologyHarness topology = new TopologyHarness(small, SharedModels.real())) {
+            // when it arrives with its image
+            topology.send(scene.image());
+            topology.send(wordy);
+            topology.flushBatches();
+
+            // then its OVER_LIMIT dead letter carries the re-encoded event's first 48 KiB, saying so
+            byte[] reencoded = topology.encode(SETTINGS.topics().captions(), wordy);
+            int kept = 64 * 1024 - 16 * 1024;
+            assertThat(topology.deadLetters()).singleElement().satisfies(letter -> {
+                assertThat(letter.getReason()).isEqualTo(DeadLetterReason.OVER_LIMIT);
+                assertThat(letter.getMessage()).contains("[payload cut to its first " + kept + " of " + reencoded.length + " bytes]");
+                assertThat(bytes(letter.getPayload())).isEqualTo(Arrays.copyOf(reencoded, kept));
+            });
+            assertThat(topology.alignVlm()).hasSize(1);
+        }
+    }
+
+    @Test
     void anEventJustUnderTheWritableSizeIsNotDeadLettered() {
         // given the same 64 KiB limit and a caption of 60 KB: large, but writable
         TopologySettings small = SETTINGS.toBuilder().maxRecordBytes(64 * 1024).build();

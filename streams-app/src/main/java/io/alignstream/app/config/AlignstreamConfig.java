@@ -29,6 +29,7 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.CommonClientConfigs;
+import io.alignstream.deadletter.DeadLetters;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -699,11 +700,8 @@ public final class AlignstreamConfig extends AbstractConfig {
      * payload is cut to this prefix so that the dead letter itself can always be written.
      */
     public int deadLetterMaxPayloadBytes() {
-        return Math.max(1024, producerMaxRequestSize() - DEAD_LETTER_ROOM_BYTES);
+        return DeadLetters.maxPayloadBytes(producerMaxRequestSize());
     }
-
-    /** Room kept for a dead letter's fields besides the payload: a 2000-character message is at most 8 KB of UTF-8. */
-    static final int DEAD_LETTER_ROOM_BYTES = 16 * 1024;
 
     /** The producer's transaction timeout, the key it comes from, and whether it is Kafka Streams' default. */
     public record TransactionTimeout(String key, long millis, boolean isDefault) { }

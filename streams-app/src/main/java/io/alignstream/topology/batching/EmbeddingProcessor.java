@@ -372,6 +372,12 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
         } catch (RuntimeException e) {
             note = " (payload not re-encoded: " + DeadLetters.describe(e) + ")";
         }
+        // Cut like the handlers' dead letters, or a near-limit event would make an unwritable dead letter.
+        int maxPayload = DeadLetters.maxPayloadBytes(settings.maxRecordBytes());
+        if (payload != null && payload.length > maxPayload) {
+            note = note + " " + DeadLetters.cutNote(maxPayload, payload.length).trim();
+            payload = DeadLetters.cut(payload, maxPayload);
+        }
         log.warn("dead-lettering {} ({}): {}", source, reason, message);
         context.forward(new Record<>(keyOf(event), DeadLetters.of(source, reason, message + note, payload,
                 Instant.ofEpochMilli(context.currentSystemTimeMs())), timestamp, new RecordHeaders()));
