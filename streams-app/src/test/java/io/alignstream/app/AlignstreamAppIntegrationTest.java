@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.alignstream.app.config.AlignstreamConfig;
 import io.alignstream.app.config.ConfigSources;
-import io.alignstream.clients.consume.OutputReader;
-import io.alignstream.clients.consume.OutputReader.Until;
 import io.alignstream.clients.produce.EventProducer;
 import io.alignstream.events.AlignVlmEmbedding;
 import io.alignstream.events.CaptionEvent;
@@ -16,6 +14,7 @@ import io.alignstream.schemas.EventTopic;
 import io.alignstream.world.events.SyntheticEventFactory;
 import io.alignstream.world.events.SyntheticEventFactory.SceneEvents;
 import io.alignstream.testing.EmbeddedKafkaAndRegistry;
+import io.alignstream.testing.PublishedOutput;
 import io.alignstream.world.Split;
 import io.alignstream.world.SyntheticWorld;
 import java.net.URI;
@@ -26,7 +25,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -137,14 +135,7 @@ class AlignstreamAppIntegrationTest {
         return Map.of("schema.registry.url", PLATFORM.registryUrl());
     }
 
-    /** What a new group reads of {@code topic}: at least {@code expected} records, then 2 s more for any extra (duplicate). */
     private static List<Object> readCommitted(String topic, int expected) {
-        List<Object> out = new ArrayList<>();
-        try (OutputReader reader = OutputReader.builder(connection(), registry()).topics(topic)
-                .group("it-reader-" + topic + "-" + System.nanoTime()).fromBeginning(true).open()) {
-            reader.read(Until.timeout(Duration.ofSeconds(90)), record -> out.add(record.value()) && out.size() < expected);
-            reader.read(Until.timeout(Duration.ofSeconds(2)), record -> out.add(record.value()));
-        }
-        return out;
+        return PublishedOutput.readCommitted(connection(), registry(), topic, expected, Duration.ofSeconds(90));
     }
 }

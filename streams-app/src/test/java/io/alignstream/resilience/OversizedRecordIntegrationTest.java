@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.alignstream.app.AlignstreamApp;
 import io.alignstream.app.config.AlignstreamConfig;
 import io.alignstream.app.config.ConfigSources;
-import io.alignstream.clients.consume.OutputReader;
-import io.alignstream.clients.consume.OutputReader.Until;
 import io.alignstream.clients.produce.EventProducer;
 import io.alignstream.events.AlignVlmEmbedding;
 import io.alignstream.events.CaptionEvent;
@@ -14,6 +12,7 @@ import io.alignstream.events.DeadLetter;
 import io.alignstream.events.DeadLetterReason;
 import io.alignstream.events.TeviEmbedding;
 import io.alignstream.testing.EmbeddedKafkaAndRegistry;
+import io.alignstream.testing.PublishedOutput;
 import io.alignstream.world.Split;
 import io.alignstream.world.SyntheticWorld;
 import io.alignstream.world.events.SyntheticEventFactory;
@@ -127,14 +126,7 @@ class OversizedRecordIntegrationTest {
         return Map.of("schema.registry.url", PLATFORM.registryUrl());
     }
 
-    /** What a new group reads of {@code topic}: at least {@code expected} records, then 2 s more for any extra. */
     private static List<Object> readCommitted(String topic, int expected) {
-        List<Object> out = new ArrayList<>();
-        try (OutputReader reader = OutputReader.builder(connection(), registry()).topics(topic)
-                .group("it-reader-" + topic + "-" + System.nanoTime()).fromBeginning(true).open()) {
-            reader.read(Until.timeout(Duration.ofSeconds(60)), record -> out.add(record.value()) && out.size() < expected);
-            reader.read(Until.timeout(Duration.ofSeconds(2)), record -> out.add(record.value()));
-        }
-        return out;
+        return PublishedOutput.readCommitted(connection(), registry(), topic, expected, Duration.ofSeconds(60));
     }
 }
