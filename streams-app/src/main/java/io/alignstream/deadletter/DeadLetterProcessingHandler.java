@@ -2,6 +2,7 @@ package io.alignstream.deadletter;
 
 import io.alignstream.events.DeadLetterReason;
 import io.alignstream.registry.client.SchemaRegistryUnavailableException;
+import io.alignstream.topology.batching.BatchFailedException;
 import java.util.Map;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
@@ -15,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * {@link RejectedRecordException} with its own reason, anything else as {@code OTHER} (a bug
  * should not stop a partition). The original coordinates come from the record's
  * {@link SourceCoordinates} headers when it has passed through an internal topic. A failure
- * with no record (a punctuation) or an unreachable registry fails the stream thread instead,
+ * with no record (a punctuation), an unreachable registry or a failed batch (a
+ * {@link BatchFailedException}, which no one record caused) fails the stream thread instead,
  * which the application replaces.
  */
 public final class DeadLetterProcessingHandler implements ProcessingExceptionHandler {
@@ -30,6 +32,9 @@ public final class DeadLetterProcessingHandler implements ProcessingExceptionHan
 
     @Override
     public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
+        if (DeadLetterDeserializationHandler.causedBy(exception, BatchFailedException.class)) {
+            return Response.fail(); // not this record's fault; the batch logged it with its first input
+        }
         if (record == null || DeadLetterDeserializationHandler.causedBy(exception, SchemaRegistryUnavailableException.class)) {
             log.error("processing failed in {} (task {}) with no record to dead-letter, or the registry is "
                     + "unreachable: failing the stream thread", context.processorNodeId(), context.taskId(), exception);

@@ -344,8 +344,8 @@ class DeadLetterPathsTest {
     }
 
     @Test
-    void aBatchThatFailsAsAWholeIsDeadLetteredAndTheStreamGoesOn() {
-        // given a tokenizer that breaks (a bug outside any one input's model call)
+    void aBatchThatFailsAsAWholeFailsTheTaskAndDeadLettersNothing() {
+        // given a tokenizer that breaks (a fault that is no input's own)
         SharedModels.Decorated broken = new SharedModels.Decorated(SharedModels.real()) {
             @Override
             public io.alignstream.text.TokenCounter tokenCounter() {
@@ -359,18 +359,23 @@ class DeadLetterPathsTest {
             // when a batch with an image and a caption runs
             topology.send(scene.image());
             topology.send(scene.captions().get(0));
-            topology.flushBatches();
 
-            // then the image is published, the caption dead-lettered as OTHER with the cause, and nothing is stuck
-            assertThat(topology.alignVlm()).hasSize(1);
-            assertThat(topology.deadLetters()).singleElement().satisfies(letter -> {
-                assertThat(letter.getReason()).isEqualTo(DeadLetterReason.OTHER);
-                assertThat(letter.getMessage()).contains("tokenizer crashed");
-            });
-            topology.send(scene(60).image());
-            topology.flushBatches();
-            assertThat(topology.alignVlm()).hasSize(1);
+            // then the task fails with the cause, the batch's size and its first input, and nothing is dead-lettered
+            org.assertj.core.api.Assertions.assertThatThrownBy(topology::flushBatches)
+                    .hasRootCauseMessage("tokenizer crashed")
+                    .satisfies(e -> assertThat(causes(e)).anySatisfy(cause -> assertThat(cause)
+                            .isInstanceOf(io.alignstream.topology.batching.BatchFailedException.class)
+                            .hasMessageContaining("a batch of 2 inputs").hasMessageContaining("task 0_0")));
+            assertThat(topology.deadLetters()).isEmpty();
         }
+    }
+
+    private static List<Throwable> causes(Throwable error) {
+        List<Throwable> chain = new java.util.ArrayList<>();
+        for (Throwable t = error; t != null && !chain.contains(t); t = t.getCause()) {
+            chain.add(t);
+        }
+        return chain;
     }
 
     /** The one dead letter so far; then a good scene still goes through (nothing blocks the partition). */

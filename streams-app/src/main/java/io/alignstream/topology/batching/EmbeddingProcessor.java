@@ -29,9 +29,6 @@ import io.alignstream.topology.state.StoredImage;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
-import java.util.Set;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,6 +72,10 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
     private PairAligner aligner;
     private EmbeddingRecords records;
     private long lastGraceCheckMs;
+    /** When this task instance started (after restoration): wall-clock grace counts from here at the earliest. */
+    private long startedAtMs;
+    /** Inputs since the previous grace check: none means the task has caught up (wall-clock grace may end a wait). */
+    private int inputsSinceGraceCheck;
     /** Inputs since the previous tick: a task whose input paused runs its partial batch, a busy one fills it. */
     private int inputsSinceTick;
     /** Image events in the buffer (rebuilt from the store when the task starts). */
@@ -106,7 +107,8 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
         this.records = new EmbeddingRecords(models.modelRef(), settings.alignVlmDtype(), settings.includeRawEmbedding(),
                 session.dictionarySize());
         this.imagesWaiting = (int) buffer.peek().stream().filter(input -> input.event() instanceof ImageEvent).count();
-        this.lastGraceCheckMs = context.currentSystemTimeMs();
+        this.startedAtMs = context.currentSystemTimeMs();
+        this.lastGraceCheckMs = startedAtMs;
         context.schedule(tickInterval(), PunctuationType.WALL_CLOCK_TIME, this::onTick);
         if (buffer.size() > 0) {
             log.info("task {}: {} inputs restored into the inference buffer; they run in the next batch",
@@ -133,6 +135,7 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
         SourceCoordinates source = SourceCoordinates.readFrom(record.headers(), here);
         buffer.add(new BufferedInput(record.value(), source, record.timestamp(), context.currentSystemTimeMs()));
         inputsSinceTick++;
+        inputsSinceGraceCheck++;
         if (record.value() instanceof ImageEvent) {
             imagesWaiting++;
         }
@@ -152,37 +155,60 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
         }
         if (nowMs - lastGraceCheckMs >= graceCheckIntervalMs()) {
             lastGraceCheckMs = nowMs;
-            expireWaitingCaptions(nowMs);
+            // Caught up: no input since the previous check (every tick of it paused), not one quiet tick.
+            boolean caughtUp = inputsSinceGraceCheck == 0;
+            inputsSinceGraceCheck = 0;
+            expireWaitingCaptions(nowMs, caughtUp);
         }
     }
 
+    /**
+     * Runs the buffer's inputs as one batch. They leave the buffer only after every outcome of the
+     * batch is recorded (peek, run, remove): a batch that fails leaves them all waiting, whatever
+     * the processing guarantee keeps of its store writes (docs/exactly-once.md).
+     */
     private void runBatch() {
-        Batch batch = new Batch(buffer.drain());
-        imagesWaiting = 0;
+        List<BufferedInput> inputs = buffer.peek();
         try {
-            batch.run();
+            new Batch(inputs).run();
         } catch (RuntimeException e) {
-            // A bug or an unexpected failure must not make this batch come back forever after a
-            // restart: what it had not finished is dead-lettered and the partition moves on.
-            // Inputs it already published or dead-lettered are left alone (no double outcome).
-            log.error("task {}: a batch of {} inputs failed as a whole; dead-lettering its unfinished work",
-                    context.taskId(), batch.inputs.size(), e);
-            batch.deadLetterUnfinished("the batch failed: " + DeadLetters.describe(e));
+            // Not any one input's fault (the stages reject an input's own faults themselves), so
+            // nothing is dead-lettered: the task fails and resumes from its last commit. The first
+            // input's coordinates let an operator find a poison input if it fails again and again.
+            String failure = "task " + context.taskId() + ": a batch of " + inputs.size() + " inputs failed (the first "
+                    + (inputs.isEmpty() ? "none" : inputs.get(0).source()) + "); failing the task, nothing dead-lettered";
+            log.error(failure, e);
+            throw new BatchFailedException(failure + ": " + DeadLetters.describe(e), e);
         }
+        buffer.removeOldest(inputs.size());
+        imagesWaiting = 0;
         metrics.pendingCaptions(context.taskId().partition(), join.waiting());
     }
 
-    private void expireWaitingCaptions(long nowMs) {
-        List<PendingCaption> expired = join.expire(nowMs, settings.captionGrace().toMillis());
+    private void expireWaitingCaptions(long nowMs, boolean caughtUp) {
+        CaptionJoin.GraceClock clock = new CaptionJoin.GraceClock(streamTimeMs(), nowMs, startedAtMs, caughtUp);
+        long graceMs = settings.captionGrace().toMillis();
+        List<PendingCaption> expired = join.expired(clock, graceMs);
         for (PendingCaption caption : expired) {
             deadLetter(caption.source(), caption.caption(), caption.timestamp(), DeadLetterReason.CAPTION_WITHOUT_IMAGE,
-                    "caption " + caption.caption().getCaptionId() + " waited " + (nowMs - caption.heldSinceMs())
-                            + " ms for image " + caption.caption().getImageId() + ", longer than the grace period of "
-                            + settings.captionGrace().toMillis() + " ms");
+                    "caption " + caption.caption().getCaptionId() + " waited for image " + caption.caption().getImageId()
+                            + " longer than the grace period of " + graceMs + " ms (" + clock.streamTimeWaited(caption)
+                            + " ms of stream time; " + clock.wallClockWaited(caption) + " ms of wall-clock time while "
+                            + "this task ran)");
+            join.settled(caption.caption());
         }
         if (!expired.isEmpty()) {
             metrics.pendingCaptions(context.taskId().partition(), join.waiting());
         }
+    }
+
+    /**
+     * The task's stream time (the largest record timestamp it has read), counted no further than
+     * the wall clock: one record from a producer whose clock runs ahead cannot end every waiting
+     * caption's grace at once.
+     */
+    private long streamTimeMs() {
+        return Math.min(context.currentStreamTimeMs(), context.currentSystemTimeMs());
     }
 
     /** One batch's work; the order of its steps is what lets captions meet images of the same batch. */
@@ -192,31 +218,19 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
         private final List<Pair> pairs = new ArrayList<>();
         /** Record timestamps of images embedded in this batch, for their pairs' output timestamps. */
         private final Map<String, Long> imageTimestamps = new HashMap<>();
-        /** Inputs and pairs whose outcome (published, dead-lettered, held, skipped) is decided. */
-        private final Set<Object> settled = Collections.newSetFromMap(new IdentityHashMap<>());
 
         Batch(List<BufferedInput> inputs) {
             this.inputs = inputs;
         }
 
+        // Every state write below follows the outcome it records (an output or a dead letter
+        // forwarded): images.put after the AlignVLM record, markEmitted and settled after the TEVI
+        // record or dead letter. A batch that fails in between leaves its inputs to run again,
+        // and nothing is recorded as done that was not.
         void run() {
             embedImages();
             embedCaptions();
             alignPairs();
-        }
-
-        /** Dead-letters every input and pair of this batch whose outcome was not decided yet. */
-        void deadLetterUnfinished(String message) {
-            for (Pair pair : pairs) {
-                if (settled.add(pair)) {
-                    deadLetter(pair.source(), pair.caption(), pair.timestamp(), DeadLetterReason.OTHER, message);
-                }
-            }
-            for (BufferedInput input : inputs) {
-                if (settled.add(input)) {
-                    deadLetter(input.source(), input.event(), input.timestamp(), DeadLetterReason.OTHER, message);
-                }
-            }
         }
 
         private void embedImages() {
@@ -226,12 +240,17 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
             for (BufferedInput input : inputs) {
                 if (input.event() instanceof ImageEvent image) {
                     long fingerprint = Fingerprints.of(image);
-                    StoredImage known = images.get(image.getImageId());
                     Long inBatch = seen.get(image.getImageId());
-                    if ((inBatch != null && inBatch == fingerprint) || (inBatch == null && known != null
-                            && known.fingerprint() == fingerprint)) {
-                        settled.add(input);
-                        continue; // re-sent: its outputs were (or are being) published once already
+                    if (inBatch != null && inBatch == fingerprint) {
+                        continue; // the same image twice in this batch: it is being published once
+                    }
+                    StoredImage known = inBatch == null ? images.get(image.getImageId()) : null;
+                    if (known != null && known.fingerprint() == fingerprint) {
+                        // Re-sent: its output was published with this fingerprint. A caption can only be
+                        // waiting for it still if a batch failed after that and its store writes were
+                        // kept (at_least_once): it meets its image now.
+                        joinWaitingCaptions(image.getImageId(), known, input.timestamp());
+                        continue;
                     }
                     seen.put(image.getImageId(), fingerprint);
                     fresh.add(input);
@@ -247,23 +266,27 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
                 BufferedInput input = fresh.get(i);
                 ImageEvent image = (ImageEvent) input.event();
                 if (results.get(i) instanceof StageResult.Rejected<EmbeddedImage> rejected) {
-                    settled.add(input);
+                    // No fingerprint stored: the dead letter, replayed after a fix, is embedded.
                     deadLetter(input.source(), image, input.timestamp(), rejected.reason(), rejected.message());
                     continue;
                 }
                 EmbeddedImage embedded = ((StageResult.Done<EmbeddedImage>) results.get(i)).value();
                 StoredImage stored = new StoredImage(freshFingerprints.get(i), embedded.vision().embedding(),
                         embedded.code(), image.getEventTime().toEpochMilli());
-                images.put(image.getImageId(), stored);
-                imageTimestamps.put(image.getImageId(), input.timestamp());
                 publish(image.getImageId(), records.alignVlm(image, embedded.vision(), embedded.projection(), now),
                         input.timestamp(), settings.topics().alignVlm(), image.getEventTime());
-                settled.add(input);
-                for (PendingCaption waiting : join.release(image.getImageId())) {
-                    metrics.captionJoinWait(now.toEpochMilli() - waiting.heldSinceMs());
-                    pairs.add(new Pair(waiting.caption(), waiting.captionEmbedding(), waiting.source(),
-                            Math.max(waiting.timestamp(), input.timestamp()), stored));
-                }
+                images.put(image.getImageId(), stored);
+                imageTimestamps.put(image.getImageId(), input.timestamp());
+                joinWaitingCaptions(image.getImageId(), stored, input.timestamp());
+            }
+        }
+
+        /** Pairs the captions waiting for {@code imageId} with it; they keep waiting until their pair's outcome. */
+        private void joinWaitingCaptions(String imageId, StoredImage image, long imageTimestamp) {
+            for (PendingCaption waiting : join.waitingFor(imageId)) {
+                metrics.captionJoinWait(now.toEpochMilli() - waiting.heldSinceMs());
+                pairs.add(new Pair(waiting.caption(), waiting.captionEmbedding(), waiting.source(),
+                        Math.max(waiting.timestamp(), imageTimestamp), image, true));
             }
         }
 
@@ -275,12 +298,10 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
                     String key = CaptionJoin.pairKey(caption.getImageId(), caption.getCaptionId());
                     BufferedInput earlier = latest.get(key);
                     if (earlier != null && ((CaptionEvent) earlier.event()).getText().equals(caption.getText())) {
-                        settled.add(input);
                         continue; // the same caption twice in one batch
                     }
                     if (join.isDuplicate(caption, Fingerprints.of(caption.getText()))) {
-                        settled.add(input);
-                        continue;
+                        continue; // published, or waiting, with this text already
                     }
                     latest.put(key, input);
                     fresh.add(input);
@@ -296,7 +317,6 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
             for (int i = 0; i < fresh.size(); i++) {
                 BufferedInput input = fresh.get(i);
                 CaptionEvent caption = (CaptionEvent) input.event();
-                settled.add(input); // from here on it is a pair, held, or dead-lettered
                 if (results.get(i) instanceof StageResult.Rejected<float[]> rejected) {
                     deadLetter(input.source(), caption, input.timestamp(), rejected.reason(), rejected.message());
                     continue;
@@ -306,15 +326,20 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
                 if (image != null) {
                     long imageTimestamp = imageTimestamps.getOrDefault(caption.getImageId(), image.eventTimeMs());
                     pairs.add(new Pair(caption, embedding, input.source(), Math.max(input.timestamp(), imageTimestamp),
-                            image));
+                            image, false));
                 } else if (settings.captionGrace().isZero()) {
                     deadLetter(input.source(), caption, input.timestamp(), DeadLetterReason.CAPTION_WITHOUT_IMAGE,
                             "caption " + caption.getCaptionId() + ": image " + caption.getImageId()
                                     + " is unknown and the grace period is 0");
                 } else {
-                    // Grace counts from when the caption arrived, not from when its batch ran.
+                    // Its image is unknown: the caption waits. Wall-clock grace counts from when it
+                    // arrived, not from when its batch ran; stream-time grace from the stream time
+                    // now, or its own timestamp if later (a producer's clock behind the others' does
+                    // not make it expire at once), neither past the wall clock.
+                    long heldAtStreamTimeMs = Math.min(Math.max(input.timestamp(), context.currentStreamTimeMs()),
+                            context.currentSystemTimeMs());
                     join.hold(new PendingCaption(caption, embedding, input.source(), input.timestamp(),
-                            input.arrivedAtMs()));
+                            input.arrivedAtMs(), heldAtStreamTimeMs));
                 }
             }
         }
@@ -327,15 +352,17 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
                     Pair pair = chunk.get(i);
                     if (aligned.get(i) instanceof StageResult.Rejected<TeviAlignment> rejected) {
                         deadLetter(pair.source(), pair.caption(), pair.timestamp(), rejected.reason(), rejected.message());
-                        settled.add(pair);
-                        continue;
+                    } else {
+                        TeviAlignment alignment = ((StageResult.Done<TeviAlignment>) aligned.get(i)).value();
+                        publish(pair.caption().getImageId(), records.tevi(pair.caption(), pair.captionEmbedding(),
+                                        pair.image().embedding(), Instant.ofEpochMilli(pair.image().eventTimeMs()), alignment,
+                                        now),
+                                pair.timestamp(), settings.topics().tevi(), laterOf(pair));
+                        join.markEmitted(pair.caption(), Fingerprints.of(pair.caption().getText()));
                     }
-                    TeviAlignment alignment = ((StageResult.Done<TeviAlignment>) aligned.get(i)).value();
-                    publish(pair.caption().getImageId(), records.tevi(pair.caption(), pair.captionEmbedding(),
-                                    pair.image().embedding(), Instant.ofEpochMilli(pair.image().eventTimeMs()), alignment, now),
-                            pair.timestamp(), settings.topics().tevi(), laterOf(pair));
-                    join.markEmitted(pair.caption(), Fingerprints.of(pair.caption().getText()));
-                    settled.add(pair);
+                    if (pair.waited()) {
+                        join.settled(pair.caption());
+                    }
                 }
             }
         }
@@ -352,9 +379,9 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
         }
     }
 
-    /** A caption ready to be aligned with its image. */
+    /** A caption ready to be aligned with its image; {@code waited}: it is in pending-captions until its outcome. */
     private record Pair(CaptionEvent caption, float[] captionEmbedding, SourceCoordinates source, long timestamp,
-                        StoredImage image) {
+                        StoredImage image, boolean waited) {
     }
 
     private void publish(String imageId, SpecificRecord value, long timestamp, String topic, Instant eventTime) {

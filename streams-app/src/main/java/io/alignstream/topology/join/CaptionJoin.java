@@ -5,7 +5,6 @@ import io.alignstream.topology.state.PendingCaption;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
@@ -14,10 +13,16 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * cannot contain NUL, so a prefix scan on {@code imageId NUL} finds exactly one image's
  * captions).
  *
+ * <p>A waiting caption leaves {@code pending-captions} only once its outcome is recorded: its
+ * TEVI record or its dead letter (also on expiry) forwarded, then {@link #settled}. A batch that fails
+ * between its image's output and the caption's therefore finds it still waiting when it runs
+ * again, even where the store writes before the failure were kept ({@code at_least_once}).
+ *
  * <p>Expiry scans the waiting captions only when the oldest of them may have waited the grace
- * period: a lower bound of their hold times is kept in memory (exact after a scan, lowered by
- * each hold, left as it is by releases, which can only raise the true oldest). Scanning every
- * second regardless decoded every waiting caption's embedding each time.
+ * period: lower bounds of their hold times, on each clock, are kept in memory (exact after a
+ * scan, lowered by each hold, left as they are when captions leave, which can only raise the
+ * true oldest). Scanning every second regardless decoded every waiting caption's embedding
+ * each time.
  */
 public final class CaptionJoin {
     private static final char SEPARATOR = '\u0000';
@@ -25,15 +30,43 @@ public final class CaptionJoin {
 
     private final KeyValueStore<String, PendingCaption> pending;
     private final KeyValueStore<String, Long> emitted;
-    /** At most the hold time of every waiting caption; {@code Long.MAX_VALUE} when none waits. */
+    /** At most the wall-clock hold time of every waiting caption; {@code Long.MAX_VALUE} when none waits. */
     private long oldestHeldAtMost = Long.MAX_VALUE;
+    /** At most the stream time at hold of every waiting caption; {@code Long.MAX_VALUE} when none waits. */
+    private long oldestHeldAtStreamTimeAtMost = Long.MAX_VALUE;
 
-    /** Reads the waiting captions once, for their oldest hold time (after restoration, when a task starts). */
+    /**
+     * What a waiting caption's grace is measured against at one expiry check (docs/topology.md).
+     *
+     * @param streamTimeMs    the task's stream time, counted no further than the wall clock
+     * @param wallClockMs     the wall clock now
+     * @param wallClockFromMs when this task instance started: wall-clock grace counts from here at the earliest, so
+     *                        time the service was down is not counted
+     * @param caughtUp        the task's input has paused (it has read what there was): only then does wall-clock
+     *                        grace end a wait, so restored captions are not expired before the backlog is read
+     */
+    public record GraceClock(long streamTimeMs, long wallClockMs, long wallClockFromMs, boolean caughtUp) {
+        boolean expired(PendingCaption caption, long graceMs) {
+            return streamTimeWaited(caption) >= graceMs || (caughtUp && wallClockWaited(caption) >= graceMs);
+        }
+
+        /** Stream time since the caption started waiting. */
+        public long streamTimeWaited(PendingCaption caption) {
+            return streamTimeMs - caption.heldAtStreamTimeMs();
+        }
+
+        /** Wall-clock time the caption has waited while this task instance ran. */
+        public long wallClockWaited(PendingCaption caption) {
+            return wallClockMs - Math.max(caption.heldSinceMs(), wallClockFromMs);
+        }
+    }
+
+    /** Reads the waiting captions once, for their oldest hold times (after restoration, when a task starts). */
     public CaptionJoin(KeyValueStore<String, PendingCaption> pending, KeyValueStore<String, Long> emitted) {
         this.pending = pending;
         this.emitted = emitted;
         try (KeyValueIterator<String, PendingCaption> it = pending.all()) {
-            it.forEachRemaining(entry -> oldestHeldAtMost = Math.min(oldestHeldAtMost, entry.value.heldSinceMs()));
+            it.forEachRemaining(entry -> lowerBounds(entry.value));
         }
     }
 
@@ -55,47 +88,51 @@ public final class CaptionJoin {
     /** Holds a caption until its image comes; a newer version of a waiting caption replaces it. */
     public void hold(PendingCaption caption) {
         pending.put(pairKey(caption.caption().getImageId(), caption.caption().getCaptionId()), caption);
-        oldestHeldAtMost = Math.min(oldestHeldAtMost, caption.heldSinceMs());
+        lowerBounds(caption);
     }
 
-    /** Removes and returns every caption waiting for {@code imageId}. */
-    public List<PendingCaption> release(String imageId) {
-        List<KeyValue<String, PendingCaption>> found = new ArrayList<>();
+    /**
+     * Every caption waiting for {@code imageId}, left waiting: each leaves by {@link #settled} once
+     * its outcome is forwarded.
+     */
+    public List<PendingCaption> waitingFor(String imageId) {
+        List<PendingCaption> found = new ArrayList<>();
         try (KeyValueIterator<String, PendingCaption> it = pending.prefixScan(imageId + SEPARATOR, KEYS)) {
-            it.forEachRemaining(found::add);
+            it.forEachRemaining(entry -> found.add(entry.value));
         }
-        List<PendingCaption> released = new ArrayList<>(found.size());
-        for (KeyValue<String, PendingCaption> entry : found) {
-            pending.delete(entry.key);
-            released.add(entry.value);
-        }
-        return released;
+        return found;
     }
 
-    /** Removes and returns the captions that have waited {@code graceMs} or longer by {@code nowMs}. */
-    public List<PendingCaption> expire(long nowMs, long graceMs) {
-        if (oldestHeldAtMost == Long.MAX_VALUE || nowMs - oldestHeldAtMost < graceMs) {
-            return List.of(); // not even the oldest possible hold time has reached the grace period
+    /** A waiting caption's outcome (its TEVI record or its dead letter) was forwarded: it waits no more. */
+    public void settled(CaptionEvent caption) {
+        pending.delete(pairKey(caption.getImageId(), caption.getCaptionId()));
+    }
+
+    /**
+     * The captions whose grace period has ended by {@code clock}. They stay in the store until
+     * {@link #settled}, after their dead letters are forwarded, like every other outcome.
+     */
+    public List<PendingCaption> expired(GraceClock clock, long graceMs) {
+        boolean mayHaveExpired = oldestHeldAtMost != Long.MAX_VALUE
+                && (clock.streamTimeMs() - oldestHeldAtStreamTimeAtMost >= graceMs
+                || (clock.caughtUp() && clock.wallClockMs() - Math.max(oldestHeldAtMost, clock.wallClockFromMs()) >= graceMs));
+        if (!mayHaveExpired) {
+            return List.of(); // not even the oldest possible hold times have reached the grace period
         }
-        List<KeyValue<String, PendingCaption>> expired = new ArrayList<>();
-        long oldestKept = Long.MAX_VALUE;
+        List<PendingCaption> expired = new ArrayList<>();
+        oldestHeldAtMost = Long.MAX_VALUE;
+        oldestHeldAtStreamTimeAtMost = Long.MAX_VALUE;
         try (KeyValueIterator<String, PendingCaption> it = pending.all()) {
             while (it.hasNext()) {
-                KeyValue<String, PendingCaption> entry = it.next();
-                if (nowMs - entry.value.heldSinceMs() >= graceMs) {
-                    expired.add(entry);
+                PendingCaption caption = it.next().value;
+                if (clock.expired(caption, graceMs)) {
+                    expired.add(caption);
                 } else {
-                    oldestKept = Math.min(oldestKept, entry.value.heldSinceMs());
+                    lowerBounds(caption);
                 }
             }
         }
-        oldestHeldAtMost = oldestKept;
-        List<PendingCaption> out = new ArrayList<>(expired.size());
-        for (KeyValue<String, PendingCaption> entry : expired) {
-            pending.delete(entry.key);
-            out.add(entry.value);
-        }
-        return out;
+        return expired;
     }
 
     /** Records that the pair's TEVI embedding, for this caption text, was published. */
@@ -106,5 +143,10 @@ public final class CaptionJoin {
     /** Captions waiting now (approximate for persistent stores). */
     public long waiting() {
         return pending.approximateNumEntries();
+    }
+
+    private void lowerBounds(PendingCaption caption) {
+        oldestHeldAtMost = Math.min(oldestHeldAtMost, caption.heldSinceMs());
+        oldestHeldAtStreamTimeAtMost = Math.min(oldestHeldAtStreamTimeAtMost, caption.heldAtStreamTimeMs());
     }
 }

@@ -8,15 +8,20 @@ import org.apache.kafka.common.serialization.Serdes;
 
 /**
  * A caption that arrived before its image, with its embedding already computed, held until the
- * image comes or the grace period ends.
+ * image comes or the grace period ends (on either of two clocks: docs/topology.md, "Captions
+ * before images").
  *
- * @param captionEmbedding the caption's MiniLM embedding (sub-caption rule applied)
- * @param timestamp        the caption record's timestamp
- * @param heldSinceMs      wall-clock time it started waiting
+ * @param captionEmbedding    the caption's MiniLM embedding (sub-caption rule applied)
+ * @param timestamp           the caption record's timestamp
+ * @param heldSinceMs         wall-clock time it started waiting
+ * @param heldAtStreamTimeMs  the task's stream time when it started waiting: what its grace in
+ *                            stream time counts from
  */
 public record PendingCaption(CaptionEvent caption, float[] captionEmbedding, SourceCoordinates source,
-                             long timestamp, long heldSinceMs) {
-    private static final byte FORMAT = 1;
+                             long timestamp, long heldSinceMs, long heldAtStreamTimeMs) {
+    /** Format 1 had no stream time; such a caption counts its stream-time grace from its record timestamp. */
+    private static final byte FORMAT_WITHOUT_STREAM_TIME = 1;
+    private static final byte FORMAT = 2;
     private static final EventCodec<CaptionEvent> CAPTIONS = new EventCodec<>(CaptionEvent.class);
 
     public PendingCaption {
@@ -37,12 +42,23 @@ public record PendingCaption(CaptionEvent caption, float[] captionEmbedding, Sou
             BufferedInput.writeSource(out, source);
             out.writeLong(timestamp);
             out.writeLong(heldSinceMs);
+            out.writeLong(heldAtStreamTimeMs);
         });
     }
 
     static PendingCaption decode(byte[] data) {
+        if (data != null && data.length > 0 && data[0] == FORMAT_WITHOUT_STREAM_TIME) {
+            // Written before the grace ran on stream time (restored from an older changelog).
+            return BinaryFormat.decode(data, FORMAT_WITHOUT_STREAM_TIME, "pending caption", in -> {
+                CaptionEvent caption = CAPTIONS.decode(BinaryFormat.readBytes(in));
+                float[] embedding = BinaryFormat.readFloats(in);
+                SourceCoordinates source = BufferedInput.readSource(in);
+                long timestamp = in.readLong();
+                return new PendingCaption(caption, embedding, source, timestamp, in.readLong(), timestamp);
+            });
+        }
         return BinaryFormat.decode(data, FORMAT, "pending caption", in -> new PendingCaption(
                 CAPTIONS.decode(BinaryFormat.readBytes(in)), BinaryFormat.readFloats(in),
-                BufferedInput.readSource(in), in.readLong(), in.readLong()));
+                BufferedInput.readSource(in), in.readLong(), in.readLong(), in.readLong()));
     }
 }

@@ -65,6 +65,28 @@ public final class SequencedBuffer<V> {
         return values;
     }
 
+    /**
+     * Removes the {@code count} oldest values: what a {@link #peek} handed out, once everything made
+     * of them is recorded (the inference buffer: peek, run the batch, then remove).
+     */
+    public void removeOldest(int count) {
+        List<Long> keys = new ArrayList<>(count);
+        long oldestLeft = Long.MAX_VALUE;
+        try (KeyValueIterator<Long, V> it = store.all()) {
+            while (it.hasNext()) {
+                KeyValue<Long, V> entry = it.next();
+                if (keys.size() < count) {
+                    keys.add(entry.key);
+                } else {
+                    oldestLeft = Math.min(oldestLeft, arrivalMs.applyAsLong(entry.value));
+                }
+            }
+        }
+        keys.forEach(store::delete);
+        size -= keys.size();
+        oldestArrivalMs = oldestLeft;
+    }
+
     /** Everything waiting, oldest first, removed from the store (the removals commit with what is made of them). */
     public List<V> drain() {
         List<KeyValue<Long, V>> entries = new ArrayList<>(size);
