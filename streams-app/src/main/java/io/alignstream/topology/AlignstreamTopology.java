@@ -12,15 +12,16 @@ import io.alignstream.metrics.PipelineMetrics;
 import io.alignstream.registry.serde.KafkaAvroSerializer;
 import io.alignstream.registry.serde.SpecificAvroSerde;
 import io.alignstream.topology.batching.EmbeddingProcessor;
+import io.alignstream.topology.batching.OutputTombstone;
 import io.alignstream.topology.batching.PayloadEncoder;
 import io.alignstream.topology.keying.EventRules;
 import io.alignstream.topology.keying.InputKeyer;
 import io.alignstream.topology.state.BufferedInput;
+import io.alignstream.topology.state.EmittedCaption;
 import io.alignstream.topology.state.PendingCaption;
 import io.alignstream.topology.state.StoredImage;
 import java.util.HashMap;
 import java.util.Map;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -85,7 +86,12 @@ public final class AlignstreamTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.PENDING_CAPTIONS),
                 Serdes.String(), PendingCaption.serde()).withCachingDisabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.EMITTED_CAPTIONS),
-                Serdes.String(), Serdes.Long()).withCachingDisabled());
+                Serdes.String(), EmittedCaption.serde()).withCachingDisabled());
+        // Time indexes of the two stores above, for retention (TimeIndexedStore); changelogged like them.
+        for (String index : new String[] {StoreNames.IMAGE_EMBEDDINGS_BY_TIME, StoreNames.EMITTED_CAPTIONS_BY_TIME}) {
+            builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(index),
+                    Serdes.Bytes(), Serdes.ByteArray()).withCachingDisabled());
+        }
 
         KStream<String, SpecificRecordBase> images = builder
                 .stream(settings.topics().images(), Consumed.with(Serdes.ByteArray(), imageSerde).withName("images"))
@@ -101,18 +107,22 @@ public final class AlignstreamTopology {
                 .mapValues(caption -> (SpecificRecordBase) caption, Named.as("caption-input"));
 
         PayloadEncoder payloads = payloadEncoder(serdeConfig);
-        KStream<String, SpecificRecord> outputs = images.merge(captions, Named.as("inputs"))
+        KStream<String, Object> outputs = images.merge(captions, Named.as("inputs"))
                 .process(() -> new EmbeddingProcessor(settings, models, metrics, payloads), Named.as("embed"),
                         StoreNames.INFERENCE_BUFFER, StoreNames.IMAGE_EMBEDDINGS, StoreNames.PENDING_CAPTIONS,
-                        StoreNames.EMITTED_CAPTIONS);
+                        StoreNames.EMITTED_CAPTIONS, StoreNames.IMAGE_EMBEDDINGS_BY_TIME,
+                        StoreNames.EMITTED_CAPTIONS_BY_TIME);
 
+        // Outputs are routed by type; an OutputTombstone goes to its topic as a null value (a deleted image).
         outputs.split(Named.as("output-"))
-                .branch((imageId, value) -> value instanceof TeviEmbedding, Branched.withConsumer(tevi -> tevi
-                        .mapValues(value -> (TeviEmbedding) value)
+                .branch((imageId, value) -> value instanceof TeviEmbedding || value == OutputTombstone.TEVI,
+                        Branched.withConsumer(tevi -> tevi
+                        .mapValues(value -> value instanceof TeviEmbedding embedding ? embedding : null)
                         .to(settings.topics().tevi(), Produced.with(Serdes.String(), forValues(TeviEmbedding.class,
                                 serdeConfig)).withName("tevi-embeddings")), "tevi"))
-                .branch((imageId, value) -> value instanceof AlignVlmEmbedding, Branched.withConsumer(align -> align
-                        .mapValues(value -> (AlignVlmEmbedding) value)
+                .branch((imageId, value) -> value instanceof AlignVlmEmbedding || value == OutputTombstone.ALIGNVLM,
+                        Branched.withConsumer(align -> align
+                        .mapValues(value -> value instanceof AlignVlmEmbedding embedding ? embedding : null)
                         .to(settings.topics().alignVlm(), Produced.with(Serdes.String(),
                                 forValues(AlignVlmEmbedding.class, serdeConfig)).withName("alignvlm-embeddings")), "alignvlm"))
                 .defaultBranch(Branched.withConsumer(letters -> letters

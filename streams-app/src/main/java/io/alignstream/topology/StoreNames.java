@@ -10,6 +10,10 @@ public final class StoreNames {
     public static final String PENDING_CAPTIONS = "pending-captions";
     /** Caption text fingerprints of published (image, caption) pairs. */
     public static final String EMITTED_CAPTIONS = "emitted-captions";
+    /** {@link #IMAGE_EMBEDDINGS}' keys by image event time, for retention ({@code TimeIndexedStore}). */
+    public static final String IMAGE_EMBEDDINGS_BY_TIME = "image-embeddings-by-time";
+    /** {@link #EMITTED_CAPTIONS}' keys by caption event time, for retention. */
+    public static final String EMITTED_CAPTIONS_BY_TIME = "emitted-captions-by-time";
 
     private StoreNames() {
     }

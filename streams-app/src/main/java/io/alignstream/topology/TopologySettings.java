@@ -26,11 +26,16 @@ import java.util.Objects;
  * @param alignVlmDtype          how AlignVLM token tensors are encoded
  * @param maxRecordBytes         the largest record the service's producer writes (its {@code max.request.size}):
  *                               a larger input is dead-lettered (OVER_LIMIT) before it reaches a repartition topic
+ * @param stateRetentionMs       how long, in event time, stored image embeddings and published-caption fingerprints
+ *                               are kept; {@link #KEEP_FOREVER} keeps them forever
  */
 public record TopologySettings(TopicNames topics, int partitions, int batchMaxSize, int batchMaxInputs,
                                Duration batchMaxWait, Duration captionGrace, FetchLimits fetchLimits,
                                int captionMaxCharacters, int captionMaxSubCaptions, boolean includeRawEmbedding, TensorDType alignVlmDtype,
-                               int maxRecordBytes) {
+                               int maxRecordBytes, long stateRetentionMs) {
+
+    /** {@link #stateRetentionMs()} that keeps state forever (Kafka's own "no limit" value for retention.ms). */
+    public static final long KEEP_FOREVER = -1;
 
     public TopologySettings {
         Objects.requireNonNull(topics, "topics");
@@ -57,6 +62,9 @@ public record TopologySettings(TopicNames topics, int partitions, int batchMaxSi
         if (maxRecordBytes < 1) {
             throw new IllegalArgumentException("maxRecordBytes must be at least 1, not " + maxRecordBytes);
         }
+        if (stateRetentionMs != KEEP_FOREVER && stateRetentionMs < 1) {
+            throw new IllegalArgumentException("stateRetentionMs must be -1 (forever) or at least 1, not " + stateRetentionMs);
+        }
     }
 
     /** batchMaxInputs when only batchMaxSize is given: room for a full image batch with its captions. */
@@ -81,7 +89,7 @@ public record TopologySettings(TopicNames topics, int partitions, int batchMaxSi
         return new Builder().topics(topics).partitions(partitions).batch(batchMaxSize, batchMaxInputs, batchMaxWait)
                 .captionGrace(captionGrace).fetchLimits(fetchLimits).captionMaxCharacters(captionMaxCharacters)
                 .captionMaxSubCaptions(captionMaxSubCaptions).includeRawEmbedding(includeRawEmbedding)
-                .alignVlmDtype(alignVlmDtype).maxRecordBytes(maxRecordBytes);
+                .alignVlmDtype(alignVlmDtype).maxRecordBytes(maxRecordBytes).stateRetentionMs(stateRetentionMs);
     }
 
     /** Builds {@link TopologySettings}; {@link #build()} refuses a field left unset, naming it. */
@@ -98,6 +106,7 @@ public record TopologySettings(TopicNames topics, int partitions, int batchMaxSi
         private Boolean includeRawEmbedding;
         private TensorDType alignVlmDtype;
         private Integer maxRecordBytes;
+        private Long stateRetentionMs;
 
         private Builder() {
         }
@@ -159,6 +168,11 @@ public record TopologySettings(TopicNames topics, int partitions, int batchMaxSi
             return this;
         }
 
+        public Builder stateRetentionMs(long value) {
+            stateRetentionMs = value;
+            return this;
+        }
+
         public TopologySettings build() {
             return new TopologySettings(required(topics, "topics"), required(partitions, "partitions"),
                     required(batchMaxSize, "batchMaxSize"), required(batchMaxInputs, "batchMaxInputs"),
@@ -166,7 +180,7 @@ public record TopologySettings(TopicNames topics, int partitions, int batchMaxSi
                     required(fetchLimits, "fetchLimits"), required(captionMaxCharacters, "captionMaxCharacters"),
                     required(captionMaxSubCaptions, "captionMaxSubCaptions"),
                     required(includeRawEmbedding, "includeRawEmbedding"), required(alignVlmDtype, "alignVlmDtype"),
-                    required(maxRecordBytes, "maxRecordBytes"));
+                    required(maxRecordBytes, "maxRecordBytes"), required(stateRetentionMs, "stateRetentionMs"));
         }
 
         // No field has a default here: the defaults are the configuration's (AlignstreamConfig), stated once.

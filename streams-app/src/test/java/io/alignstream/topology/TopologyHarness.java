@@ -11,6 +11,7 @@ import io.alignstream.inference.InferenceModels;
 import io.alignstream.metrics.PipelineMetrics;
 import io.alignstream.registry.serde.KafkaAvroDeserializer;
 import io.alignstream.registry.serde.KafkaAvroSerializer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -22,11 +23,13 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueIterator;
 
 /**
  * The topology in a {@link TopologyTestDriver} over the real model bundle, with a private
@@ -41,6 +44,7 @@ final class TopologyHarness implements AutoCloseable {
     private final TestInputTopic<String, ImageEvent> images;
     private final TestInputTopic<String, CaptionEvent> captions;
     private final TestInputTopic<byte[], byte[]> rawImages;
+    private final TestInputTopic<byte[], byte[]> rawCaptions;
     private final TestOutputTopic<String, Object> tevi;
     private final TestOutputTopic<String, Object> alignVlm;
     private final TestOutputTopic<byte[], Object> deadLetters;
@@ -68,6 +72,8 @@ final class TopologyHarness implements AutoCloseable {
         captions = driver.createInputTopic(settings.topics().captions(), new StringSerializer(), typed(), START, Duration.ZERO);
         rawImages = driver.createInputTopic(settings.topics().images(), new ByteArraySerializer(), new ByteArraySerializer(),
                 START, Duration.ZERO);
+        rawCaptions = driver.createInputTopic(settings.topics().captions(), new ByteArraySerializer(),
+                new ByteArraySerializer(), START, Duration.ZERO);
         tevi = driver.createOutputTopic(settings.topics().tevi(), new StringDeserializer(), deserializer());
         alignVlm = driver.createOutputTopic(settings.topics().alignVlm(), new StringDeserializer(), deserializer());
         deadLetters = driver.createOutputTopic(settings.topics().deadLetters(),
@@ -101,6 +107,39 @@ final class TopologyHarness implements AutoCloseable {
 
     void sendRawImage(byte[] key, byte[] value) {
         rawImages.pipeInput(key, value);
+    }
+
+    /** An image event in a record with this timestamp (which moves stream time). */
+    void send(ImageEvent image, Instant timestamp) {
+        images.pipeInput(image.getImageId(), image, timestamp);
+    }
+
+    /** A tombstone (null value) on the images topic, keyed by the image id in UTF-8, as EventProducer keys images. */
+    void deleteImage(String imageId) {
+        rawImages.pipeInput(imageId.getBytes(StandardCharsets.UTF_8), (byte[]) null);
+    }
+
+    void sendRawCaption(byte[] key, byte[] value) {
+        rawCaptions.pipeInput(key, value);
+    }
+
+    /** AlignVLM records as (key, value); a tombstone's value is null. */
+    List<KeyValue<String, Object>> alignVlmRecords() {
+        return alignVlm.readKeyValuesToList();
+    }
+
+    /** TEVI records as (key, value); a tombstone's value is null. */
+    List<KeyValue<String, Object>> teviRecords() {
+        return tevi.readKeyValuesToList();
+    }
+
+    /** The keys in one of the topology's key-value stores (StoreNames). */
+    <K> List<K> storeKeys(String store) {
+        List<K> keys = new java.util.ArrayList<>();
+        try (KeyValueIterator<K, Object> it = driver.<K, Object>getKeyValueStore(store).all()) {
+            it.forEachRemaining(entry -> keys.add(entry.key));
+        }
+        return keys;
     }
 
     /** Lets the wall clock run, which runs waiting batches and ends grace periods. */

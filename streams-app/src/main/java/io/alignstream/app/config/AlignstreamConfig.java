@@ -134,6 +134,14 @@ public final class AlignstreamConfig extends AbstractConfig {
     public static final String CAPTION_GRACE_MS_DOC = "How long a caption waits for its image; a caption whose "
             + "image has not arrived by then goes to the dead-letter topic.";
 
+    public static final String STATE_RETENTION_MS_CONFIG = "alignstream.state.retention.ms";
+    public static final String STATE_RETENTION_MS_DOC = "How long, in event time, the service keeps an image's "
+            + "embedding (so later captions join it and a re-sent image is skipped) and a published caption's "
+            + "fingerprint (so a re-sent caption is skipped); older ones are dropped as stream time passes. A caption "
+            + "arriving after its image was dropped waits caption.grace.ms and is dead-lettered; an image or caption "
+            + "re-sent after that is embedded and published again. -1 keeps them forever (the stores grow without "
+            + "bound).";
+
     public static final String CAPTION_MAX_CHARACTERS_CONFIG = "alignstream.caption.max.characters";
     public static final String CAPTION_MAX_CHARACTERS_DOC = "Longest caption accepted, in characters, checked "
             + "before any tokenisation; a longer one goes to the dead-letter topic.";
@@ -297,6 +305,10 @@ public final class AlignstreamConfig extends AbstractConfig {
 
             .define(CAPTION_GRACE_MS_CONFIG, Type.LONG, Duration.ofMinutes(5).toMillis(), Range.atLeast(0L),
                     Importance.MEDIUM, CAPTION_GRACE_MS_DOC)
+            // One day: far longer than a producer's retries or the caption grace, and what a saturated
+            // CPU instance's 20 GiB volume holds with room to spare (docs/scaling.md, state sizing).
+            .define(STATE_RETENTION_MS_CONFIG, Type.LONG, Duration.ofDays(1).toMillis(), retention(),
+                    Importance.MEDIUM, STATE_RETENTION_MS_DOC)
             .define(CAPTION_MAX_CHARACTERS_CONFIG, Type.INT, CaptionPreparer.DEFAULT_MAX_CHARACTERS,
                     Range.atLeast(1), Importance.LOW, CAPTION_MAX_CHARACTERS_DOC)
             .define(CAPTION_MAX_SUBCAPTIONS_CONFIG, Type.INT, CaptionPreparer.DEFAULT_MAX_SUB_CAPTIONS,
@@ -464,6 +476,11 @@ public final class AlignstreamConfig extends AbstractConfig {
         return Duration.ofMillis(getLong(CAPTION_GRACE_MS_CONFIG));
     }
 
+    /** Event-time retention of stored image embeddings and published-caption fingerprints; -1 for forever. */
+    public long stateRetentionMs() {
+        return getLong(STATE_RETENTION_MS_CONFIG);
+    }
+
     public int captionMaxCharacters() {
         return getInt(CAPTION_MAX_CHARACTERS_CONFIG);
     }
@@ -536,6 +553,7 @@ public final class AlignstreamConfig extends AbstractConfig {
                 .partitions(topicsPartitions())
                 .batch(batchMaxSize(), batchMaxInputs(), batchMaxWait())
                 .captionGrace(captionGrace())
+                .stateRetentionMs(stateRetentionMs())
                 .fetchLimits(fetchLimits())
                 .captionMaxCharacters(captionMaxCharacters())
                 .captionMaxSubCaptions(captionMaxSubCaptions())

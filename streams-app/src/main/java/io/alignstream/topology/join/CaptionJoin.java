@@ -1,7 +1,9 @@
 package io.alignstream.topology.join;
 
 import io.alignstream.events.CaptionEvent;
+import io.alignstream.topology.state.EmittedCaption;
 import io.alignstream.topology.state.PendingCaption;
+import io.alignstream.topology.state.TimeIndexedStore;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -29,7 +31,7 @@ public final class CaptionJoin {
     private static final StringSerializer KEYS = new StringSerializer();
 
     private final KeyValueStore<String, PendingCaption> pending;
-    private final KeyValueStore<String, Long> emitted;
+    private final TimeIndexedStore<EmittedCaption> emitted;
     /** At most the wall-clock hold time of every waiting caption; {@code Long.MAX_VALUE} when none waits. */
     private long oldestHeldAtMost = Long.MAX_VALUE;
     /** At most the stream time at hold of every waiting caption; {@code Long.MAX_VALUE} when none waits. */
@@ -62,7 +64,7 @@ public final class CaptionJoin {
     }
 
     /** Reads the waiting captions once, for their oldest hold times (after restoration, when a task starts). */
-    public CaptionJoin(KeyValueStore<String, PendingCaption> pending, KeyValueStore<String, Long> emitted) {
+    public CaptionJoin(KeyValueStore<String, PendingCaption> pending, TimeIndexedStore<EmittedCaption> emitted) {
         this.pending = pending;
         this.emitted = emitted;
         try (KeyValueIterator<String, PendingCaption> it = pending.all()) {
@@ -77,8 +79,8 @@ public final class CaptionJoin {
     /** True when this caption, with this text, has already been published or is already waiting. */
     public boolean isDuplicate(CaptionEvent caption, long textFingerprint) {
         String key = pairKey(caption.getImageId(), caption.getCaptionId());
-        Long published = emitted.get(key);
-        if (published != null && published == textFingerprint) {
+        EmittedCaption published = emitted.get(key);
+        if (published != null && published.textFingerprint() == textFingerprint) {
             return true;
         }
         PendingCaption waiting = pending.get(key);
@@ -135,9 +137,28 @@ public final class CaptionJoin {
         return expired;
     }
 
-    /** Records that the pair's TEVI embedding, for this caption text, was published. */
+    /** Records that the pair's TEVI embedding, for this caption text, was published; kept by the caption's event time. */
     public void markEmitted(CaptionEvent caption, long textFingerprint) {
-        emitted.put(pairKey(caption.getImageId(), caption.getCaptionId()), textFingerprint);
+        emitted.put(pairKey(caption.getImageId(), caption.getCaptionId()),
+                new EmittedCaption(textFingerprint, caption.getEventTime().toEpochMilli()));
+    }
+
+    /**
+     * Forgets an image's captions (it was deleted): those waiting for it are dropped, not
+     * dead-lettered (a dead letter would keep the deleted image's captions), and the
+     * fingerprints of those published are removed, so a caption sent again is published again.
+     * Returns how many waiting captions were dropped.
+     */
+    public int forget(String imageId) {
+        emitted.deleteByPrefix(imageId + SEPARATOR);
+        List<PendingCaption> dropped = waitingFor(imageId);
+        dropped.forEach(caption -> settled(caption.caption()));
+        return dropped.size();
+    }
+
+    /** Forgets, oldest first, up to {@code max} published pairs whose caption event time is before {@code cutoffMs}. */
+    public int expireEmittedBefore(long cutoffMs, int max) {
+        return emitted.expireBefore(cutoffMs, max);
     }
 
     /** Captions waiting now (approximate for persistent stores). */

@@ -66,7 +66,8 @@ public final class InputKeyer<V> implements Processor<byte[], V, String, V> {
         RecordMetadata source = context.recordMetadata().orElseThrow(
                 () -> new IllegalStateException("an input keyer must be fed by a source topic"));
         metrics.eventIn(source.topic());
-        String imageId = rules.imageIdOf(record.value());
+        // A null value is a tombstone: it carries its image id in the key (images) or is refused (captions).
+        String imageId = record.value() == null ? rules.imageIdOfTombstone(record.key()) : rules.imageIdOf(record.value());
         RecordHeaders headers = new RecordHeaders(record.headers().toArray());
         new SourceCoordinates(source.topic(), source.partition(), source.offset(), record.key()).writeTo(headers);
         long size = imageId.getBytes(StandardCharsets.UTF_8).length + headerBytes(headers)

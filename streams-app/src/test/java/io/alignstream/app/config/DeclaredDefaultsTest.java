@@ -20,6 +20,7 @@ import static io.alignstream.app.config.AlignstreamConfig.MONITOR_WINDOW_TIME_MS
 import static io.alignstream.app.config.AlignstreamConfig.OUTPUT_ALIGNVLM_DTYPE_CONFIG;
 import static io.alignstream.app.config.AlignstreamConfig.OUTPUT_INCLUDE_RAW_EMBEDDING_CONFIG;
 import static io.alignstream.app.config.AlignstreamConfig.REFERENCE_NEW_ON_START;
+import static io.alignstream.app.config.AlignstreamConfig.STATE_RETENTION_MS_CONFIG;
 import static io.alignstream.app.config.AlignstreamConfig.TOPICS_PARTITIONS_CONFIG;
 import static io.alignstream.app.config.AlignstreamConfig.TOPIC_ALIGNVLM_CONFIG;
 import static io.alignstream.app.config.AlignstreamConfig.TOPIC_CAPTIONS_CONFIG;
@@ -72,6 +73,7 @@ class DeclaredDefaultsTest {
                     ? unset : TopologySettings.INPUTS_PER_IMAGE_SLOT * (Integer) declared(BATCH_MAX_SIZE_CONFIG))),
             Map.entry("TopologySettings.batchMaxWait", millis(BATCH_MAX_WAIT_MS_CONFIG)),
             Map.entry("TopologySettings.captionGrace", millis(CAPTION_GRACE_MS_CONFIG)),
+            Map.entry("TopologySettings.stateRetentionMs", same(STATE_RETENTION_MS_CONFIG)),
             Map.entry("TopologySettings.captionMaxCharacters", same(CAPTION_MAX_CHARACTERS_CONFIG)),
             Map.entry("TopologySettings.captionMaxSubCaptions", same(CAPTION_MAX_SUBCAPTIONS_CONFIG)),
             Map.entry("TopologySettings.includeRawEmbedding", same(OUTPUT_INCLUDE_RAW_EMBEDDING_CONFIG)),

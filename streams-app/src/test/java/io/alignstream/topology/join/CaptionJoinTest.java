@@ -6,7 +6,9 @@ import io.alignstream.deadletter.SourceCoordinates;
 import io.alignstream.events.CaptionEvent;
 import io.alignstream.world.events.SyntheticEventFactory;
 import io.alignstream.text.MiniLmTextEncoder;
+import io.alignstream.topology.state.EmittedCaption;
 import io.alignstream.topology.state.PendingCaption;
+import io.alignstream.topology.state.TimeIndexedStore;
 import io.alignstream.world.Split;
 import io.alignstream.world.SyntheticWorld;
 import java.lang.reflect.InvocationTargetException;
@@ -15,6 +17,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
@@ -164,11 +167,15 @@ class CaptionJoinTest {
         return new CaptionJoin.GraceClock(T0, nowMs, T0, true);
     }
 
-    private static KeyValueStore<String, Long> emitted() {
-        KeyValueStore<String, Long> emitted = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("emitted"),
-                Serdes.String(), Serdes.Long()).withLoggingDisabled().withCachingDisabled().build();
+    private static TimeIndexedStore<EmittedCaption> emitted() {
+        KeyValueStore<String, EmittedCaption> emitted = Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore("emitted"), Serdes.String(), EmittedCaption.serde())
+                .withLoggingDisabled().withCachingDisabled().build();
         emitted.init(new MockProcessorContext<>().getStateStoreContext(), emitted);
-        return emitted;
+        KeyValueStore<Bytes, byte[]> index = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("emitted-by-time"),
+                Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled().withCachingDisabled().build();
+        index.init(new MockProcessorContext<>().getStateStoreContext(), index);
+        return new TimeIndexedStore<>(emitted, index, EmittedCaption::eventTimeMs);
     }
 
     /** The same store, counting calls of {@code all()} (full scans). */
