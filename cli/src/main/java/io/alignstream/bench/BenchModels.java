@@ -17,6 +17,6 @@ final class BenchModels {
         ModelBundle bundle = config.modelBundle().map(path -> ModelBundle.load(Path.of(path)))
                 .orElseGet(ModelBundle::loadDefault);
         ModelRuntime runtime = ModelRuntime.open(bundle, EngineConfig.defaults().withDevice(config.modelDevice()));
-        return RuntimeInferenceModels.owning(runtime, config.imageLimits());
+        return RuntimeInferenceModels.owning(runtime, config.imageLimits(), config.serviceFaults());
     }
 }

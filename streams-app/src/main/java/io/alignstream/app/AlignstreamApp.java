@@ -89,7 +89,7 @@ public final class AlignstreamApp implements AutoCloseable {
         log.info("topics: {}", topics.summary());
 
         ModelRuntime runtime = openRuntime(config);
-        InferenceModels models = RuntimeInferenceModels.owning(runtime, config.imageLimits());
+        InferenceModels models = RuntimeInferenceModels.owning(runtime, config.imageLimits(), config.serviceFaults());
         MetricsServer http = null;
         LiveView liveView = null;
         try {

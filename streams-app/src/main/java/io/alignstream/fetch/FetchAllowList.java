@@ -131,6 +131,13 @@ public record FetchAllowList(List<Entry> entries) {
         return false;
     }
 
+    /** Whether a host entry names {@code host} (on {@code port}): for a hop whose addresses are not known yet. */
+    boolean names(String host, int port) {
+        String name = normalise(host);
+        return entries.stream().anyMatch(entry -> entry instanceof Host named && portMatches(named.port(), port)
+                && named.name().equals(name));
+    }
+
     boolean isEmpty() {
         return entries.isEmpty();
     }

@@ -7,6 +7,7 @@ import static io.alignstream.fetch.ImageFetchException.Reason.UNREACHABLE;
 
 import java.io.IOException;
 import java.io.InputStream;
+import io.alignstream.faults.ImageMemoryBudget;
 import java.net.URI;
 import java.nio.channels.Channels;
 import java.nio.channels.SeekableByteChannel;
@@ -32,7 +33,8 @@ final class FileImageSource {
         this.limits = limits;
     }
 
-    byte[] read(URI uri) throws ImageFetchException {
+    /** The file's bytes, their memory reserved (its size) before they are read. */
+    HttpResponseReader.Body read(URI uri, HttpResponseReader.BodyMemory memory) throws ImageFetchException {
         if (limits.fileRoot().isEmpty()) {
             throw new ImageFetchException(NOT_ALLOWED, "file reference " + uri
                     + " is refused: file: references are read only under a configured file root, and none is set");
@@ -70,12 +72,20 @@ final class FileImageSource {
                 if (size > limits.maxBytes()) {
                     throw tooLarge(uri, size);
                 }
-                // Bounded read: a file that grew since the size check still costs at most maxBytes + 1.
-                byte[] bytes = in.readNBytes((int) limits.maxBytes() + 1);
-                if (bytes.length > limits.maxBytes()) {
-                    throw tooLarge(uri, bytes.length);
+                ImageMemoryBudget.Reservation reserved = memory.reserve(size);
+                try {
+                    // Bounded read: a file that grew since the size check still costs at most maxBytes + 1.
+                    byte[] bytes = in.readNBytes((int) Math.min(limits.maxBytes() + 1, Math.max(size, 0) + 1));
+                    if (bytes.length > size) {
+                        throw new ImageFetchException(UNREACHABLE, "file reference " + uri
+                                + " grew while it was read", null, HttpResponseReader.TRANSPORT);
+                    }
+                    reserved.settle(bytes.length);
+                    return new HttpResponseReader.Body(bytes, reserved);
+                } catch (IOException | ImageFetchException | RuntimeException | Error e) {
+                    reserved.close();
+                    throw e;
                 }
-                return bytes;
             }
         } catch (IOException e) {
             throw unreadable(uri, e);
@@ -93,16 +103,23 @@ final class FileImageSource {
                 "file reference " + uri + " is " + size + " bytes, over the limit of " + limits.maxBytes() + " bytes");
     }
 
-    /** The root's real path; a root that is gone is the operator's problem, and says so. */
+    /**
+     * The root's real path; a root that is gone is the operator's problem, and says so: retried, then
+     * the task fails (a volume not mounted yet must not dead-letter every file reference).
+     */
     private static Path realRoot(Path root) throws ImageFetchException {
         try {
             return root.toRealPath();
         } catch (NoSuchFileException e) {
-            throw new ImageFetchException(UNREACHABLE, "file root " + root + " does not exist", e);
+            throw new ImageFetchException(UNREACHABLE, "file root " + root + " does not exist", e, OPERATOR_FILES);
         } catch (AccessDeniedException e) {
-            throw new ImageFetchException(UNREACHABLE, "file root " + root + ": permission denied", e);
+            throw new ImageFetchException(UNREACHABLE, "file root " + root + ": permission denied", e, OPERATOR_FILES);
         } catch (IOException e) {
-            throw new ImageFetchException(UNREACHABLE, "file root " + root + " could not be resolved: " + e, e);
+            throw new ImageFetchException(UNREACHABLE, "file root " + root + " could not be resolved: " + e, e,
+                    OPERATOR_FILES);
         }
     }
+
+    /** The file root is the operator's: its faults are the service's. */
+    private static final ImageFetchException.Transient OPERATOR_FILES = new ImageFetchException.Transient(true, null);
 }

@@ -18,6 +18,12 @@ import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.NoSuchAlgorithmException;
+import io.alignstream.faults.ImageMemoryBudget;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -79,8 +85,13 @@ final class HttpImageSource implements AutoCloseable {
         });
     }
 
-    /** The bytes and the response's media type (or ""). */
-    record Result(byte[] bytes, String contentType) {}
+    /** The bytes, the response's media type (or ""), and the image memory the bytes hold. */
+    record Result(byte[] bytes, String contentType, ImageMemoryBudget.Reservation memory) {}
+
+    /** Statuses that say "not now" rather than "not this": worth another try (RFC 9110 15.5.9, 15.6; RFC 6585 4). */
+    private static boolean transientStatus(int status) {
+        return status / 100 == 5 || status == 408 || status == 429;
+    }
 
     /** One hop's target: the host as the URI names it (brackets stripped), its port, and TLS or not. */
     private record Hop(URI uri, String host, int port, boolean https) {
@@ -98,12 +109,17 @@ final class HttpImageSource implements AutoCloseable {
         }
     }
 
-    Result fetch(URI first) throws ImageFetchException {
+    /**
+     * @param memory      reserves the body's memory before it is read
+     * @param deadlineCap the fetch ends by then at the latest ({@link System#nanoTime()}), even when its
+     *                    own time-out would run longer: a retry gets what is left of the retry budget
+     */
+    Result fetch(URI first, HttpResponseReader.BodyMemory memory, long deadlineCap) throws ImageFetchException {
         if (first.getHost() == null) {
             throw new ImageFetchException(MALFORMED_REFERENCE, "HTTP reference has no host: " + first);
         }
         long start = System.nanoTime();
-        long deadline = start + limits.timeout().toNanos();
+        long deadline = Math.min(start + limits.timeout().toNanos(), deadlineCap);
         URI uri = first;
         String hopName = "image reference " + first;
         boolean wasHttps = false;
@@ -114,12 +130,23 @@ final class HttpImageSource implements AutoCloseable {
             if (hop.port() < 1 || hop.port() > 65535) {
                 throw new ImageFetchException(MALFORMED_REFERENCE, "not a usable HTTP URI: " + uri + " (port out of range)");
             }
-            List<InetAddress> addresses = resolve(hop, start, deadline);
-            refuseUnlessAllowed(hop, addresses, hopName);
-            Response response = exchange(hop, target, addresses, start, deadline);
+            List<InetAddress> addresses = List.of();
+            Response response;
+            try {
+                addresses = resolve(hop, start, deadline);
+                refuseUnlessAllowed(hop, addresses, hopName);
+                response = exchange(hop, target, addresses, start, deadline, memory);
+            } catch (ImageFetchException e) {
+                throw e.transientFault().isEmpty() ? e : transientFrom(hop, addresses, e, null);
+            }
             int status = response.head().status();
             if (status / 100 == 2) {
-                return new Result(response.body(), mediaType(response.head().first("content-type")));
+                return new Result(response.body().bytes(), mediaType(response.head().first("content-type")),
+                        response.body().memory());
+            }
+            if (transientStatus(status)) {
+                throw transientFrom(hop, addresses, new ImageFetchException(UNREACHABLE, "HTTP " + status + " from " + uri),
+                        retryAfter(response.head().first("retry-after")).orElse(null));
             }
             if (!REDIRECT_STATUSES.contains(status)) {
                 throw new ImageFetchException(UNREACHABLE, "HTTP " + status + " from " + uri);
@@ -131,6 +158,36 @@ final class HttpImageSource implements AutoCloseable {
             URI next = nextHop(uri, status, response.head().first("location"), wasHttps);
             hopName = uri + " redirects to " + next + ", which";
             uri = next;
+        }
+    }
+
+    /**
+     * {@code e} as a transient fault of {@code hop}, saying whether the operator declared the host: an
+     * allow-list entry names it or one of its addresses (docs/image-fetching.md, "Retries").
+     */
+    private ImageFetchException transientFrom(Hop hop, List<InetAddress> addresses, ImageFetchException e,
+                                              Duration retryAfter) {
+        boolean declared = limits.allow().names(hop.host(), hop.port())
+                || addresses.stream().anyMatch(address -> limits.allow().allows(hop.host(), hop.port(), address));
+        return new ImageFetchException(e.reason(), e.getMessage(), e.getCause(),
+                new ImageFetchException.Transient(declared, retryAfter));
+    }
+
+    /** Retry-After as delta-seconds or an HTTP date (RFC 9110 10.2.3); empty when absent or unreadable. */
+    static Optional<Duration> retryAfter(Optional<String> header) {
+        if (header.isEmpty()) {
+            return Optional.empty();
+        }
+        String value = header.get().trim();
+        if (value.matches("[0-9]{1,9}")) {
+            return Optional.of(Duration.ofSeconds(Long.parseLong(value)));
+        }
+        try {
+            ZonedDateTime at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME);
+            Duration until = Duration.between(Instant.now(), at.toInstant());
+            return Optional.of(until.isNegative() ? Duration.ZERO : until);
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
         }
     }
 
@@ -221,10 +278,10 @@ final class HttpImageSource implements AutoCloseable {
         }
     }
 
-    private record Response(HttpResponseReader.Head head, byte[] body) {}
+    private record Response(HttpResponseReader.Head head, HttpResponseReader.Body body) {}
 
-    private Response exchange(Hop hop, String target, List<InetAddress> addresses, long start, long deadline)
-            throws ImageFetchException {
+    private Response exchange(Hop hop, String target, List<InetAddress> addresses, long start, long deadline,
+                              HttpResponseReader.BodyMemory memory) throws ImageFetchException {
         Socket socket = connect(hop, addresses, start, deadline);
         open.add(socket);
         String phase = "waiting for a response from " + hop.uri();
@@ -237,7 +294,7 @@ final class HttpImageSource implements AutoCloseable {
             out.write(request(hop, target));
             out.flush();
             HttpResponseReader reader = new HttpResponseReader(
-                    new BufferedInputStream(new DeadlineInput(channel, deadline), 16 * 1024), hop.uri(), limits.maxBytes());
+                    new BufferedInputStream(new DeadlineInput(channel, deadline), 16 * 1024), hop.uri(), limits.maxBytes(), memory);
             HttpResponseReader.Head head = reader.readHead();
             if (head.status() / 100 != 2) {
                 // Neither an error page nor a redirect's body is wanted: not a byte of either is read.
@@ -253,7 +310,9 @@ final class HttpImageSource implements AutoCloseable {
             if (closed) {
                 throw cancelled(hop.uri(), e);
             }
-            throw new ImageFetchException(UNREACHABLE, "could not fetch " + hop.uri() + ": " + e, e);
+            // A reset or broken connection: the transport's fault, worth another try.
+            throw new ImageFetchException(UNREACHABLE, "could not fetch " + hop.uri() + ": " + e, e,
+                    HttpResponseReader.TRANSPORT);
         } finally {
             open.remove(socket);
             closeQuietly(socket);
@@ -272,7 +331,8 @@ final class HttpImageSource implements AutoCloseable {
                 return network.connect(new InetSocketAddress(address, hop.port()), millis(remaining));
             } catch (SocketTimeoutException e) {
                 throw new ImageFetchException(UNREACHABLE, "timed out connecting to " + hop.address() + " after "
-                        + elapsedMillis(start) + " ms (limit " + limits.timeout().toMillis() + " ms)", e);
+                        + elapsedMillis(start) + " ms (limit " + limits.timeout().toMillis() + " ms)", e,
+                        HttpResponseReader.TRANSPORT);
             } catch (IOException e) {
                 last = e;
             }
@@ -285,7 +345,8 @@ final class HttpImageSource implements AutoCloseable {
         if (!(last instanceof ConnectException)) {
             detail = last.getClass().getSimpleName() + ": " + detail;
         }
-        throw new ImageFetchException(UNREACHABLE, "could not connect to " + hop.address() + ": " + detail, last);
+        throw new ImageFetchException(UNREACHABLE, "could not connect to " + hop.address() + ": " + detail, last,
+                HttpResponseReader.TRANSPORT);
     }
 
     /** TLS over the connected socket, verified for the host name of the URI (not the address). */
@@ -350,7 +411,7 @@ final class HttpImageSource implements AutoCloseable {
 
     private ImageFetchException timedOut(String doing, long start) {
         return new ImageFetchException(UNREACHABLE, "timed out " + doing + " after " + elapsedMillis(start)
-                + " ms (limit " + limits.timeout().toMillis() + " ms)");
+                + " ms (limit " + limits.timeout().toMillis() + " ms)", null, HttpResponseReader.TRANSPORT);
     }
 
     private static ImageFetchException cancelled(URI uri, Exception cause) {

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import io.alignstream.faults.ImageMemoryBudget;
 
 /**
  * Reads one HTTP/1.1 response: status line, headers, and (when asked) a body with a
@@ -42,14 +43,30 @@ final class HttpResponseReader {
         }
     }
 
+    /** Memory for a body, reserved before a byte of it is read (the instance's image memory budget). */
+    @FunctionalInterface
+    interface BodyMemory {
+        /** Reserves {@code bytes}; {@link ImageFetchException.Reason#TOO_LARGE} when no image may be that large. */
+        ImageMemoryBudget.Reservation reserve(long bytes) throws ImageFetchException;
+    }
+
+    /** Transport faults worth retrying; who chose the host is decided by the caller, who knows the hop. */
+    static final ImageFetchException.Transient TRANSPORT = new ImageFetchException.Transient(false, null);
+
     private final InputStream in;
     private final URI uri;
     private final long maxBytes;
+    private final BodyMemory memory;
 
-    HttpResponseReader(InputStream in, URI uri, long maxBytes) {
+    HttpResponseReader(InputStream in, URI uri, long maxBytes, BodyMemory memory) {
         this.in = in;
         this.uri = uri;
         this.maxBytes = maxBytes;
+        this.memory = memory;
+    }
+
+    /** A body and the memory it holds (close it once the body is no longer needed). */
+    record Body(byte[] bytes, ImageMemoryBudget.Reservation memory) {
     }
 
     /** The final response's status and headers, skipping interim (1xx) responses. */
@@ -57,7 +74,8 @@ final class HttpResponseReader {
         for (int interim = 0; ; interim++) {
             String statusLine = readLine(MAX_LINE_BYTES, "status line");
             if (statusLine == null) {
-                throw new ImageFetchException(UNREACHABLE, "the connection to " + uri + " closed before a response");
+                throw new ImageFetchException(UNREACHABLE, "the connection to " + uri + " closed before a response",
+                        null, TRANSPORT);
             }
             Matcher matcher = STATUS_LINE.matcher(statusLine);
             if (!matcher.matches()) {
@@ -77,22 +95,34 @@ final class HttpResponseReader {
     /**
      * The body of a 2xx response.
      *
+     * <p>Its memory is reserved first: the declared {@code Content-Length}, or {@code maxBytes} when
+     * the length is not declared, settled to the actual size once read.
+     *
      * @throws ImageFetchException {@code TOO_LARGE} as soon as the declared or counted size passes
      *     {@code maxBytes} (before a byte is read when {@code Content-Length} says so)
      */
-    byte[] readBody(Head head) throws IOException, ImageFetchException {
+    Body readBody(Head head) throws IOException, ImageFetchException {
         if (head.status() == 204 || head.status() == 205) {
-            return new byte[0];
+            return new Body(new byte[0], memory.reserve(0));
         }
-        if (chunked(head)) {
-            return readChunked();
-        }
-        long declared = contentLength(head);
+        long declared = chunked(head) ? -1 : contentLength(head);
         if (declared > maxBytes) {
             throw new ImageFetchException(TOO_LARGE, uri + " declares Content-Length " + declared
                     + " bytes, over the limit of " + maxBytes + " bytes");
         }
-        Body body = new Body(declared);
+        ImageMemoryBudget.Reservation reserved = memory.reserve(declared >= 0 ? declared : maxBytes);
+        try {
+            byte[] bytes = chunked(head) ? readChunked() : readPlain(declared);
+            reserved.settle(bytes.length);
+            return new Body(bytes, reserved);
+        } catch (IOException | ImageFetchException | RuntimeException | Error e) {
+            reserved.close();
+            throw e;
+        }
+    }
+
+    private byte[] readPlain(long declared) throws IOException, ImageFetchException {
+        Buffer body = new Buffer(declared);
         if (declared >= 0) {
             body.readExactly(declared);
         } else {
@@ -165,7 +195,7 @@ final class HttpResponseReader {
     }
 
     private byte[] readChunked() throws IOException, ImageFetchException {
-        Body body = new Body(-1);
+        Buffer body = new Buffer(-1);
         while (true) {
             String line = readLine(MAX_LINE_BYTES, "chunk size line");
             if (line == null) {
@@ -240,16 +270,16 @@ final class HttpResponseReader {
 
     private ImageFetchException closedEarly(long received) {
         return new ImageFetchException(UNREACHABLE, "the connection to " + uri + " closed after " + received
-                + " bytes of the body, before its end");
+                + " bytes of the body, before its end", null, TRANSPORT);
     }
 
     /** The body so far, refused as soon as it passes maxBytes. */
-    private final class Body {
+    private final class Buffer {
         private final ByteArrayOutputStream buffer;
         private final byte[] chunk = new byte[16 * 1024];
         private long size;
 
-        Body(long declared) {
+        Buffer(long declared) {
             // Pre-sized from Content-Length when known (already checked against maxBytes), capped so
             // that a lying header costs little.
             this.buffer = new ByteArrayOutputStream((int) Math.min(Math.max(declared, 8192), 1 << 20));

@@ -7,6 +7,7 @@ import static io.alignstream.fetch.ImageFetchException.Reason.TOO_LARGE;
 import io.alignstream.events.ImageEvent;
 import io.alignstream.events.ImageReference;
 import io.alignstream.events.InlineImage;
+import io.alignstream.faults.ImageMemoryBudget;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
@@ -25,8 +26,10 @@ import javax.net.ssl.SSLContext;
  * Failure messages name sizes, statuses and limits, never bytes that were read.
  *
  * <p>Share one fetcher between fetches and {@link #close()} it when done. Fetching is blocking and
- * bounded by {@link FetchLimits#timeout()} for HTTP. There are no retries, no proxy and no
- * authentication (see {@code docs/image-fetching.md}). Thread-safe.
+ * bounded by {@link FetchLimits#timeout()} for HTTP. One call is one try: a failure worth another
+ * says so ({@link ImageFetchException#transientFault()}) and the caller retries
+ * ({@code ImageEmbedder}). No proxy and no authentication (see {@code docs/image-fetching.md}).
+ * Thread-safe.
  */
 public final class ImageFetcher implements AutoCloseable {
 
@@ -60,19 +63,62 @@ public final class ImageFetcher implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public FetchedImage fetch(ImageEvent event) throws ImageFetchException {
+        try (Held held = fetch(event, UNBUDGETED, Long.MAX_VALUE)) {
+            return held.image();
+        }
+    }
+
+    /** A fetched image and the image memory its bytes hold: close it once the bytes are no longer needed. */
+    public record Held(FetchedImage image, ImageMemoryBudget.Reservation memory) implements AutoCloseable {
+        @Override
+        public void close() {
+            memory.close();
+        }
+    }
+
+    /**
+     * Like {@link #fetch(ImageEvent)}, with the bytes reserved from {@code memory} before they are
+     * read (waiting for room until {@code deadlineNanos}), and the fetch ending by {@code deadlineNanos}
+     * at the latest. An image that alone needs more memory than one image may hold is {@code TOO_LARGE}.
+     *
+     * @throws io.alignstream.faults.ServiceFaultException when no room came free before the deadline
+     */
+    public Held fetch(ImageEvent event, ImageMemoryBudget memory, long deadlineNanos) throws ImageFetchException {
         Objects.requireNonNull(event, "event");
         if (closed) {
             throw new IllegalStateException("ImageFetcher is closed");
         }
+        HttpResponseReader.BodyMemory reserve = bytes -> {
+            try {
+                return memory.reserve(ImageMemoryBudget.Use.FETCHED, bytes, deadlineNanos, "image " + event.getImageId());
+            } catch (ImageMemoryBudget.TooLarge e) {
+                throw new ImageFetchException(TOO_LARGE, e.getMessage(), e);
+            }
+        };
         Object content = event.getContent();
         if (content instanceof InlineImage inline) {
-            return image(event, inlineBytes(inline), "");
+            return inline(event, inline, reserve);
         }
         if (content instanceof ImageReference reference) {
-            return fetchReference(event, reference.getUri());
+            return fetchReference(event, reference.getUri(), reserve, deadlineNanos);
         }
         throw new ImageFetchException(MALFORMED_REFERENCE, "image " + event.getImageId()
                 + " has neither inline bytes nor a reference (content: " + content + ")");
+    }
+
+    /** For {@link #fetch(ImageEvent)}: no budget (tests, tools), so nothing waits. */
+    private static final ImageMemoryBudget UNBUDGETED = new ImageMemoryBudget(Long.MAX_VALUE);
+
+    private Held inline(ImageEvent event, InlineImage inline, HttpResponseReader.BodyMemory memory)
+            throws ImageFetchException {
+        ByteBuffer data = inline.getData();
+        ImageMemoryBudget.Reservation reserved = memory.reserve(data == null ? 0 : data.remaining());
+        try {
+            return new Held(image(event, inlineBytes(inline), ""), reserved);
+        } catch (ImageFetchException | RuntimeException | Error e) {
+            reserved.close();
+            throw e;
+        }
     }
 
     private byte[] inlineBytes(InlineImage inline) throws ImageFetchException {
@@ -91,7 +137,8 @@ public final class ImageFetcher implements AutoCloseable {
         return bytes;
     }
 
-    private FetchedImage fetchReference(ImageEvent event, String raw) throws ImageFetchException {
+    private Held fetchReference(ImageEvent event, String raw, HttpResponseReader.BodyMemory memory, long deadlineNanos)
+            throws ImageFetchException {
         if (raw == null || raw.isEmpty()) {
             throw new ImageFetchException(MALFORMED_REFERENCE, "image reference is empty");
         }
@@ -111,10 +158,11 @@ public final class ImageFetcher implements AutoCloseable {
                     "scheme '" + scheme + "' of image reference " + raw + " is not allowed (allowed: " + allowed() + ")");
         }
         if (scheme.equals("file")) {
-            return image(event, files.read(uri), "");
+            HttpResponseReader.Body body = files.read(uri, memory);
+            return new Held(image(event, body.bytes(), ""), body.memory());
         }
-        HttpImageSource.Result result = http.fetch(uri);
-        return image(event, result.bytes(), result.contentType());
+        HttpImageSource.Result result = http.fetch(uri, memory, deadlineNanos);
+        return new Held(image(event, result.bytes(), result.contentType()), result.memory());
     }
 
     private String allowed() {

@@ -1,6 +1,7 @@
 package io.alignstream.inference;
 
 import io.alignstream.events.ModelRef;
+import io.alignstream.faults.ServiceFaults;
 import io.alignstream.runtime.image.ImagePreprocessor;
 import io.alignstream.text.TokenCounter;
 
@@ -19,6 +20,12 @@ public interface InferenceModels extends AutoCloseable {
 
     /** Counts word-piece tokens the way the text encoder does (for splitting long captions). */
     TokenCounter tokenCounter();
+
+    /**
+     * The instance's retry budget and image memory budget, shared by all its tasks (one object per
+     * instance, which is why it lives with the models every task already shares).
+     */
+    ServiceFaults faults();
 
     /** A session for one stream task; closing it releases its heads, not the shared models. */
     InferenceSession openSession();

@@ -1,5 +1,6 @@
 package io.alignstream.inference;
 
+import io.alignstream.faults.ServiceFaults;
 import io.alignstream.runtime.heads.AlignVlmProjection;
 import io.alignstream.runtime.heads.SparseCode;
 import io.alignstream.runtime.heads.TeviAlignment;
@@ -33,6 +34,9 @@ public interface InferenceSession extends AutoCloseable {
 
     /** TEVI-aligned embeddings of (image, caption) pairs, matched by position. */
     List<TeviAlignment> align(List<float[]> imageEmbeddings, List<float[]> captionEmbeddings);
+
+    /** The faults policy of the models this session came from ({@link InferenceModels#faults()}). */
+    ServiceFaults faults();
 
     /** m, the TEVI dictionary size (sparse code indices are below it). */
     int dictionarySize();

@@ -1,6 +1,7 @@
 package io.alignstream.inference;
 
 import io.alignstream.events.ModelRef;
+import io.alignstream.faults.ServiceFaults;
 import io.alignstream.runtime.ModelRuntime;
 import io.alignstream.runtime.bundle.BundleManifest;
 import io.alignstream.runtime.heads.AlignVlmProjection;
@@ -28,9 +29,11 @@ public final class RuntimeInferenceModels implements InferenceModels {
     private final ImagePreprocessor preprocessor;
     private final ModelRef modelRef;
     private final boolean ownsRuntime;
+    private final ServiceFaults faults;
 
-    private RuntimeInferenceModels(ModelRuntime runtime, boolean ownsRuntime, ImageLimits limits) {
+    private RuntimeInferenceModels(ModelRuntime runtime, boolean ownsRuntime, ImageLimits limits, ServiceFaults faults) {
         this.runtime = runtime;
+        this.faults = java.util.Objects.requireNonNull(faults, "faults");
         this.ownsRuntime = ownsRuntime;
         BundleManifest manifest = runtime.bundle().manifest();
         int size = manifest.preprocessing().imageSize();
@@ -49,13 +52,13 @@ public final class RuntimeInferenceModels implements InferenceModels {
     }
 
     /** Opens models over {@code runtime}, which the caller keeps and closes. */
-    public static RuntimeInferenceModels over(ModelRuntime runtime, ImageLimits limits) {
-        return new RuntimeInferenceModels(runtime, false, limits);
+    public static RuntimeInferenceModels over(ModelRuntime runtime, ImageLimits limits, ServiceFaults faults) {
+        return new RuntimeInferenceModels(runtime, false, limits, faults);
     }
 
     /** Opens and owns {@code runtime}: closing these models closes it. */
-    public static RuntimeInferenceModels owning(ModelRuntime runtime, ImageLimits limits) {
-        return new RuntimeInferenceModels(runtime, true, limits);
+    public static RuntimeInferenceModels owning(ModelRuntime runtime, ImageLimits limits, ServiceFaults faults) {
+        return new RuntimeInferenceModels(runtime, true, limits, faults);
     }
 
     @Override
@@ -75,6 +78,11 @@ public final class RuntimeInferenceModels implements InferenceModels {
                 return textEncoder.count(text);
             }
         };
+    }
+
+    @Override
+    public ServiceFaults faults() {
+        return faults;
     }
 
     @Override
@@ -127,6 +135,11 @@ public final class RuntimeInferenceModels implements InferenceModels {
         @Override
         public List<TeviAlignment> align(List<float[]> imageEmbeddings, List<float[]> captionEmbeddings) {
             return tevi.align(imageEmbeddings, captionEmbeddings);
+        }
+
+        @Override
+        public ServiceFaults faults() {
+            return faults;
         }
 
         @Override

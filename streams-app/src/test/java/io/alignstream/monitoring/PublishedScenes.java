@@ -1,5 +1,6 @@
 package io.alignstream.monitoring;
 
+import io.alignstream.faults.TestFaults;
 import io.alignstream.app.config.DefaultConfig;
 import io.alignstream.events.AlignVlmEmbedding;
 import io.alignstream.events.CaptionEvent;
@@ -80,7 +81,7 @@ final class PublishedScenes {
     static synchronized Models models() {
         if (sharedModels == null) {
             ModelRuntime runtime = ModelRuntime.openDefault();
-            InferenceModels models = RuntimeInferenceModels.owning(runtime, ImageLimits.defaults());
+            InferenceModels models = RuntimeInferenceModels.owning(runtime, ImageLimits.defaults(), TestFaults.defaults());
             Runtime.getRuntime().addShutdownHook(new Thread(models::close));
             sharedModels = new Models(models, new WindowEvaluator(TeviRetrievalScorer.of(runtime.bundle()), DefaultConfig.qualitySettings()),
                     new SyntheticEventFactory(new SyntheticWorld(runtime.bundle().manifest().worldSeed()), Split.TEST));

@@ -1,5 +1,7 @@
 package io.alignstream.topology;
 
+import io.alignstream.faults.ServiceFaults;
+import io.alignstream.faults.TestFaults;
 import io.alignstream.events.ModelRef;
 import io.alignstream.inference.InferenceModels;
 import io.alignstream.inference.InferenceSession;
@@ -30,7 +32,7 @@ final class SharedModels {
 
     static synchronized InferenceModels real() {
         if (shared == null) {
-            shared = RuntimeInferenceModels.owning(ModelRuntime.openDefault(), ImageLimits.defaults());
+            shared = RuntimeInferenceModels.owning(ModelRuntime.openDefault(), ImageLimits.defaults(), TestFaults.defaults());
             Runtime.getRuntime().addShutdownHook(new Thread(shared::close));
         }
         return shared;
@@ -114,6 +116,11 @@ final class SharedModels {
         }
 
         @Override
+        public ServiceFaults faults() {
+            return delegate.faults();
+        }
+
+        @Override
         public InferenceSession openSession() {
             InferenceSession session = delegate.openSession();
             return new InferenceSession() {
@@ -145,6 +152,11 @@ final class SharedModels {
                 @Override
                 public List<TeviAlignment> align(List<float[]> imageEmbeddings, List<float[]> captionEmbeddings) {
                     return session.align(imageEmbeddings, captionEmbeddings);
+                }
+
+                @Override
+                public ServiceFaults faults() {
+                    return session.faults();
                 }
 
                 @Override

@@ -1,6 +1,9 @@
 package io.alignstream.app.config;
 
 import io.alignstream.events.TensorDType;
+import io.alignstream.faults.ImageMemoryBudget;
+import io.alignstream.faults.RetryBudget;
+import io.alignstream.faults.ServiceFaults;
 import io.alignstream.fetch.FetchAllowList;
 import io.alignstream.fetch.FetchLimits;
 import io.alignstream.liveview.LiveView;
@@ -180,6 +183,22 @@ public final class AlignstreamConfig extends AbstractConfig {
     public static final String IMAGE_MAX_PIXELS_DOC = "Largest width x height an image's header may declare; "
             + "checked before decoding, so a decompression bomb is refused up front.";
 
+    // ---- faults that are not an input's (issue 14, items 3 and 4) ------------------------------
+
+    public static final String FAULT_RETRY_BUDGET_MS_CONFIG = "alignstream.fault.retry.budget.ms";
+    public static final String FAULT_RETRY_BUDGET_MS_DOC = "How long a fault that is not the input's (a model "
+            + "failing on a known-good input too, an image fetch time-out, HTTP 5xx, 408 or 429, waiting for image "
+            + "memory) is retried, with exponential backoff and jitter, before the task fails and resumes from its "
+            + "last commit. Default: batch.max.wait.ms + batch.worst.case.ms + this stays below Kafka Streams' "
+            + "exactly-once transaction.timeout.ms of 10 s (docs/dead-letters.md).";
+    public static final long FAULT_RETRY_BUDGET_MS_DEFAULT = 4000L;
+
+    public static final String FETCH_MEMORY_BUDGET_BYTES_CONFIG = "alignstream.fetch.memory.budget.bytes";
+    public static final String FETCH_MEMORY_BUDGET_BYTES_DOC = "Bytes of fetched and decoded images one instance "
+            + "holds at once, shared by all its tasks; fetches and decodes wait for room instead of running out of "
+            + "memory, and an image that alone needs more goes to the dead-letter topic (OVER_LIMIT). 0: a quarter "
+            + "of the JVM's max heap.";
+
     // ---- model --------------------------------------------------------------------------------
 
     public static final String MODEL_BUNDLE_CONFIG = "alignstream.model.bundle";
@@ -329,6 +348,11 @@ public final class AlignstreamConfig extends AbstractConfig {
                     Importance.MEDIUM, IMAGE_FETCH_ALLOW_DOC)
             .define(IMAGE_MAX_PIXELS_CONFIG, Type.LONG, ImageLimits.DEFAULT_MAX_DECLARED_PIXELS,
                     Range.between(1L, ImageLimits.MAX_SUPPORTED_PIXELS), Importance.MEDIUM, IMAGE_MAX_PIXELS_DOC)
+
+            .define(FAULT_RETRY_BUDGET_MS_CONFIG, Type.LONG, FAULT_RETRY_BUDGET_MS_DEFAULT, Range.atLeast(0L),
+                    Importance.MEDIUM, FAULT_RETRY_BUDGET_MS_DOC)
+            .define(FETCH_MEMORY_BUDGET_BYTES_CONFIG, Type.LONG, 0L, Range.atLeast(0L), Importance.MEDIUM,
+                    FETCH_MEMORY_BUDGET_BYTES_DOC)
 
             .define(MODEL_BUNDLE_CONFIG, Type.STRING, "", Importance.HIGH, MODEL_BUNDLE_DOC)
             .define(MODEL_DEVICE_CONFIG, Type.STRING, DeviceSetting.CPU.toString(),
@@ -511,6 +535,18 @@ public final class AlignstreamConfig extends AbstractConfig {
     /** The non-public addresses and hosts HTTP fetches may reach; empty for public addresses only. */
     public FetchAllowList imageFetchAllow() {
         return FetchAllowList.parse(getList(IMAGE_FETCH_ALLOW_CONFIG));
+    }
+
+    public Duration faultRetryBudget() {
+        return Duration.ofMillis(getLong(FAULT_RETRY_BUDGET_MS_CONFIG));
+    }
+
+    /**
+     * The instance's retry and image memory budgets. Call it once per instance (the app does, when it
+     * opens its models): each call makes a new memory budget.
+     */
+    public ServiceFaults serviceFaults() {
+        return new ServiceFaults(new RetryBudget(faultRetryBudget()), ImageMemoryBudget.of(getLong(FETCH_MEMORY_BUDGET_BYTES_CONFIG)));
     }
 
     public long imageMaxPixels() {

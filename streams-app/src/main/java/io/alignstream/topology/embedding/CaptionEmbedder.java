@@ -20,12 +20,24 @@ import java.util.List;
 public final class CaptionEmbedder {
     private final InferenceSession session;
     private final CaptionPreparer preparer;
-    private final IsolatingCall call;
+    /** The probe's input before any caption was embedded: short, plain, one sub-caption. */
+    static final String CANARY_CAPTION = "a plain grey square";
+
+    private final IsolatingCall<PreparedCaption, float[]> call;
 
     public CaptionEmbedder(InferenceSession session, CaptionPreparer preparer, PipelineMetrics metrics) {
         this.session = session;
         this.preparer = preparer;
-        this.call = new IsolatingCall(metrics);
+        this.call = new IsolatingCall<>(InferenceStage.TEXT, this::embedPrepared, this::canary, metrics,
+                session.faults().retry());
+    }
+
+    private PreparedCaption canary() {
+        try {
+            return preparer.prepare(CANARY_CAPTION);
+        } catch (CaptionRejectedException e) {
+            throw new IllegalStateException("the canary caption is refused: " + e.getMessage(), e);
+        }
     }
 
     /** One result per caption, in order. */
@@ -46,7 +58,7 @@ public final class CaptionEmbedder {
             }
         }
         // The unit of isolation is a caption (all its sub-captions), so a failing caption fails alone.
-        List<StageResult<float[]>> embedded = call.run(InferenceStage.TEXT, prepared, this::embedPrepared);
+        List<StageResult<float[]>> embedded = call.run(prepared);
         for (int j = 0; j < embedded.size(); j++) {
             results.set(preparedAt.get(j), embedded.get(j));
         }

@@ -2,57 +2,137 @@ package io.alignstream.topology.embedding;
 
 import io.alignstream.deadletter.DeadLetters;
 import io.alignstream.events.DeadLetterReason;
+import io.alignstream.faults.RetryBudget;
 import io.alignstream.metrics.InferenceStage;
 import io.alignstream.metrics.PipelineMetrics;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs a model head on a batch, timed for the stage's metrics; when the batch call throws, runs
- * each item alone so that only the items that fail alone are rejected (MODEL_ERROR). A batch
- * that fails pays n extra single calls; batches that succeed pay nothing (docs/batching.md
- * compares this with bisection).
+ * Runs one stage's model head on a batch, timed for the stage's metrics, and tells the inputs'
+ * faults from the model's.
+ *
+ * <p>When the batch call throws, each item runs alone, and the items that fail alone are rejected
+ * (MODEL_ERROR). When every item fails, the model is the likelier culprit: the head is probed with a
+ * known-good input (the last input this stage embedded, or before any a built-in canary). If the
+ * probe fails too, it is the model's fault: the probe is retried with backoff inside the retry
+ * budget, and once it answers the batch runs again; past the budget a
+ * {@link io.alignstream.faults.ServiceFaultException} is thrown, so the task fails and resumes from
+ * its last commit instead of dead-lettering good inputs. If the probe succeeds, the items are at
+ * fault and are rejected. A batch that succeeds pays nothing (docs/batching.md compares item-by-item
+ * isolation with bisection). {@link Error}s are never caught: they are never an input's fault.
  */
-final class IsolatingCall {
+final class IsolatingCall<I, O> {
     private static final Logger log = LoggerFactory.getLogger(IsolatingCall.class);
 
+    private final InferenceStage stage;
+    private final Function<List<I>, List<O>> head;
+    private final Supplier<I> canary;
     private final PipelineMetrics metrics;
+    private final RetryBudget retry;
+    /** An input this stage embedded: the probe's first choice. */
+    private I lastGood;
 
-    IsolatingCall(PipelineMetrics metrics) {
+    /**
+     * @param canary a known-good input, built without any input of the stream (a grey image, a short
+     *               caption); it may call models to build it, and its failure counts as the probe's
+     */
+    IsolatingCall(InferenceStage stage, Function<List<I>, List<O>> head, Supplier<I> canary, PipelineMetrics metrics,
+                  RetryBudget retry) {
+        this.stage = stage;
+        this.head = head;
+        this.canary = canary;
         this.metrics = metrics;
+        this.retry = retry;
     }
 
-    <I, O> List<StageResult<O>> run(InferenceStage stage, List<I> inputs, Function<List<I>, List<O>> head) {
+    List<StageResult<O>> run(List<I> inputs) {
         if (inputs.isEmpty()) {
             return List.of();
         }
+        RuntimeException batchError;
         try {
-            List<O> outputs = timed(stage, inputs, head);
-            List<StageResult<O>> results = new ArrayList<>(outputs.size());
-            outputs.forEach(output -> results.add(StageResult.done(output)));
-            return results;
-        } catch (RuntimeException batchError) {
-            if (inputs.size() == 1) {
-                return List.of(modelError(stage, batchError));
-            }
-            log.warn("{} batch of {} failed ({}); retrying its items one at a time", stage, inputs.size(),
-                    DeadLetters.describe(batchError));
-            List<StageResult<O>> results = new ArrayList<>(inputs.size());
-            for (I input : inputs) {
-                try {
-                    results.add(StageResult.done(timed(stage, List.of(input), head).get(0)));
-                } catch (RuntimeException itemError) {
-                    results.add(modelError(stage, itemError));
+            return done(inputs, timed(inputs));
+        } catch (RuntimeException e) {
+            batchError = e;
+        }
+        List<StageResult<O>> isolated = isolate(inputs, batchError);
+        if (isolated.stream().anyMatch(result -> result instanceof StageResult.Done<O>)) {
+            return isolated;
+        }
+        RetryBudget.Attempts attempts = retry.start();
+        RuntimeException last = batchError;
+        while (true) {
+            try {
+                probe();
+                if (attempts.tries() == 1) {
+                    // The model answers a known-good input at once: the items are at fault.
+                    return isolated;
                 }
+                log.info("{} model answers again after {} tries over {} ms; running the batch of {} again",
+                        stage, attempts.tries(), attempts.elapsed().toMillis(), inputs.size());
+                return runAfterRecovery(inputs);
+            } catch (RuntimeException probeError) {
+                last = probeError;
             }
-            return results;
+            if (attempts.tries() == 1) {
+                log.warn("{} model failed on all {} inputs and on a known-good one ({}); retrying within {} ms",
+                        stage, inputs.size(), DeadLetters.describe(last), retry.budget().toMillis());
+            }
+            if (!attempts.pause(null)) {
+                throw attempts.giveUp("the " + name() + " model failed on all " + inputs.size()
+                        + " inputs of a batch and on a known-good input", last);
+            }
         }
     }
 
-    private <I, O> List<O> timed(InferenceStage stage, List<I> inputs, Function<List<I>, List<O>> head) {
+    private List<StageResult<O>> runAfterRecovery(List<I> inputs) {
+        try {
+            return done(inputs, timed(inputs));
+        } catch (RuntimeException e) {
+            // The model answered the probe just now: what still fails alone is the input's.
+            return isolate(inputs, e);
+        }
+    }
+
+    private void probe() {
+        I known = lastGood != null ? lastGood : canary.get();
+        timed(List.of(known));
+        lastGood = known;
+    }
+
+    private List<StageResult<O>> done(List<I> inputs, List<O> outputs) {
+        lastGood = inputs.get(0);
+        List<StageResult<O>> results = new ArrayList<>(outputs.size());
+        outputs.forEach(output -> results.add(StageResult.done(output)));
+        return results;
+    }
+
+    /** Each item alone; a batch of one has already been run alone. */
+    private List<StageResult<O>> isolate(List<I> inputs, RuntimeException batchError) {
+        if (inputs.size() == 1) {
+            return List.of(modelError(batchError));
+        }
+        log.warn("{} batch of {} failed ({}); retrying its items one at a time", stage, inputs.size(),
+                DeadLetters.describe(batchError));
+        List<StageResult<O>> results = new ArrayList<>(inputs.size());
+        for (I input : inputs) {
+            try {
+                results.add(StageResult.done(timed(List.of(input)).get(0)));
+                lastGood = input;
+            } catch (RuntimeException itemError) {
+                results.add(modelError(itemError));
+            }
+        }
+        return results;
+    }
+
+    private List<O> timed(List<I> inputs) {
         long start = System.nanoTime();
         List<O> outputs = head.apply(inputs);
         metrics.batch(stage, inputs.size(), System.nanoTime() - start);
@@ -62,8 +142,11 @@ final class IsolatingCall {
         return outputs;
     }
 
-    private static <O> StageResult<O> modelError(InferenceStage stage, RuntimeException error) {
-        return StageResult.rejected(DeadLetterReason.MODEL_ERROR,
-                stage.name().toLowerCase(java.util.Locale.ROOT) + " failed: " + DeadLetters.describe(error));
+    private String name() {
+        return stage.name().toLowerCase(Locale.ROOT);
+    }
+
+    private StageResult<O> modelError(RuntimeException error) {
+        return StageResult.rejected(DeadLetterReason.MODEL_ERROR, name() + " failed: " + DeadLetters.describe(error));
     }
 }

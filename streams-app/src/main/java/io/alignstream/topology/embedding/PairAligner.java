@@ -9,11 +9,22 @@ import java.util.List;
 /** (image, caption) pairs to TEVI-aligned embeddings, one head call per batch, a failing pair failing alone. */
 public final class PairAligner {
     private final InferenceSession session;
-    private final IsolatingCall call;
+    private final IsolatingCall<Embeddings, TeviAlignment> call;
 
     public PairAligner(InferenceSession session, PipelineMetrics metrics) {
         this.session = session;
-        this.call = new IsolatingCall(metrics);
+        this.call = new IsolatingCall<>(InferenceStage.TEVI, batch -> session.align(
+                batch.stream().map(Embeddings::image).toList(), batch.stream().map(Embeddings::caption).toList()),
+                this::canary, metrics, session.faults().retry());
+    }
+
+    /**
+     * A known-good pair before any pair was aligned: the canary caption's embedding on both sides
+     * (images and captions share one embedding space and size).
+     */
+    private Embeddings canary() {
+        float[] caption = session.embedTexts(List.of(CaptionEmbedder.CANARY_CAPTION)).get(0);
+        return new Embeddings(caption, caption);
     }
 
     /** One embedding pair in, one result out, in order. */
@@ -21,7 +32,6 @@ public final class PairAligner {
     }
 
     public List<StageResult<TeviAlignment>> align(List<Embeddings> pairs) {
-        return call.run(InferenceStage.TEVI, pairs, batch -> session.align(
-                batch.stream().map(Embeddings::image).toList(), batch.stream().map(Embeddings::caption).toList()));
+        return call.run(pairs);
     }
 }

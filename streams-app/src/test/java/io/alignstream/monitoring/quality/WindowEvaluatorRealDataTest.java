@@ -3,6 +3,7 @@ package io.alignstream.monitoring.quality;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.alignstream.faults.TestFaults;
 import io.alignstream.app.config.DefaultConfig;
 import io.alignstream.events.CaptionEvent;
 import io.alignstream.events.InlineImage;
@@ -68,7 +69,7 @@ class WindowEvaluatorRealDataTest {
         ModelBundle bundle = ModelBundle.loadDefault();
         evaluator = new WindowEvaluator(TeviRetrievalScorer.of(bundle), DefaultConfig.qualitySettings());
         SyntheticEventFactory events = new SyntheticEventFactory(new SyntheticWorld(bundle.manifest().worldSeed()), Split.TEST);
-        try (InferenceModels models = RuntimeInferenceModels.owning(ModelRuntime.open(bundle, EngineConfig.defaults()), ImageLimits.defaults());
+        try (InferenceModels models = RuntimeInferenceModels.owning(ModelRuntime.open(bundle, EngineConfig.defaults()), ImageLimits.defaults(), TestFaults.defaults());
              InferenceSession session = models.openSession()) {
             Embedder embedder = new Embedder(models, session);
             List<SceneEvents> scenes = IntStream.range(0, SCENES).mapToObj(i -> events.scene(i, Instant.EPOCH)).toList();
