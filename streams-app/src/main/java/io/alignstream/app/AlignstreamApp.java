@@ -7,6 +7,7 @@ import io.alignstream.app.topics.TopicProvisioner;
 import io.alignstream.deadletter.DeadLetterDeserializationHandler;
 import io.alignstream.deadletter.DeadLetterProcessingHandler;
 import io.alignstream.deadletter.DeadLetterProductionHandler;
+import io.alignstream.health.CrashLoopDetector;
 import io.alignstream.inference.InferenceModels;
 import io.alignstream.inference.RuntimeInferenceModels;
 import io.alignstream.liveview.LiveView;
@@ -39,7 +40,6 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,15 +107,14 @@ public final class AlignstreamApp implements AutoCloseable {
             }
             Topology topology = builder.build();
             KafkaStreams streams = new KafkaStreams(topology, streamsConfig(config, metrics));
-            // A failed stream thread (registry unreachable, broker fenced us) is replaced; its
-            // tasks restart from their last commit, so no record is lost or duplicated.
-            streams.setUncaughtExceptionHandler(error -> {
-                log.error("a stream thread failed; replacing it", error);
-                return StreamThreadExceptionResponse.REPLACE_THREAD;
-            });
+            // Replaces a failed stream thread (its tasks resume from their last commit) and tells
+            // /health when the failures are a crash loop.
+            CrashLoopDetector crashLoops = new CrashLoopDetector(config.livenessSettings(), registry);
+            streams.setUncaughtExceptionHandler(crashLoops);
             registry.register(new KafkaStreamsMetricsCollector(streams::metrics));
             if (config.httpPort() >= 0) {
-                http = MetricsServer.start(config.httpHost(), config.httpPort(), registry, streams::state);
+                http = MetricsServer.start(config.httpHost(), config.httpPort(), registry, streams::state,
+                        crashLoops::liveness);
                 liveView = LiveView.start(http, metrics, history, streams::state, config.liveViewMonitor());
                 if (config.monitorEnabled()) {
                     AdminToken token = config.httpAdminToken();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import io.alignstream.health.Liveness;
 import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
@@ -16,6 +17,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,8 +33,9 @@ import org.apache.kafka.streams.KafkaStreams;
  *       OpenMetrics / protobuf when the scraper asks for it), served by the Prometheus client's
  *       own {@link MetricsHandler};</li>
  *   <li>{@code GET /health}: liveness, {@code 200} with {@code "status":"UP"} while Kafka Streams is
- *       {@code RUNNING} or {@code REBALANCING}, {@code 503} with {@code "status":"DOWN"} in every
- *       other state (also when the state cannot be read);</li>
+ *       {@code RUNNING} or {@code REBALANCING} and no crash loop was seen ({@link Liveness}),
+ *       {@code 503} with {@code "status":"DOWN"} otherwise (also when the state cannot be read),
+ *       naming the failing task, the count and the last failure for a crash loop;</li>
  *   <li>{@code GET /ready}: readiness, {@code 200} only while {@code RUNNING}.</li>
  * </ul>
  * Every route is read-only (GET and HEAD) except those added with {@link #adminRoute}, which
@@ -50,11 +53,20 @@ public final class MetricsServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final Supplier<KafkaStreams.State> streamsState;
+    private final Supplier<Liveness> liveness;
 
-    private MetricsServer(HttpServer server, ExecutorService executor, Supplier<KafkaStreams.State> streamsState) {
+    private MetricsServer(HttpServer server, ExecutorService executor, Supplier<KafkaStreams.State> streamsState,
+                          Supplier<Liveness> liveness) {
         this.server = server;
         this.executor = executor;
         this.streamsState = streamsState;
+        this.liveness = liveness;
+    }
+
+    /** {@link #start(String, int, PrometheusRegistry, Supplier, Supplier)} with health judged by the state alone. */
+    public static MetricsServer start(String host, int port, PrometheusRegistry registry,
+                                      Supplier<KafkaStreams.State> streamsState) {
+        return start(host, port, registry, streamsState, () -> Liveness.ALWAYS_LIVE);
     }
 
     /**
@@ -66,14 +78,17 @@ public final class MetricsServer implements AutoCloseable {
      * @param registry     what {@code /metrics} serves
      * @param streamsState the Kafka Streams state, read on every health or readiness request;
      *                     typically {@code streams::state}
+     * @param liveness     the crash-loop verdict, read on every health request; typically
+     *                     {@code detector::liveness} of the stream threads' {@code CrashLoopDetector}
      * @return the started server
      * @throws UncheckedIOException when the address cannot be bound
      */
     public static MetricsServer start(String host, int port, PrometheusRegistry registry,
-                                      Supplier<KafkaStreams.State> streamsState) {
+                                      Supplier<KafkaStreams.State> streamsState, Supplier<Liveness> liveness) {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(registry, "registry");
         Objects.requireNonNull(streamsState, "streamsState");
+        Objects.requireNonNull(liveness, "liveness");
         HttpServer server;
         try {
             server = HttpServer.create(new InetSocketAddress(host, port), 0);
@@ -87,7 +102,7 @@ public final class MetricsServer implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        MetricsServer metricsServer = new MetricsServer(server, executor, streamsState);
+        MetricsServer metricsServer = new MetricsServer(server, executor, streamsState, liveness);
         MetricsHandler metrics = new MetricsHandler(registry);
         server.createContext("/metrics", exact("/metrics", metrics));
         server.createContext("/health", exact("/health", metricsServer::health));
@@ -163,15 +178,41 @@ public final class MetricsServer implements AutoCloseable {
     }
 
     private void health(HttpExchange exchange) throws IOException {
-        stateResponse(exchange, LIVE);
+        Map<String, Object> body = new LinkedHashMap<>();
+        boolean up = readState(LIVE, body);
+        Liveness verdict;
+        try {
+            verdict = liveness.get();
+        } catch (RuntimeException e) {
+            verdict = new Liveness(false, "the crash-loop verdict cannot be read: " + e, 0, Optional.empty());
+        }
+        if (!verdict.live()) {
+            up = false;
+            body.put("status", "DOWN");
+            body.put("reason", verdict.reason());
+            verdict.lastFailure().flatMap(Liveness.Failure::task).ifPresent(task -> body.put("task", task));
+            body.put("failures", verdict.failures());
+            verdict.lastFailure().ifPresent(last -> {
+                Map<String, Object> failure = new LinkedHashMap<>();
+                failure.put("time", last.time().toString());
+                last.task().ifPresent(task -> failure.put("task", task));
+                failure.put("description", last.description());
+                body.put("lastFailure", failure);
+            });
+        }
+        body.put("time", Instant.now().toString());
+        respond(exchange, up ? 200 : 503, "application/json", JSON.writeValueAsString(body) + "\n");
     }
 
     private void ready(HttpExchange exchange) throws IOException {
-        stateResponse(exchange, Set.of(KafkaStreams.State.RUNNING));
+        Map<String, Object> body = new LinkedHashMap<>();
+        boolean up = readState(Set.of(KafkaStreams.State.RUNNING), body);
+        body.put("time", Instant.now().toString());
+        respond(exchange, up ? 200 : 503, "application/json", JSON.writeValueAsString(body) + "\n");
     }
 
-    private void stateResponse(HttpExchange exchange, Set<KafkaStreams.State> upStates) throws IOException {
-        Map<String, Object> body = new LinkedHashMap<>();
+    /** Puts status and streamsState into {@code body}; whether the state is one of {@code upStates}. */
+    private boolean readState(Set<KafkaStreams.State> upStates, Map<String, Object> body) {
         boolean up;
         try {
             KafkaStreams.State state = streamsState.get();
@@ -184,8 +225,7 @@ public final class MetricsServer implements AutoCloseable {
             body.put("streamsState", "UNKNOWN");
             body.put("error", String.valueOf(e));
         }
-        body.put("time", Instant.now().toString());
-        respond(exchange, up ? 200 : 503, "application/json", JSON.writeValueAsString(body) + "\n");
+        return up;
     }
 
     /** Serves {@code handler} for exactly {@code path} and GET or HEAD; 404 or 405 otherwise. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.alignstream.events.DeadLetterReason;
+import io.alignstream.health.Liveness;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -13,6 +14,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.streams.KafkaStreams.State;
 import org.junit.jupiter.api.AfterEach;
@@ -116,6 +119,62 @@ class MetricsServerTest {
         assertThat(body.get("status").asText()).isEqualTo("DOWN");
         assertThat(body.get("streamsState").asText()).isEqualTo("UNKNOWN");
         assertThat(body.get("error").asText()).contains("no streams \"yet\"");
+    }
+
+    @Test
+    void healthIsDownWithTheTaskTheCountAndTheLastFailureOnceACrashLoopWasSeen() throws Exception {
+        // given Kafka Streams RUNNING (between two replacements of a crash loop), and a verdict
+        // that a task failed three times, the last failure's description full of JSON's specials
+        state.set(State.RUNNING);
+        Liveness.Failure last = new Liveness.Failure(Instant.parse("2026-12-06T12:00:10Z"), Optional.of("1_3"),
+                "StreamsException: Exception caught in process. taskId=1_3, topic=in, partition=3, offset=42 "
+                        + "<- IllegalStateException: \"poison\" \\ </script>");
+        Liveness crashLoop = new Liveness(false, "task 1_3 failed 3 times within 10 minutes", 3, Optional.of(last));
+        server = MetricsServer.start("127.0.0.1", 0, registry, state::get, () -> crashLoop);
+
+        // when health and readiness are asked
+        HttpResponse<String> health = get("/health");
+        HttpResponse<String> ready = get("/ready");
+
+        // then health is 503 and its JSON names why; readiness keeps its meaning (RUNNING is ready)
+        assertThat(health.statusCode()).isEqualTo(503);
+        JsonNode body = JSON.readTree(health.body());
+        assertThat(body.get("status").asText()).isEqualTo("DOWN");
+        assertThat(body.get("streamsState").asText()).isEqualTo("RUNNING");
+        assertThat(body.get("reason").asText()).isEqualTo(crashLoop.reason());
+        assertThat(body.get("task").asText()).isEqualTo("1_3");
+        assertThat(body.get("failures").asInt()).isEqualTo(3);
+        assertThat(body.get("lastFailure").get("time").asText()).isEqualTo("2026-12-06T12:00:10Z");
+        assertThat(body.get("lastFailure").get("task").asText()).isEqualTo("1_3");
+        assertThat(body.get("lastFailure").get("description").asText()).isEqualTo(last.description());
+        assertThat(ready.statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aLiveVerdictLeavesHealthToTheState() throws Exception {
+        // given a verdict that is live, with one failure within the window
+        state.set(State.REBALANCING);
+        Liveness oneOff = new Liveness(true, "", 1, Optional.of(new Liveness.Failure(Instant.now(), Optional.of("0_0"), "x")));
+        server = MetricsServer.start("127.0.0.1", 0, registry, state::get, () -> oneOff);
+
+        // then health is what the state says, without crash-loop fields
+        HttpResponse<String> health = get("/health");
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(health.body()).has("reason")).isFalse();
+        state.set(State.ERROR);
+        assertThat(get("/health").statusCode()).isEqualTo(503);
+    }
+
+    @Test
+    void aVerdictThatCannotBeReadIsDown() throws Exception {
+        state.set(State.RUNNING);
+        server = MetricsServer.start("127.0.0.1", 0, registry, state::get, () -> {
+            throw new IllegalStateException("detector broken");
+        });
+
+        HttpResponse<String> health = get("/health");
+        assertThat(health.statusCode()).isEqualTo(503);
+        assertThat(JSON.readTree(health.body()).get("reason").asText()).contains("detector broken");
     }
 
     @Test

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.alignstream.events.DeadLetterReason;
+import io.alignstream.health.CrashLoopDetector;
+import io.alignstream.health.LivenessSettings;
 import io.alignstream.metrics.InferenceStage;
 import io.alignstream.metrics.KafkaStreamsMetricsCollector;
 import io.alignstream.metrics.MetricsRegistries;
@@ -40,9 +42,10 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>What "exported" means here:
  * <ul>
- *   <li>the pipeline's and the JVM's: the sample names of a scrape of
- *       {@link MetricsRegistries#withJvmMetrics()} with {@link PrometheusPipelineMetrics} on it,
- *       after one event of each kind (histogram {@code _bucket/_sum/_count} included);</li>
+ *   <li>the pipeline's, the crash-loop detector's and the JVM's: the sample names of a scrape of
+ *       {@link MetricsRegistries#withJvmMetrics()} with {@link PrometheusPipelineMetrics} and a
+ *       {@link CrashLoopDetector} on it, after one event of each kind (histogram
+ *       {@code _bucket/_sum/_count} included);</li>
  *   <li>the retrieval-quality monitor's: {@link QualityMetricNames#ALL};</li>
  *   <li>Kafka Streams': the names {@link KafkaStreamsMetricsCollector} gives the metrics of a real
  *       {@link KafkaStreams} (exactly-once, as the service runs; constructed, not started, so no broker
@@ -83,6 +86,8 @@ class DashboardMetricsTest {
         pipeline.endToEndLatency("alignstream.embeddings.tevi", 120);
         pipeline.captionJoinWait(50);
         pipeline.pendingCaptions(0, 1);
+        new CrashLoopDetector(new LivenessSettings(5, 10, Duration.ofMinutes(10)), registry)
+                .failed(new IllegalStateException("a stream thread failed"));
         appScrape = text(registry);
         pipelineAndJvm = sampleNames(appScrape);
 

@@ -6,6 +6,7 @@ import io.alignstream.faults.RetryBudget;
 import io.alignstream.faults.ServiceFaults;
 import io.alignstream.fetch.FetchAllowList;
 import io.alignstream.fetch.FetchLimits;
+import io.alignstream.health.LivenessSettings;
 import io.alignstream.liveview.LiveView;
 import io.alignstream.metrics.AdminToken;
 import io.alignstream.monitoring.MonitorSettings;
@@ -266,6 +267,23 @@ public final class AlignstreamConfig extends AbstractConfig {
             + "requests from web pages of other origins. Unset or empty, they are disabled (403). Use a long random "
             + "value (e.g. openssl rand -hex 32); it is hidden in the start-up log.";
 
+    // ---- health (liveness: docs/metrics.md, "Health") -----------------------------------------
+
+    public static final String HEALTH_TASK_FAILURES_MAX_CONFIG = "alignstream.health.task.failures.max";
+    public static final String HEALTH_TASK_FAILURES_MAX_DOC = "/health turns 503 (for good: until the process "
+            + "restarts) once one task's stream thread failed this many times within "
+            + "alignstream.health.failure.window.ms: an input that fails every time it is read, or a fault that does "
+            + "not go away. A fault retried inside the processor never counts; one that fails the task counts once "
+            + "per failure.";
+    public static final String HEALTH_THREAD_REPLACEMENTS_MAX_CONFIG = "alignstream.health.thread.replacements.max";
+    public static final String HEALTH_THREAD_REPLACEMENTS_MAX_DOC = "/health turns 503 (until the process restarts) "
+            + "once stream threads were replaced this many times within alignstream.health.failure.window.ms, "
+            + "whatever the task (failures that name no task, or many tasks failing).";
+    public static final String HEALTH_FAILURE_WINDOW_MS_CONFIG = "alignstream.health.failure.window.ms";
+    public static final String HEALTH_FAILURE_WINDOW_MS_DOC = "How far back, in milliseconds, stream-thread "
+            + "failures count towards alignstream.health.task.failures.max and "
+            + "alignstream.health.thread.replacements.max.";
+
     // ---- defaults of pass-through keys --------------------------------------------------------
 
     /** {@code application.id} when none is given. */
@@ -384,7 +402,16 @@ public final class AlignstreamConfig extends AbstractConfig {
             .define(HTTP_HOST_CONFIG, Type.STRING, HTTP_HOST_DEFAULT, new ConfigDef.NonEmptyString(), Importance.LOW,
                     HTTP_HOST_DOC)
             .define(HTTP_PORT_CONFIG, Type.INT, 9464, Range.between(-1, 65535), Importance.LOW, HTTP_PORT_DOC)
-            .define(HTTP_ADMIN_TOKEN_CONFIG, Type.PASSWORD, null, Importance.MEDIUM, HTTP_ADMIN_TOKEN_DOC);
+            .define(HTTP_ADMIN_TOKEN_CONFIG, Type.PASSWORD, null, Importance.MEDIUM, HTTP_ADMIN_TOKEN_DOC)
+            // A crash loop cycles in seconds to a minute (docs/metrics.md, "Health"): 5 failures of one
+            // task, or 10 replacements, within 10 minutes trip it in a few minutes at most, while a
+            // one-off or a fault that clears after a retry or two never does.
+            .define(HEALTH_TASK_FAILURES_MAX_CONFIG, Type.INT, 5, Range.atLeast(1), Importance.LOW,
+                    HEALTH_TASK_FAILURES_MAX_DOC)
+            .define(HEALTH_THREAD_REPLACEMENTS_MAX_CONFIG, Type.INT, 10, Range.atLeast(1), Importance.LOW,
+                    HEALTH_THREAD_REPLACEMENTS_MAX_DOC)
+            .define(HEALTH_FAILURE_WINDOW_MS_CONFIG, Type.LONG, Duration.ofMinutes(10).toMillis(), Range.atLeast(1L),
+                    Importance.LOW, HEALTH_FAILURE_WINDOW_MS_DOC);
 
     /** The Serde's keys: every key {@link AvroSerdeConfig} (and so {@link SchemaRegistryClientConfig}) reads. */
     private static final Set<String> SERDE_KEYS = AvroSerdeConfig.configDef().names();
@@ -650,6 +677,12 @@ public final class AlignstreamConfig extends AbstractConfig {
         Password token = getPassword(HTTP_ADMIN_TOKEN_CONFIG);
         return AdminToken.of(token == null ? null : token.value(), HTTP_ADMIN_TOKEN_CONFIG + " ("
                 + ConfigSources.environmentVariable(HTTP_ADMIN_TOKEN_CONFIG) + ")");
+    }
+
+    /** When stream-thread failures make the service not live. */
+    public LivenessSettings livenessSettings() {
+        return new LivenessSettings(getInt(HEALTH_TASK_FAILURES_MAX_CONFIG), getInt(HEALTH_THREAD_REPLACEMENTS_MAX_CONFIG),
+                Duration.ofMillis(getLong(HEALTH_FAILURE_WINDOW_MS_CONFIG)));
     }
 
     // ---- pass-through -------------------------------------------------------------------------

@@ -6,6 +6,9 @@ import static io.alignstream.app.config.AlignstreamConfig.BATCH_MAX_WAIT_MS_CONF
 import static io.alignstream.app.config.AlignstreamConfig.CAPTION_GRACE_MS_CONFIG;
 import static io.alignstream.app.config.AlignstreamConfig.CAPTION_MAX_CHARACTERS_CONFIG;
 import static io.alignstream.app.config.AlignstreamConfig.CAPTION_MAX_SUBCAPTIONS_CONFIG;
+import static io.alignstream.app.config.AlignstreamConfig.HEALTH_FAILURE_WINDOW_MS_CONFIG;
+import static io.alignstream.app.config.AlignstreamConfig.HEALTH_TASK_FAILURES_MAX_CONFIG;
+import static io.alignstream.app.config.AlignstreamConfig.HEALTH_THREAD_REPLACEMENTS_MAX_CONFIG;
 import static io.alignstream.app.config.AlignstreamConfig.IMAGE_FETCH_ALLOW_CONFIG;
 import static io.alignstream.app.config.AlignstreamConfig.IMAGE_FETCH_FILE_ROOT_CONFIG;
 import static io.alignstream.app.config.AlignstreamConfig.IMAGE_FETCH_MAX_BYTES_CONFIG;
@@ -97,7 +100,10 @@ class DeclaredDefaultsTest {
             Map.entry("LiveView.Monitor.windowPairs", same(MONITOR_WINDOW_PAIRS_CONFIG)),
             Map.entry("LiveView.Monitor.windowTimeMs", same(MONITOR_WINDOW_TIME_MS_CONFIG)),
             Map.entry("LiveView.Monitor.minPairs", same(MONITOR_WINDOW_MIN_PAIRS_CONFIG)),
-            Map.entry("LiveView.Monitor.recallKs", ks(MONITOR_RECALL_KS_CONFIG)));
+            Map.entry("LiveView.Monitor.recallKs", ks(MONITOR_RECALL_KS_CONFIG)),
+            Map.entry("LivenessSettings.taskFailuresMax", same(HEALTH_TASK_FAILURES_MAX_CONFIG)),
+            Map.entry("LivenessSettings.threadReplacementsMax", same(HEALTH_THREAD_REPLACEMENTS_MAX_CONFIG)),
+            Map.entry("LivenessSettings.window", millis(HEALTH_FAILURE_WINDOW_MS_CONFIG)));
 
     /** Fields no key sets, each stated once next to the code that takes it. */
     private static final Set<String> NOT_CONFIGURABLE = Set.of(
@@ -118,8 +124,9 @@ class DeclaredDefaultsTest {
         AlignstreamConfig config = new AlignstreamConfig(Map.of(
                 "bootstrap.servers", "broker-1:9092", "schema.registry.url", "http://registry:8081"));
 
-        // when the service builds the settings of the topology, the monitor and the live view from it
-        List<Record> built = List.of(config.topologySettings(), config.monitorSettings(), config.liveViewMonitor());
+        // when the service builds the settings of the topology, the monitor, the live view and liveness from it
+        List<Record> built = List.of(config.topologySettings(), config.monitorSettings(), config.liveViewMonitor(),
+                config.livenessSettings());
 
         // then each field is the declared default of its key (or is one no key sets)
         List<String> fields = new ArrayList<>();
