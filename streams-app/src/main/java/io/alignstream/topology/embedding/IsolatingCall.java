@@ -17,14 +17,14 @@ import org.slf4j.LoggerFactory;
  * Runs one stage's model head on a batch, timed for the stage's metrics, and tells the inputs'
  * faults from the model's.
  *
- * <p>When the batch call throws, each item runs alone, and the items that fail alone are rejected
- * (MODEL_ERROR). When every item fails, the model is the likelier culprit: the head is probed with a
- * known-good input (the last input this stage embedded, or before any a built-in canary). If the
- * probe fails too, it is the model's fault: the probe is retried with backoff inside the retry
- * budget, and once it answers the batch runs again; past the budget a
+ * <p>When the batch call throws, each item runs alone. An item that fails alone is not yet judged:
+ * the head is then probed with a known-good input (the last input this stage embedded, or before
+ * any a built-in canary). While the probe fails it is the model's fault: the probe is retried with
+ * backoff inside the retry budget; past the budget a
  * {@link io.alignstream.faults.ServiceFaultException} is thrown, so the task fails and resumes from
- * its last commit instead of dead-lettering good inputs. If the probe succeeds, the items are at
- * fault and are rejected. A batch that succeeds pays nothing (docs/batching.md compares item-by-item
+ * its last commit instead of dead-lettering good inputs. Once the probe answers, each failed item
+ * runs alone once more, and only an item that fails again, right after a good probe, is rejected
+ * (MODEL_ERROR): a model that fails a few calls and recovers costs no dead letter. A batch that succeeds pays nothing (docs/batching.md compares item-by-item
  * isolation with bisection). {@link Error}s are never caught: they are never an input's fault.
  */
 final class IsolatingCall<I, O> {
@@ -61,42 +61,57 @@ final class IsolatingCall<I, O> {
         } catch (RuntimeException e) {
             batchError = e;
         }
-        List<StageResult<O>> isolated = isolate(inputs, batchError);
-        if (isolated.stream().anyMatch(result -> result instanceof StageResult.Done<O>)) {
-            return isolated;
+        List<StageResult<O>> results = isolate(inputs, batchError);
+        List<Integer> failed = new ArrayList<>();
+        for (int i = 0; i < results.size(); i++) {
+            if (!(results.get(i) instanceof StageResult.Done<O>)) {
+                failed.add(i);
+            }
         }
+        if (failed.isEmpty()) {
+            return results;
+        }
+        awaitHealthyModel(failed.size(), inputs.size());
+        // The model has just answered a known-good input: an item that fails alone again is at fault.
+        for (int i : failed) {
+            I input = inputs.get(i);
+            try {
+                results.set(i, StageResult.done(timed(List.of(input)).get(0)));
+                lastGood = input;
+            } catch (RuntimeException itemError) {
+                results.set(i, modelError(itemError));
+            }
+        }
+        return results;
+    }
+
+    /**
+     * Returns once the head answers a known-good input, retried with backoff inside the retry
+     * budget; past it, throws {@link io.alignstream.faults.ServiceFaultException}: the model is at
+     * fault, not the inputs.
+     */
+    private void awaitHealthyModel(int failed, int of) {
         RetryBudget.Attempts attempts = retry.start();
-        RuntimeException last = batchError;
         while (true) {
+            RuntimeException last;
             try {
                 probe();
-                if (attempts.tries() == 1) {
-                    // The model answers a known-good input at once: the items are at fault.
-                    return isolated;
+                if (attempts.tries() > 1) {
+                    log.info("{} model answers again after {} tries over {} ms", stage, attempts.tries(),
+                            attempts.elapsed().toMillis());
                 }
-                log.info("{} model answers again after {} tries over {} ms; running the batch of {} again",
-                        stage, attempts.tries(), attempts.elapsed().toMillis(), inputs.size());
-                return runAfterRecovery(inputs);
+                return;
             } catch (RuntimeException probeError) {
                 last = probeError;
             }
             if (attempts.tries() == 1) {
-                log.warn("{} model failed on all {} inputs and on a known-good one ({}); retrying within {} ms",
-                        stage, inputs.size(), DeadLetters.describe(last), retry.budget().toMillis());
+                log.warn("{} model failed on {} of {} inputs alone and on a known-good one ({}); retrying within {} ms",
+                        stage, failed, of, DeadLetters.describe(last), retry.budget().toMillis());
             }
             if (!attempts.pause(null)) {
-                throw attempts.giveUp("the " + name() + " model failed on all " + inputs.size()
-                        + " inputs of a batch and on a known-good input", last);
+                throw attempts.giveUp("the " + name() + " model failed on " + failed + " of " + of
+                        + " inputs and on a known-good input", last);
             }
-        }
-    }
-
-    private List<StageResult<O>> runAfterRecovery(List<I> inputs) {
-        try {
-            return done(inputs, timed(inputs));
-        } catch (RuntimeException e) {
-            // The model answered the probe just now: what still fails alone is the input's.
-            return isolate(inputs, e);
         }
     }
 
@@ -116,7 +131,7 @@ final class IsolatingCall<I, O> {
     /** Each item alone; a batch of one has already been run alone. */
     private List<StageResult<O>> isolate(List<I> inputs, RuntimeException batchError) {
         if (inputs.size() == 1) {
-            return List.of(modelError(batchError));
+            return new ArrayList<>(List.of(modelError(batchError)));
         }
         log.warn("{} batch of {} failed ({}); retrying its items one at a time", stage, inputs.size(),
                 DeadLetters.describe(batchError));
