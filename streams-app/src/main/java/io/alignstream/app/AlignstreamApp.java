@@ -35,6 +35,7 @@ import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -80,6 +81,15 @@ public final class AlignstreamApp implements AutoCloseable {
 
     /** Starts an instance; it runs until {@link #close()}. */
     public static AlignstreamApp start(AlignstreamConfig config) {
+        return start(config, UnaryOperator.identity());
+    }
+
+    /**
+     * Starts an instance whose tasks see the opened models through {@code view}: the seam the
+     * fault-injection tests use to make a real runtime fail on cue. Closing the app closes what
+     * {@code view} returns, which must close the models it wraps.
+     */
+    public static AlignstreamApp start(AlignstreamConfig config, UnaryOperator<InferenceModels> view) {
         log.info("starting alignstream with\n{}", ConfigSources.render(config));
         Properties streamsProperties = config.streamsProperties();
         ProvisioningReport topics;
@@ -89,7 +99,7 @@ public final class AlignstreamApp implements AutoCloseable {
         log.info("topics: {}", topics.summary());
 
         ModelRuntime runtime = openRuntime(config);
-        InferenceModels models = RuntimeInferenceModels.owning(runtime, config.imageLimits(), config.serviceFaults());
+        InferenceModels models = view.apply(RuntimeInferenceModels.owning(runtime, config.imageLimits(), config.serviceFaults()));
         MetricsServer http = null;
         LiveView liveView = null;
         try {
