@@ -92,12 +92,15 @@ public final class OutputReader implements AutoCloseable {
     /** Records a poll fetched after the one a read stopped at: the next read hands them on first. */
     private final ArrayDeque<ConsumerRecord<String, byte[]>> pending = new ArrayDeque<>();
 
+    private final boolean tombstones;
+
     private OutputReader(Consumer<String, byte[]> consumer, KafkaAvroDeserializer values, boolean grouped,
-                         Duration pollInterval) {
+                         Duration pollInterval, boolean tombstones) {
         this.consumer = consumer;
         this.values = values;
         this.grouped = grouped;
         this.pollInterval = pollInterval;
+        this.tombstones = tombstones;
     }
 
     /**
@@ -143,8 +146,8 @@ public final class OutputReader implements AutoCloseable {
                     ConsumerRecord<String, byte[]> record = batch.get(i);
                     next.put(new TopicPartition(record.topic(), record.partition()),
                             new OffsetAndMetadata(record.offset() + 1));
-                    if (record.value() == null) {
-                        continue; // a tombstone: nothing to hand on (the service publishes none)
+                    if (record.value() == null && !tombstones) {
+                        continue; // a tombstone (an image deleted): readers of embeddings skip it unless asked
                     }
                     taken++;
                     if (!handler.take(new PublishedRecord(record, values))) {
@@ -209,6 +212,7 @@ public final class OutputReader implements AutoCloseable {
         private int partitions;
         private String clientId;
         private Duration pollInterval = Duration.ofMillis(100);
+        private boolean tombstones;
         private boolean includeAborted;
 
         private Builder(Map<String, ?> clientConfig, Map<String, ?> serdeConfig) {
@@ -267,6 +271,15 @@ public final class OutputReader implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Hands on tombstones too ({@link PublishedRecord#isTombstone()}): the service publishes one
+         * per output topic when an image is deleted. Without this they are skipped.
+         */
+        public Builder includeTombstones() {
+            this.tombstones = true;
+            return this;
+        }
+
         /** Connects and assigns or subscribes; throws IllegalArgumentException for a topic that does not exist. */
         public OutputReader open() {
             return open(config -> new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer()));
@@ -301,7 +314,7 @@ public final class OutputReader implements AutoCloseable {
                         assigned.forEach(consumer::position); // now, not at the first poll
                     }
                 }
-                return new OutputReader(consumer, values, group != null, pollInterval);
+                return new OutputReader(consumer, values, group != null, pollInterval, tombstones);
             } catch (RuntimeException e) {
                 consumer.close(CloseOptions.timeout(Duration.ZERO));
                 values.close();

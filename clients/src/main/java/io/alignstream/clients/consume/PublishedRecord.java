@@ -35,14 +35,19 @@ public final class PublishedRecord {
         return record.key();
     }
 
+    /** A null value: the image under this key was deleted (only read with {@code includeTombstones()}). */
+    public boolean isTombstone() {
+        return record.value() == null;
+    }
+
     /**
      * The value as its generated Avro class ({@code TeviEmbedding}, {@code AlignVlmEmbedding},
-     * {@code DeadLetter}, ...), decoded on the first call.
+     * {@code DeadLetter}, ...), decoded on the first call; null for a tombstone.
      *
      * @throws IllegalStateException naming the record's coordinates when it cannot be decoded
      */
     public Object value() {
-        if (value == null) {
+        if (value == null && !isTombstone()) {
             try {
                 value = values.deserialize(record.topic(), record.value());
             } catch (RuntimeException e) {

@@ -137,6 +137,44 @@ class OutputReaderTest {
     }
 
     @Test
+    void tombstonesAreSkippedByDefault() {
+        // given a record, then a tombstone for its image (a delete), then another record
+        try (OutputReader reader = reader().open(config -> kafka)) {
+            publishWithTombstoneBetween();
+
+            // when read, then only the two records come
+            List<PublishedRecord> taken = new ArrayList<>();
+            reader.read(Until.stopped().orIdle(Duration.ofMillis(200)), taken::add);
+            assertThat(taken).extracting(PublishedRecord::toString).containsExactly("published-0@0", "published-0@2");
+        }
+    }
+
+    @Test
+    void tombstonesAskedForComeInTheirPlaceWithTheirKeyAndNoValue() {
+        try (OutputReader reader = reader().includeTombstones().open(config -> kafka)) {
+            String deleted = publishWithTombstoneBetween();
+
+            List<PublishedRecord> taken = new ArrayList<>();
+            reader.read(Until.stopped().orIdle(Duration.ofMillis(200)), taken::add);
+
+            assertThat(taken).extracting(PublishedRecord::toString)
+                    .containsExactly("published-0@0", "published-0@1", "published-0@2");
+            assertThat(taken).extracting(PublishedRecord::isTombstone).containsExactly(false, true, false);
+            assertThat(taken.get(1).key()).isEqualTo(deleted);
+            assertThat(taken.get(1).value()).isNull();
+        }
+    }
+
+    /** Caption 0, a tombstone keyed by its image id, caption 1; returns the deleted image id. */
+    private String publishWithTombstoneBetween() {
+        String deleted = captions.get(0).getImageId();
+        publish(0, 0, 0);
+        kafka.addRecord(new ConsumerRecord<>(TOPIC, 0, 1, deleted, null));
+        publish(0, 2, 1);
+        return deleted;
+    }
+
+    @Test
     void aValueThatIsNotAvroIsNamedByItsCoordinatesWhenDecoded() {
         // given a record that is not in the wire format after a good one
         try (OutputReader reader = reader().open(config -> kafka)) {
