@@ -370,6 +370,74 @@ class DeadLetterPathsTest {
         }
     }
 
+    @Test
+    void aBatchThatFailsAfterPublishingItsImagesLeavesExactlyOneOutcomePerInputWhenItRunsAgain() {
+        // given a pair aligner that fails once with a memory fault, after the batch's images were
+        // embedded, stored and published, and a driver that keeps every store write made before it
+        // (as at_least_once does; exactly-once would abort them)
+        java.util.concurrent.atomic.AtomicInteger thrown = new java.util.concurrent.atomic.AtomicInteger();
+        SharedModels.Decorated failingOnce = new SharedModels.Decorated(SharedModels.real()) {
+            @Override
+            protected List<io.alignstream.runtime.heads.TeviAlignment> align(io.alignstream.inference.InferenceSession session,
+                                                                            List<float[]> images, List<float[]> captions) {
+                if (thrown.getAndIncrement() == 0) {
+                    throw new OutOfMemoryError("simulated: Java heap space");
+                }
+                return session.align(images, captions);
+            }
+        };
+        // (the batch runs when its inputs are in: a failed wall-clock punctuation is not rescheduled
+        // by the test driver, while a real task that fails is rebuilt with its punctuations)
+        SceneEvents scene = scene(60);
+        int inputs = 1 + scene.captions().size();
+        TopologySettings runOnArrival = SETTINGS.toBuilder()
+                .batch(Math.min(SETTINGS.batchMaxSize(), inputs), inputs, SETTINGS.batchMaxWait()).build();
+        try (TopologyHarness topology = new TopologyHarness(runOnArrival, failingOnce)) {
+            topology.send(scene.image());
+            scene.captions().subList(0, scene.captions().size() - 1).forEach(topology::send);
+
+            // when the batch fails on its last input's arrival, and runs again when the next input arrives
+            CaptionEvent last = scene.captions().get(scene.captions().size() - 1);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> topology.send(last))
+                    .satisfies(e -> assertThat(causes(e)).anySatisfy(cause -> assertThat(cause).isInstanceOf(OutOfMemoryError.class)));
+            SceneEvents next = scene(62);
+            topology.send(next.image());
+            topology.flushBatches();
+
+            // then each image has its one AlignVLM record, every caption its one TEVI record, and no
+            // input was dead-lettered or dropped as already seen
+            assertThat(thrown).as("align calls, the first failed").hasValueGreaterThan(1);
+            assertThat(topology.alignVlm()).extracting(a -> a.getImageId())
+                    .containsExactlyInAnyOrder(scene.image().getImageId(), next.image().getImageId());
+            assertThat(topology.tevi()).extracting(t -> t.getCaptionId())
+                    .containsExactlyInAnyOrderElementsOf(scene.captions().stream().map(c -> c.getCaptionId()).toList());
+            assertThat(topology.deadLetters()).isEmpty();
+        }
+    }
+
+    @Test
+    void aDeadLetteredImageReplayedAfterItsCauseIsFixedIsEmbedded() throws Exception {
+        try (TopologyHarness topology = new TopologyHarness(readingFilesUnder(files), SharedModels.real())) {
+            // given an image by reference to a file not there yet: dead-lettered
+            SceneEvents scene = scene(61);
+            Path png = files.resolve("scene-61.png");
+            ImageEvent byReference = byReference(scene.image(), png.toUri().toString());
+            topology.send(byReference);
+            topology.flushBatches();
+            assertThat(topology.deadLetters()).singleElement()
+                    .satisfies(letter -> assertThat(letter.getReason()).isEqualTo(DeadLetterReason.UNREACHABLE_REFERENCE));
+
+            // when the file is put there and the same event is replayed to the input topic
+            Files.write(png, inline(scene.image()));
+            topology.send(byReference);
+            topology.flushBatches();
+
+            // then it is embedded, with no second dead letter: no fingerprint was stored for the dead-lettered attempt
+            assertThat(topology.alignVlm()).extracting(a -> a.getImageId()).containsExactly(scene.image().getImageId());
+            assertThat(topology.deadLetters()).isEmpty();
+        }
+    }
+
     private static List<Throwable> causes(Throwable error) {
         List<Throwable> chain = new java.util.ArrayList<>();
         for (Throwable t = error; t != null && !chain.contains(t); t = t.getCause()) {
