@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -31,6 +32,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,6 +53,8 @@ import org.junit.jupiter.api.io.TempDir;
  * (measured: failures 6.0 s apart, /health 503 12.6 s after the poison record was sent, the
  * whole test about 30 s), so {@value #TASK_FAILURES_MAX} failures fit well within {@link #PATIENCE}.
  */
+// Bounded: start (up to PATIENCE), the loop (up to PATIENCE) and close (30 s), with room.
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
 class CrashLoopIntegrationTest {
     @RegisterExtension
     static final EmbeddedKafkaAndRegistry PLATFORM = new EmbeddedKafkaAndRegistry();
