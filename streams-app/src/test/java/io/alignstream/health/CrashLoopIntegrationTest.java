@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.alignstream.app.AlignstreamApp;
 import io.alignstream.app.config.AlignstreamConfig;
+import io.alignstream.app.config.ConfigSources;
 import io.alignstream.metrics.MetricsServer;
 import io.alignstream.testing.EmbeddedKafkaAndRegistry;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -15,10 +16,13 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Properties;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -28,6 +32,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,7 +41,20 @@ import org.junit.jupiter.api.io.TempDir;
  * poison record every time it reads it, with the service's own uncaught-exception handler. The
  * thread is replaced, the task resumes from its last commit, reads the poison record again, and
  * so on; {@code /health} must turn 503 and name the task, and the counters show the replacements.
+ *
+ * <p>The Kafka Streams properties and the liveness settings come from the service's own
+ * configuration ({@link AlignstreamConfig}, built from keys as an operator writes them), so the
+ * {@code alignstream.health.*} keys and the pass-through of consumer keys are exercised too.
+ *
+ * <p>Each cycle waits for the group to drop the dead thread's consumer: a stream thread's consumer
+ * does not leave the group when it closes, so the replacement gets the task only once the old
+ * member's session has timed out. With the consumer's default {@code session.timeout.ms} (45 s) a
+ * cycle took about 43 s; with {@value #SESSION_TIMEOUT_MS} ms (the broker's minimum) it takes 6 s
+ * (measured: failures 6.0 s apart, /health 503 12.6 s after the poison record was sent, the
+ * whole test about 30 s), so {@value #TASK_FAILURES_MAX} failures fit well within {@link #PATIENCE}.
  */
+// Bounded: start (up to PATIENCE), the loop (up to PATIENCE) and close (30 s), with room.
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
 class CrashLoopIntegrationTest {
     @RegisterExtension
     static final EmbeddedKafkaAndRegistry PLATFORM = new EmbeddedKafkaAndRegistry();
@@ -46,7 +64,12 @@ class CrashLoopIntegrationTest {
     private static final int TASK_FAILURES_MAX = 3;
     /** Long enough for every failure of this test to count. */
     private static final Duration WINDOW = Duration.ofMinutes(5);
-    /** How long the crash loop may take to turn /health 503; each cycle measured here takes about a second. */
+    /**
+     * The consumer's session timeout: the broker's minimum ({@code group.min.session.timeout.ms}),
+     * so the group drops a dead thread's member in seconds instead of Kafka's default 45 s.
+     */
+    static final int SESSION_TIMEOUT_MS = 6000;
+    /** How long the crash loop may take to turn /health 503: the first failure at once, then one per session timeout, and room. */
     private static final Duration PATIENCE = Duration.ofSeconds(60);
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -67,15 +90,21 @@ class CrashLoopIntegrationTest {
                 throw new IllegalStateException("cannot process record " + key);
             }
         }).to(output);
+        AlignstreamConfig config = config();
+        assertThat(config.livenessSettings())
+                .isEqualTo(new LivenessSettings(TASK_FAILURES_MAX, 2 * TASK_FAILURES_MAX, WINDOW));
         PrometheusRegistry registry = new PrometheusRegistry();
-        CrashLoopDetector detector = new CrashLoopDetector(
-                new LivenessSettings(TASK_FAILURES_MAX, 2 * TASK_FAILURES_MAX, WINDOW), registry);
-        KafkaStreams streams = new KafkaStreams(builder.build(), streamsConfig());
+        CrashLoopDetector detector = new CrashLoopDetector(config.livenessSettings(), registry);
+        KafkaStreams streams = new KafkaStreams(builder.build(), config.streamsProperties());
         streams.setUncaughtExceptionHandler(detector);
         try (MetricsServer server = MetricsServer.start("127.0.0.1", 0, registry, streams::state, detector::liveness)) {
             streams.start();
             assertThat(AlignstreamApp.awaitRunning(streams, PATIENCE)).as("Kafka Streams running").isTrue();
-            assertThat(get(server, "/health").statusCode()).isEqualTo(200);
+            // and a healthy app answers 200, live
+            HttpResponse<String> healthy = get(server, "/health");
+            assertThat(healthy.statusCode()).as("/health while healthy: %s", healthy.body()).isEqualTo(200);
+            assertThat(JSON.readTree(healthy.body()).get("status").asText()).isEqualTo("UP");
+            assertThat(sample(get(server, "/metrics").body(), "alignstream_live")).isEqualTo(1.0);
 
             // when a good record, then the poison record, arrive
             long sent = System.nanoTime();
@@ -85,7 +114,7 @@ class CrashLoopIntegrationTest {
             // then /health turns 503 within the patience, naming the task, the count and the failure
             HttpResponse<String> health = awaitHealth(server, 503);
             double seconds = (System.nanoTime() - sent) / 1e9;
-            System.out.printf("crash loop: /health 503 after %.1f s; body %s", seconds, health.body());
+            System.out.printf("crash loop: /health 503 after %.1f s; body %s%n", seconds, health.body());
             assertThat(health.statusCode()).as("/health after %s; last body %s", PATIENCE, health.body()).isEqualTo(503);
             JsonNode body = JSON.readTree(health.body());
             assertThat(body.get("status").asText()).isEqualTo("DOWN");
@@ -107,16 +136,26 @@ class CrashLoopIntegrationTest {
         }
     }
 
-    private Properties streamsConfig() {
-        Properties config = new Properties();
-        config.put(StreamsConfig.APPLICATION_ID_CONFIG, "crash-loop-it-" + UUID.randomUUID());
-        config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, PLATFORM.bootstrapServers());
-        config.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, AlignstreamConfig.DEFAULT_PROCESSING_GUARANTEE);
-        config.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
-        config.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
-        config.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
-        return config;
+    /**
+     * The service's configuration as an operator would write it: the health keys, and Kafka keys
+     * passed through to Kafka Streams and its consumer (a short session, frequent heartbeats);
+     * the processing guarantee is the service's default (exactly-once).
+     */
+    private AlignstreamConfig config() {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put(StreamsConfig.APPLICATION_ID_CONFIG, "crash-loop-it-" + UUID.randomUUID());
+        settings.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, PLATFORM.bootstrapServers());
+        settings.put("schema.registry.url", PLATFORM.registryUrl());
+        settings.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        settings.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.StringSerde.class.getName());
+        settings.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.StringSerde.class.getName());
+        settings.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
+        settings.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, Integer.toString(SESSION_TIMEOUT_MS));
+        settings.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "1000");
+        settings.put(AlignstreamConfig.HEALTH_TASK_FAILURES_MAX_CONFIG, Integer.toString(TASK_FAILURES_MAX));
+        settings.put(AlignstreamConfig.HEALTH_THREAD_REPLACEMENTS_MAX_CONFIG, Integer.toString(2 * TASK_FAILURES_MAX));
+        settings.put(AlignstreamConfig.HEALTH_FAILURE_WINDOW_MS_CONFIG, Long.toString(WINDOW.toMillis()));
+        return ConfigSources.load(Optional.empty(), Map.of(), settings);
     }
 
     private static void produce(String topic, Map<String, String> records) {
