@@ -364,7 +364,7 @@ class DeadLetterPathsTest {
             org.assertj.core.api.Assertions.assertThatThrownBy(topology::flushBatches)
                     .hasRootCauseMessage("tokenizer crashed")
                     .satisfies(e -> assertThat(causes(e)).anySatisfy(cause -> assertThat(cause)
-                            .isInstanceOf(io.alignstream.topology.batching.BatchFailedException.class)
+                            .isInstanceOf(io.alignstream.faults.BatchFailedException.class)
                             .hasMessageContaining("a batch of 2 inputs").hasMessageContaining("task 0_0")));
             assertThat(topology.deadLetters()).isEmpty();
         }

@@ -2,6 +2,7 @@ package io.alignstream.topology.batching;
 
 import io.alignstream.deadletter.DeadLetters;
 import io.alignstream.deadletter.SourceCoordinates;
+import io.alignstream.faults.BatchFailedException;
 import io.alignstream.events.CaptionEvent;
 import io.alignstream.events.DeadLetterReason;
 import io.alignstream.events.ImageEvent;

@@ -1,4 +1,4 @@
-package io.alignstream.topology.batching;
+package io.alignstream.faults;
 
 /**
  * A batch failed as a whole, for a reason that is no one input's (its stages reject an input's
