@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Optional;
 
@@ -37,6 +38,21 @@ public final class TestFetchers {
             @Override
             public Socket connect(InetSocketAddress address, int timeoutMillis) throws IOException {
                 return loopback.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), loopbackPort), timeoutMillis);
+            }
+        });
+    }
+
+    /** A fetcher whose every name lookup fails as the system resolver does when DNS is down or has no answer. */
+    public static ImageFetcher noNameResolves(FetchLimits limits) {
+        return new ImageFetcher(limits, Optional.empty(), new Network() {
+            @Override
+            public List<InetAddress> resolve(String host) throws UnknownHostException {
+                throw new UnknownHostException(host + ": Temporary failure in name resolution");
+            }
+
+            @Override
+            public Socket connect(InetSocketAddress address, int timeoutMillis) throws IOException {
+                throw new IOException("nothing resolves, so nothing is connected to");
             }
         });
     }

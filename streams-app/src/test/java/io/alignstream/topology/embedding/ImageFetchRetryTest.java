@@ -235,6 +235,41 @@ class ImageFetchRetryTest {
         assertThat(thrown.tries()).isGreaterThan(1);
     }
 
+    @Test
+    void givenAnAllowListedHostNameThatDoesNotResolve_whenTheBudgetIsSpent_thenTheTaskFailsInsteadOfDeadLettering() {
+        // given an image host the operator named on the allow-list, and a resolver that cannot answer for it
+        String operatorName = "images.internal";
+        fetcher = TestFetchers.noNameResolves(limits(FetchAllowList.parse(List.of(operatorName))));
+        ImageEmbedder stage = embedder = new ImageEmbedder(new StubSession(TestFaults.of(SHORT_BUDGET, 0)), fetcher,
+                new ImagePreprocessor(SIDE, SIDE), PipelineMetrics.noop());
+
+        // when an image on it is embedded, then the lookup is retried and, past the budget, the task fails:
+        // the operator's DNS failing is not the record's fault
+        ServiceFaultException thrown = assertThrows(ServiceFaultException.class,
+                () -> stage.embed(List.of(reference("http://" + operatorName + "/cat.png"))));
+        assertThat(thrown.getMessage()).contains("could not resolve host " + operatorName);
+        assertThat(thrown.tries()).isGreaterThan(1);
+    }
+
+    @Test
+    void givenAProducersHostNameThatDoesNotResolve_whenTheImageIsEmbedded_thenItIsDeadLetteredAtOnce() {
+        // given a host name a producer chose, not on the allow-list, that does not resolve
+        fetcher = TestFetchers.noNameResolves(limits(FetchAllowList.NONE));
+        ImageEmbedder stage = embedder = new ImageEmbedder(new StubSession(TestFaults.of(SHORT_BUDGET, 0)), fetcher,
+                new ImagePreprocessor(SIDE, SIDE), PipelineMetrics.noop());
+
+        // when the image is embedded
+        long start = System.nanoTime();
+        List<StageResult<EmbeddedImage>> results = stage.embed(List.of(reference(PRODUCER_URI)));
+
+        // then the reference is the input's fault: dead-lettered without spending the retry budget
+        assertThat(results).singleElement().isInstanceOfSatisfying(StageResult.Rejected.class, rejected -> {
+            assertThat(rejected.reason()).isEqualTo(DeadLetterReason.UNREACHABLE_REFERENCE);
+            assertThat(rejected.message()).contains("could not resolve host images.example.com");
+        });
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(SHORT_BUDGET);
+    }
+
     private static ImageEvent reference(String uri) {
         return ImageEvent.newBuilder()
                 .setImageId("img-1")
