@@ -49,7 +49,8 @@ import org.junit.jupiter.api.Timeout;
  * How the image stage retries fetches (docs/image-fetching.md, "Retries and memory"): transient
  * faults (HTTP 5xx, 429 with Retry-After, refused connections) are tried again inside the retry
  * budget; a 404 is the reference's own fault and is not; past the budget a producer's host is
- * dead-lettered UNREACHABLE_REFERENCE and an operator's (allow-listed) host fails the task.
+ * dead-lettered UNREACHABLE_REFERENCE and an operator's (allow-listed) host fails the task. And
+ * an image that alone needs more than half the image memory budget is OVER_LIMIT.
  *
  * <p>A real loopback HTTP server answers; the models are a stub, since only fetching is tested.
  */
@@ -268,6 +269,28 @@ class ImageFetchRetryTest {
             assertThat(rejected.message()).contains("could not resolve host images.example.com");
         });
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(SHORT_BUDGET);
+    }
+
+    @Test
+    void givenAnImageWhoseDecodedPixelsNeedMoreThanHalfTheMemoryBudget_whenEmbedded_thenItIsDeadLetteredOverLimit() {
+        // given a memory budget whose half is below the image's decoded size (SIDE x SIDE pixels, 4 bytes each),
+        // yet above its encoded size, so the fetch fits and the decode does not
+        long decodedBytes = (long) SIDE * SIDE * ImageEmbedder.DECODED_BYTES_PER_PIXEL;
+        long memoryBudget = decodedBytes;
+        assertThat((long) png.length).isLessThanOrEqualTo(memoryBudget / 2);
+        route("/cat.png", 0, 200, Map.of());
+        fetcher = new ImageFetcher(limits(FetchAllowList.parse(List.of("127.0.0.1"))));
+        ImageEmbedder stage = embedder = new ImageEmbedder(new StubSession(TestFaults.of(SHORT_BUDGET, memoryBudget)),
+                fetcher, new ImagePreprocessor(SIDE, SIDE), PipelineMetrics.noop());
+
+        // when it is embedded
+        List<StageResult<EmbeddedImage>> results = stage.embed(List.of(reference(loopback("/cat.png"))));
+
+        // then it is the image's own fault, OVER_LIMIT, naming the budget's key; nothing waited for memory
+        assertThat(results).singleElement().isInstanceOfSatisfying(StageResult.Rejected.class, rejected -> {
+            assertThat(rejected.reason()).isEqualTo(DeadLetterReason.OVER_LIMIT);
+            assertThat(rejected.message()).contains("alignstream.fetch.memory.budget.bytes");
+        });
     }
 
     private static ImageEvent reference(String uri) {
