@@ -173,6 +173,36 @@ class ImageFetchRetryTest {
     }
 
     @Test
+    void givenAServerTooSlowForTheFetchTimeoutOnce_whenTheImageIsEmbedded_thenTheTimedOutFetchIsRetriedAndSucceeds() {
+        // given a producer's server whose first answer comes later than the fetch time-out, then answers at once
+        Duration fetchTimeout = Duration.ofMillis(200);
+        server.createContext("/slow.png", exchange -> {
+            try (exchange) {
+                requestTimes.add(System.nanoTime());
+                if (requestTimes.size() == 1) {
+                    Thread.sleep(fetchTimeout.multipliedBy(3).toMillis());
+                }
+                send(exchange, png);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IOException e) {
+                // the fetcher gave up on the slow answer: that is the point
+            }
+        });
+        fetcher = TestFetchers.producerHostsOn(new FetchLimits(1 << 20, fetchTimeout, Set.of("http"), Optional.empty(),
+                FetchLimits.SERVICE_MAX_REDIRECTS, FetchAllowList.NONE), server.getAddress().getPort());
+        ImageEmbedder stage = embedder = new ImageEmbedder(new StubSession(TestFaults.of(TestFaults.TEST_RETRY_BUDGET, 0)),
+                fetcher, new ImagePreprocessor(SIDE, SIDE), PipelineMetrics.noop());
+
+        // when the image is embedded
+        List<StageResult<EmbeddedImage>> results = stage.embed(List.of(reference("http://images.example.com/slow.png")));
+
+        // then the time-out was a transient fault: tried again, and the second try fetched it
+        assertThat(results).singleElement().isInstanceOf(StageResult.Done.class);
+        assertThat(requestTimes).hasSize(2);
+    }
+
+    @Test
     void givenAServerAnswering404_whenTheImageIsEmbedded_thenItIsDeadLetteredAtOnceWithoutRetry() {
         // given an allow-listed server that does not have the image
         route("/gone.png", Integer.MAX_VALUE, 404, Map.of());
