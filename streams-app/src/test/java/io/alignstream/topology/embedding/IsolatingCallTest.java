@@ -32,6 +32,8 @@ class IsolatingCallTest {
     private static final String CANARY = "canary";
     /** A short budget so the "model stays down" case gives up quickly; still room for a few backoffs. */
     private static final Duration SHORT_BUDGET = Duration.ofMillis(400);
+    /** How late a sleep may wake, and a failing call return, on a busy two-core build machine. */
+    private static final Duration SCHEDULING_SLACK = Duration.ofMillis(100);
 
     /** A model head over strings: upper-cases each, failing as the test says; records every call. */
     private static final class Head implements Function<List<String>, List<String>> {
@@ -123,8 +125,8 @@ class IsolatingCallTest {
         // then the task fails (it resumes from its last commit) instead of dead-lettering the inputs,
         // after the probe was retried for about the budget, with the model's last failure as the cause
         assertThat(thrown.tries()).isGreaterThan(1);
-        assertThat(thrown.elapsed()).isLessThanOrEqualTo(SHORT_BUDGET);
-        assertThat(took).isLessThan(SHORT_BUDGET.multipliedBy(3));
+        assertThat(thrown.elapsed()).isLessThanOrEqualTo(SHORT_BUDGET.plus(SCHEDULING_SLACK));
+        assertThat(took).isLessThanOrEqualTo(SHORT_BUDGET.plus(SCHEDULING_SLACK));
         assertThat(thrown.getCause()).isInstanceOf(IllegalStateException.class);
         assertThat(thrown.getMessage()).contains("vision", "2 of 2 inputs", "known-good");
         assertThat(head.callsAlone(CANARY)).isEqualTo(thrown.tries());
