@@ -258,7 +258,11 @@ final class HttpImageSource implements AutoCloseable {
             throw cancelled(hop.uri(), e);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof UnknownHostException) {
-                throw new ImageFetchException(UNREACHABLE, "could not resolve host " + hop.host(), e.getCause());
+                // A name the operator declared that does not resolve is their DNS failing, worth another
+                // try (and past the budget the task's fault); a producer's name that does not resolve is
+                // the reference's own fault, as it ever was.
+                throw new ImageFetchException(UNREACHABLE, "could not resolve host " + hop.host(), e.getCause(),
+                        limits.allow().names(hop.host(), hop.port()) ? HttpResponseReader.TRANSPORT : null);
             }
             throw new ImageFetchException(UNREACHABLE, "could not resolve host " + hop.host() + ": "
                     + e.getCause().getClass().getSimpleName(), e.getCause());
