@@ -279,6 +279,11 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
     private final class Batch {
         private final List<BufferedInput> inputs;
         private final Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+        /**
+         * One retry budget for the whole batch, shared by its fetches and every model stage, so a
+         * batch meeting faults in several stages still ends inside its transaction (docs/dead-letters.md).
+         */
+        private final long retryDeadlineNanos = session.faults().retry().start().deadlineNanos();
         private final List<Pair> pairs = new ArrayList<>();
         /** Record timestamps of images embedded in this batch, for their pairs' output timestamps. */
         private final Map<String, Long> imageTimestamps = new HashMap<>();
@@ -325,7 +330,7 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
                 return;
             }
             List<StageResult<EmbeddedImage>> results = imageEmbedder.embed(
-                    fresh.stream().map(input -> (ImageEvent) input.event()).toList());
+                    fresh.stream().map(input -> (ImageEvent) input.event()).toList(), retryDeadlineNanos);
             for (int i = 0; i < fresh.size(); i++) {
                 BufferedInput input = fresh.get(i);
                 ImageEvent image = (ImageEvent) input.event();
@@ -376,7 +381,8 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
             }
             List<StageResult<float[]>> results = new ArrayList<>(fresh.size());
             for (List<BufferedInput> call : settings.inModelCalls(fresh)) {
-                results.addAll(captionEmbedder.embed(call.stream().map(input -> (CaptionEvent) input.event()).toList()));
+                results.addAll(captionEmbedder.embed(call.stream().map(input -> (CaptionEvent) input.event()).toList(),
+                        retryDeadlineNanos));
             }
             for (int i = 0; i < fresh.size(); i++) {
                 BufferedInput input = fresh.get(i);
@@ -433,7 +439,8 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
 
         private List<StageResult<TeviAlignment>> alignChunk(List<Pair> chunk) {
             return aligner.align(chunk.stream()
-                    .map(pair -> new PairAligner.Embeddings(pair.image().embedding(), pair.captionEmbedding())).toList());
+                    .map(pair -> new PairAligner.Embeddings(pair.image().embedding(), pair.captionEmbedding())).toList(),
+                    retryDeadlineNanos);
         }
 
         private Instant laterOf(Pair pair) {

@@ -40,8 +40,13 @@ public final class CaptionEmbedder {
         }
     }
 
-    /** One result per caption, in order. */
+    /** One result per caption, in order, with a retry budget of its own started now. */
     public List<StageResult<float[]>> embed(List<CaptionEvent> captions) {
+        return embed(captions, call.freshDeadline());
+    }
+
+    /** One result per caption, in order; model faults retried until {@code deadlineNanos}, the batch's. */
+    public List<StageResult<float[]>> embed(List<CaptionEvent> captions, long deadlineNanos) {
         List<StageResult<float[]>> results = new ArrayList<>(captions.size());
         List<PreparedCaption> prepared = new ArrayList<>();
         List<Integer> preparedAt = new ArrayList<>();
@@ -58,7 +63,7 @@ public final class CaptionEmbedder {
             }
         }
         // The unit of isolation is a caption (all its sub-captions), so a failing caption fails alone.
-        List<StageResult<float[]>> embedded = call.run(prepared);
+        List<StageResult<float[]>> embedded = call.run(prepared, deadlineNanos);
         for (int j = 0; j < embedded.size(); j++) {
             results.set(preparedAt.get(j), embedded.get(j));
         }

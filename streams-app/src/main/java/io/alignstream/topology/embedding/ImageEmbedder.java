@@ -96,9 +96,19 @@ public final class ImageEmbedder implements AutoCloseable {
         return canaryEmbedding;
     }
 
-    /** One result per image, in order. */
+    /** One result per image, in order, with a retry budget of its own started now. */
     public List<StageResult<EmbeddedImage>> embed(List<ImageEvent> images) {
-        List<StageResult<float[]>> decoded = fetchAndDecodeAll(images);
+        return embed(images, faults.retry().start().deadlineNanos());
+    }
+
+    /**
+     * One result per image, in order.
+     *
+     * @param deadlineNanos when retries of faults that are not an image's (fetches, memory waits,
+     *                      model faults) must end: the batch's one retry budget ({@link System#nanoTime()} terms)
+     */
+    public List<StageResult<EmbeddedImage>> embed(List<ImageEvent> images, long deadlineNanos) {
+        List<StageResult<float[]>> decoded = fetchAndDecodeAll(images, deadlineNanos);
         List<StageResult<EmbeddedImage>> results = new ArrayList<>(images.size());
         List<Integer> decodedAt = new ArrayList<>();
         List<float[]> pixels = new ArrayList<>();
@@ -112,7 +122,7 @@ public final class ImageEmbedder implements AutoCloseable {
             }
         }
 
-        List<StageResult<VisionEmbedding>> embeddings = vision.run(pixels);
+        List<StageResult<VisionEmbedding>> embeddings = vision.run(pixels, deadlineNanos);
         List<Integer> embeddedAt = new ArrayList<>();
         List<VisionEmbedding> embedded = new ArrayList<>();
         for (int j = 0; j < embeddings.size(); j++) {
@@ -124,9 +134,9 @@ public final class ImageEmbedder implements AutoCloseable {
                 results.set(i, retype(embeddings.get(j)));
             }
         }
-        List<StageResult<SparseCode>> sparse = codes.run(embedded.stream().map(VisionEmbedding::embedding).toList());
+        List<StageResult<SparseCode>> sparse = codes.run(embedded.stream().map(VisionEmbedding::embedding).toList(), deadlineNanos);
         List<StageResult<AlignVlmProjection>> projected = projections.run(
-                embedded.stream().map(VisionEmbedding::patchTokens).toList());
+                embedded.stream().map(VisionEmbedding::patchTokens).toList(), deadlineNanos);
         for (int j = 0; j < embedded.size(); j++) {
             int i = embeddedAt.get(j);
             if (sparse.get(j) instanceof StageResult.Rejected<SparseCode>) {
@@ -146,10 +156,10 @@ public final class ImageEmbedder implements AutoCloseable {
      * Every image fetched and decoded to the vision tower's input; references on the pool, so an
      * image's fetched bytes are released as soon as it is decoded, not when the whole batch is.
      */
-    private List<StageResult<float[]>> fetchAndDecodeAll(List<ImageEvent> images) {
+    private List<StageResult<float[]>> fetchAndDecodeAll(List<ImageEvent> images, long deadlineNanos) {
         long start = System.nanoTime();
         // One retry budget for the whole batch: its fetches, retries and memory waits end together.
-        RetryBudget.Attempts batchBudget = faults.retry().start();
+        RetryBudget.Attempts batchBudget = faults.retry().startUntil(deadlineNanos);
         List<CompletableFuture<StageResult<float[]>>> pending = new ArrayList<>(images.size());
         int references = 0;
         for (ImageEvent image : images) {

@@ -51,7 +51,22 @@ final class IsolatingCall<I, O> {
         this.retry = retry;
     }
 
+    /** The deadline of a retry budget started now. */
+    long freshDeadline() {
+        return retry.start().deadlineNanos();
+    }
+
+    /** {@link #run(List, long)} with a retry budget of its own, started now. */
     List<StageResult<O>> run(List<I> inputs) {
+        return run(inputs, freshDeadline());
+    }
+
+    /**
+     * @param deadlineNanos when retries of a model fault must end ({@link System#nanoTime()} terms): the
+     *                      batch's one retry budget, shared by all its stages, so a batch stays inside its
+     *                      transaction however many stages meet a fault
+     */
+    List<StageResult<O>> run(List<I> inputs, long deadlineNanos) {
         if (inputs.isEmpty()) {
             return List.of();
         }
@@ -71,7 +86,7 @@ final class IsolatingCall<I, O> {
         if (failed.isEmpty()) {
             return results;
         }
-        awaitHealthyModel(failed.size(), inputs.size());
+        awaitHealthyModel(failed.size(), inputs.size(), deadlineNanos);
         // The model has just answered a known-good input: an item that fails alone again is at fault.
         for (int i : failed) {
             I input = inputs.get(i);
@@ -86,12 +101,12 @@ final class IsolatingCall<I, O> {
     }
 
     /**
-     * Returns once the head answers a known-good input, retried with backoff inside the retry
-     * budget; past it, throws {@link io.alignstream.faults.ServiceFaultException}: the model is at
+     * Returns once the head answers a known-good input, retried with backoff until the batch's
+     * deadline; past it, throws {@link io.alignstream.faults.ServiceFaultException}: the model is at
      * fault, not the inputs.
      */
-    private void awaitHealthyModel(int failed, int of) {
-        RetryBudget.Attempts attempts = retry.start();
+    private void awaitHealthyModel(int failed, int of, long deadlineNanos) {
+        RetryBudget.Attempts attempts = retry.startUntil(deadlineNanos);
         while (true) {
             RuntimeException last;
             try {
@@ -106,7 +121,7 @@ final class IsolatingCall<I, O> {
             }
             if (attempts.tries() == 1) {
                 log.warn("{} model failed on {} of {} inputs alone and on a known-good one ({}); retrying within {} ms",
-                        stage, failed, of, DeadLetters.describe(last), retry.budget().toMillis());
+                        stage, failed, of, DeadLetters.describe(last), attempts.remaining().toMillis());
             }
             if (!attempts.pause(null)) {
                 throw attempts.giveUp("the " + name() + " model failed on " + failed + " of " + of

@@ -133,6 +133,21 @@ class IsolatingCallTest {
     }
 
     @Test
+    void givenABatchWhoseRetryBudgetAnEarlierStageSpent_whenThisStageMeetsAModelFault_thenItGivesUpAtOnce() {
+        // given a model that fails every call, in a batch whose one retry budget is already spent
+        Head head = new Head(inputs -> true);
+        IsolatingCall<String, String> call = call(head, SHORT_BUDGET);
+        long spent = System.nanoTime();
+
+        // when the stage runs with the batch's deadline
+        ServiceFaultException thrown = assertThrows(ServiceFaultException.class, () -> call.run(List.of("cat", "dog"), spent));
+
+        // then it probes once and gives up, instead of starting a budget of its own
+        assertThat(thrown.tries()).isEqualTo(1);
+        assertThat(head.callsAlone(CANARY)).isEqualTo(1);
+    }
+
+    @Test
     void givenOneInputTheModelAlwaysFailsOn_whenItRunsAmongGoodOnes_thenOnlyThatOneIsRejectedAsModelError() {
         // given a model that fails any call holding the poison input, and answers all others
         String poison = "poison";
