@@ -20,12 +20,9 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler.Response;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler.Result;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
-import org.apache.kafka.streams.processor.TaskId;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -192,16 +189,6 @@ class DeadLetterDeserializationHandlerTest {
     }
 
     private static ErrorHandlerContext context() {
-        return new ErrorHandlerContext() {
-            @Override public String topic() { return IMAGES; }
-            @Override public int partition() { return 3; }
-            @Override public long offset() { return 17L; }
-            @Override public Headers headers() { return new RecordHeaders(); }
-            @Override public String processorNodeId() { return "images"; }
-            @Override public TaskId taskId() { return new TaskId(0, 3); }
-            @Override public long timestamp() { return 0L; }
-            @Override public byte[] sourceRawKey() { return null; }
-            @Override public byte[] sourceRawValue() { return null; }
-        };
+        return HandlerContexts.at(IMAGES, 3, 17L, "images", null, null);
     }
 }

@@ -12,15 +12,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler.Response;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler.Result;
 import org.apache.kafka.streams.errors.ProcessorStateException;
 import org.apache.kafka.streams.errors.StreamsException;
-import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.Record;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -97,16 +94,7 @@ class DeadLetterProcessingHandlerTest {
 
     /** What Kafka Streams passes while a source record is processed. */
     private static ErrorHandlerContext context() {
-        return new ErrorHandlerContext() {
-            @Override public String topic() { return "alignstream.images"; }
-            @Override public int partition() { return 0; }
-            @Override public long offset() { return 7L; }
-            @Override public Headers headers() { return new RecordHeaders(); }
-            @Override public String processorNodeId() { return "embed"; }
-            @Override public TaskId taskId() { return new TaskId(0, 0); }
-            @Override public long timestamp() { return 0L; }
-            @Override public byte[] sourceRawKey() { return "image-1".getBytes(StandardCharsets.UTF_8); }
-            @Override public byte[] sourceRawValue() { return "an event".getBytes(StandardCharsets.UTF_8); }
-        };
+        return HandlerContexts.at("alignstream.images", 0, 7L, "embed", "image-1".getBytes(StandardCharsets.UTF_8),
+                "an event".getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -26,7 +26,6 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProductionExceptionHandler.Response;
 import org.apache.kafka.streams.errors.ProductionExceptionHandler.Result;
-import org.apache.kafka.streams.processor.TaskId;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -151,16 +150,6 @@ class DeadLetterProductionHandlerTest {
 
     /** What Kafka Streams passes after a send: the current input's coordinates, its raw record already freed. */
     private static ErrorHandlerContext context(String topic) {
-        return new ErrorHandlerContext() {
-            @Override public String topic() { return topic; }
-            @Override public int partition() { return 0; }
-            @Override public long offset() { return 7L; }
-            @Override public Headers headers() { return new RecordHeaders(); }
-            @Override public String processorNodeId() { return "node"; }
-            @Override public TaskId taskId() { return new TaskId(0, 0); }
-            @Override public long timestamp() { return 0L; }
-            @Override public byte[] sourceRawKey() { return null; }
-            @Override public byte[] sourceRawValue() { return null; }
-        };
+        return HandlerContexts.at(topic, 0, 7L, "node", null, null);
     }
 }

@@ -15,7 +15,6 @@ import io.alignstream.events.DeadLetter;
 import io.alignstream.events.DeadLetterReason;
 import io.alignstream.events.ImageEvent;
 import io.alignstream.events.TeviEmbedding;
-import io.alignstream.inference.InferenceModels;
 import io.alignstream.schemas.EventTopic;
 import io.alignstream.schemas.TopicNames;
 import io.alignstream.testing.EmbeddedKafkaAndRegistry;
@@ -35,7 +34,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.UnaryOperator;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
@@ -111,23 +110,10 @@ class FaultInjectionIntegrationTest {
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void aModelRuntimeThatFailsThreeCallsThenRecoversCostsNoDeadLetter() throws Exception {
         // given a vision tower whose first three calls fail, as a runtime that lost its device for a moment
-        AtomicInteger thrown = new AtomicInteger();
-        UnaryOperator<InferenceModels> faulty = FaultyModels.failing(FaultyModels.Head.EMBED_IMAGES, 3,
-                () -> new IllegalStateException("injected: the ONNX Runtime session is unavailable"), thrown);
-        AlignstreamConfig config = config(settings("fault-model"));
-        Workload work = Workload.scenes(20, 142);
-
-        try (AlignstreamApp app = AlignstreamApp.start(config, faulty)) {
-            assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
-            // when 20 scenes arrive
-            work.produce(config.topicNames());
-
-            // then every pair and image is published exactly once, and no good record is dead-lettered
-            Outputs out = Outputs.read(config.topicNames(), work.pairs(), work.images());
-            out.assertExactly(work);
-            out.assertNoDeadLetters();
-            assertThat(thrown).as("faults injected").hasValue(3);
-        }
+        // when 20 scenes arrive
+        // then every pair and image is published exactly once, and no good record is dead-lettered
+        faultsCostNoDeadLetter("fault-model", FaultyModels.Head.EMBED_IMAGES, 3,
+                () -> new IllegalStateException("injected: the ONNX Runtime session is unavailable"), 142);
     }
 
     @Test
@@ -177,23 +163,11 @@ class FaultInjectionIntegrationTest {
     void aFaultBetweenPublishingAndRecordingLeavesExactlyOneOutcomePerInput() throws Exception {
         // given a pair aligner that fails once with a memory fault, after the batch's images were
         // embedded, stored and their AlignVLM records forwarded: the task fails mid-batch
-        AtomicInteger thrown = new AtomicInteger();
-        UnaryOperator<InferenceModels> faulty = FaultyModels.failing(FaultyModels.Head.ALIGN, 1,
-                () -> new OutOfMemoryError("injected: Java heap space"), thrown);
-        AlignstreamConfig config = config(settings("fault-ordering"));
-        Workload work = Workload.scenes(20, 145);
-
-        try (AlignstreamApp app = AlignstreamApp.start(config, faulty)) {
-            assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
-            work.produce(config.topicNames());
-
-            // then each input has exactly one outcome: no duplicate AlignVLM record from the
-            // replayed batch, no image dropped as an already-seen duplicate, no dead letter
-            Outputs out = Outputs.read(config.topicNames(), work.pairs(), work.images());
-            out.assertExactly(work);
-            out.assertNoDeadLetters();
-            assertThat(thrown).as("faults injected").hasValue(1);
-        }
+        // when 20 scenes arrive
+        // then each input has exactly one outcome: no duplicate AlignVLM record from the replayed
+        // batch, no image dropped as an already-seen duplicate, no dead letter
+        faultsCostNoDeadLetter("fault-ordering", FaultyModels.Head.ALIGN, 1,
+                () -> new OutOfMemoryError("injected: Java heap space"), 145);
     }
 
     @Test
@@ -206,6 +180,10 @@ class FaultInjectionIntegrationTest {
         AlignstreamConfig config = config(overrides);
         SceneEvents scene = Workload.scenes(1, 146).scenes().get(0);
         CaptionEvent caption = scene.captions().get(0);
+        // and 200 other scenes, made now so that sending them later is quick: a backlog that takes the
+        // restarted service seconds to read (the grace is checked every second), sent within a few
+        // seconds of the caption, so well within its grace in stream time
+        Workload backlog = Workload.scenes(200, 148);
 
         try (EventProducer producer = EventProducer.builder(connection(), registry(), config.topicNames()).build()) {
             // and a caption the service holds, waiting for its image, when it goes down
@@ -215,7 +193,9 @@ class FaultInjectionIntegrationTest {
                 producer.flush();
                 awaitStoreSize(app.streams(), StoreNames.PENDING_CAPTIONS, 1);
             }
-            // when its image arrives while the service is down, and the outage lasts 2.5 graces
+            // when, while the service is down, the backlog and then the caption's image arrive, and the
+            // outage lasts 2.5 graces
+            backlog.produce(producer);
             producer.sendImage(scene.image());
             producer.flush();
             Thread.sleep(grace.multipliedBy(5).dividedBy(2).toMillis());
@@ -223,10 +203,11 @@ class FaultInjectionIntegrationTest {
             Map<String, String> fresh = new HashMap<>(overrides);
             fresh.put("state.dir", state.resolve("after-outage").toString());
             try (AlignstreamApp app = AlignstreamApp.start(config(fresh))) {
-                // then the caption meets its image: 1 TEVI record, and no dead letter
-                Workload one = Workload.of(List.of(new SceneEvents(scene.image(), List.of(caption))));
-                Outputs out = Outputs.read(config.topicNames(), 1, 1);
-                out.assertExactly(one);
+                // then the caption meets its image behind the backlog: its 1 TEVI record, the backlog's
+                // records, and no dead letter (a grace on the wall clock alone expired it at the first check)
+                Workload all = backlog.and(Workload.of(List.of(new SceneEvents(scene.image(), List.of(caption)))));
+                Outputs out = Outputs.read(config.topicNames(), all.pairs(), all.images());
+                out.assertExactly(all);
                 out.assertNoDeadLetters();
             }
         }
@@ -268,6 +249,27 @@ class FaultInjectionIntegrationTest {
     }
 
     // ---- the cases' shared parts ------------------------------------------------------------
+
+    /**
+     * 20 scenes through the service whose {@code head} throws what {@code fault} makes on its first
+     * {@code failures} calls: each pair and image published exactly once, no dead letter, and the
+     * faults really thrown.
+     */
+    private void faultsCostNoDeadLetter(String applicationId, FaultyModels.Head head, int failures,
+                                        Supplier<? extends Throwable> fault, long seed) throws Exception {
+        AtomicInteger thrown = new AtomicInteger();
+        AlignstreamConfig config = config(settings(applicationId));
+        Workload work = Workload.scenes(20, seed);
+        try (AlignstreamApp app = AlignstreamApp.start(config, FaultyModels.failing(head, failures, fault, thrown))) {
+            assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
+            work.produce(config.topicNames());
+
+            Outputs out = Outputs.read(config.topicNames(), work.pairs(), work.images());
+            out.assertExactly(work);
+            out.assertNoDeadLetters();
+            assertThat(thrown).as("faults injected").hasValue(failures);
+        }
+    }
 
     /** The service's settings for one case: its own application id, topics and state directory. */
     private Map<String, String> settings(String applicationId) {
