@@ -41,6 +41,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,15 +82,29 @@ public final class AlignstreamApp implements AutoCloseable {
 
     /** Starts an instance; it runs until {@link #close()}. */
     public static AlignstreamApp start(AlignstreamConfig config) {
-        return start(config, UnaryOperator.identity());
+        return start(config, Seams.NONE);
     }
 
     /**
-     * Starts an instance whose tasks see the opened models through {@code view}: the seam the
-     * fault-injection tests use to make a real runtime fail on cue. Closing the app closes what
-     * {@code view} returns, which must close the models it wraps.
+     * What the fault-injection tests see an instance's parts through, to make a real part fail on
+     * cue: the opened models its tasks use (closing the app closes what {@code models} returns,
+     * which must close the models it wraps) and the suppliers of its state stores. {@link #NONE}
+     * leaves them as they are.
      */
-    public static AlignstreamApp start(AlignstreamConfig config, UnaryOperator<InferenceModels> view) {
+    public record Seams(UnaryOperator<InferenceModels> models, UnaryOperator<KeyValueBytesStoreSupplier> stores) {
+        public static final Seams NONE = new Seams(UnaryOperator.identity(), UnaryOperator.identity());
+
+        public static Seams models(UnaryOperator<InferenceModels> view) {
+            return new Seams(view, UnaryOperator.identity());
+        }
+
+        public static Seams stores(UnaryOperator<KeyValueBytesStoreSupplier> view) {
+            return new Seams(UnaryOperator.identity(), view);
+        }
+    }
+
+    /** Starts an instance whose parts are seen through {@code seams}. */
+    public static AlignstreamApp start(AlignstreamConfig config, Seams seams) {
         log.info("starting alignstream with\n{}", ConfigSources.render(config));
         Properties streamsProperties = config.streamsProperties();
         ProvisioningReport topics;
@@ -99,7 +114,7 @@ public final class AlignstreamApp implements AutoCloseable {
         log.info("topics: {}", topics.summary());
 
         ModelRuntime runtime = openRuntime(config);
-        InferenceModels models = view.apply(RuntimeInferenceModels.owning(runtime, config.imageLimits(), config.serviceFaults()));
+        InferenceModels models = seams.models().apply(RuntimeInferenceModels.owning(runtime, config.imageLimits(), config.serviceFaults()));
         MetricsServer http = null;
         LiveView liveView = null;
         try {
@@ -108,7 +123,8 @@ public final class AlignstreamApp implements AutoCloseable {
             ReferenceControl reference = new ReferenceControl();
             QualityHistory history = new QualityHistory();
             StreamsBuilder builder = new StreamsBuilder();
-            AlignstreamTopology.define(builder, config.topologySettings(), config.serdeConfig(), models, metrics);
+            AlignstreamTopology.define(builder, config.topologySettings(), config.serdeConfig(), models, metrics,
+                    seams.stores());
             if (config.monitorEnabled()) {
                 MonitorSettings monitor = config.monitorSettings();
                 WindowEvaluator evaluator = new WindowEvaluator(TeviRetrievalScorer.of(runtime.bundle()), monitor.quality());

@@ -22,6 +22,7 @@ import io.alignstream.topology.state.PendingCaption;
 import io.alignstream.topology.state.StoredImage;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -32,6 +33,7 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.Stores;
 
 /**
@@ -70,6 +72,16 @@ public final class AlignstreamTopology {
      */
     public static void define(StreamsBuilder builder, TopologySettings settings, Map<String, ?> serdeConfig,
                               InferenceModels models, PipelineMetrics metrics) {
+        define(builder, settings, serdeConfig, models, metrics, UnaryOperator.identity());
+    }
+
+    /**
+     * {@link #define(StreamsBuilder, TopologySettings, Map, InferenceModels, PipelineMetrics)}, with
+     * each state store's supplier seen through {@code stores} (the fault-injection tests' seam).
+     */
+    public static void define(StreamsBuilder builder, TopologySettings settings, Map<String, ?> serdeConfig,
+                              InferenceModels models, PipelineMetrics metrics,
+                              UnaryOperator<KeyValueBytesStoreSupplier> stores) {
         SpecificAvroSerde<ImageEvent> imageSerde = forValues(ImageEvent.class, serdeConfig);
         SpecificAvroSerde<CaptionEvent> captionSerde = forValues(CaptionEvent.class, serdeConfig);
         // Internal topics must be writable even where producers may not register schemas.
@@ -79,17 +91,17 @@ public final class AlignstreamTopology {
         SpecificAvroSerde<ImageEvent> internalImageSerde = forValues(ImageEvent.class, internalConfig);
         SpecificAvroSerde<CaptionEvent> internalCaptionSerde = forValues(CaptionEvent.class, internalConfig);
 
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.INFERENCE_BUFFER),
+        builder.addStateStore(Stores.keyValueStoreBuilder(stores.apply(Stores.inMemoryKeyValueStore(StoreNames.INFERENCE_BUFFER)),
                 Serdes.Long(), BufferedInput.serde()).withCachingDisabled());
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.IMAGE_EMBEDDINGS),
+        builder.addStateStore(Stores.keyValueStoreBuilder(stores.apply(Stores.persistentKeyValueStore(StoreNames.IMAGE_EMBEDDINGS)),
                 Serdes.String(), StoredImage.serde()).withCachingDisabled());
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.PENDING_CAPTIONS),
+        builder.addStateStore(Stores.keyValueStoreBuilder(stores.apply(Stores.persistentKeyValueStore(StoreNames.PENDING_CAPTIONS)),
                 Serdes.String(), PendingCaption.serde()).withCachingDisabled());
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.EMITTED_CAPTIONS),
+        builder.addStateStore(Stores.keyValueStoreBuilder(stores.apply(Stores.persistentKeyValueStore(StoreNames.EMITTED_CAPTIONS)),
                 Serdes.String(), EmittedCaption.serde()).withCachingDisabled());
         // Time indexes of the two stores above, for retention (TimeIndexedStore); changelogged like them.
         for (String index : new String[] {StoreNames.IMAGE_EMBEDDINGS_BY_TIME, StoreNames.EMITTED_CAPTIONS_BY_TIME}) {
-            builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(index),
+            builder.addStateStore(Stores.keyValueStoreBuilder(stores.apply(Stores.persistentKeyValueStore(index)),
                     Serdes.Bytes(), Serdes.ByteArray()).withCachingDisabled());
         }
 

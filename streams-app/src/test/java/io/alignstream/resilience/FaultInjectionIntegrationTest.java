@@ -172,6 +172,38 @@ class FaultInjectionIntegrationTest {
 
     @Test
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void aStoreThatThrowsOnceBetweenAnOutcomeAndItsRecordLeavesExactlyOneOutcomePerInput() throws Exception {
+        // given real stores that fail once each: image-embeddings on its first put, which comes after
+        // the image's AlignVLM record was forwarded (the fingerprint ordering), and pending-captions on
+        // its first delete, which comes after a waiting caption's TEVI record was forwarded (the
+        // unsettled-caption ordering)
+        AtomicInteger thrown = new AtomicInteger();
+        AlignstreamConfig config = config(settings("fault-store"));
+        Workload work = Workload.scenes(20, 149);
+        AlignstreamApp.Seams seams = AlignstreamApp.Seams.stores(
+                ThrowingStores.failingOnce(StoreNames.IMAGE_EMBEDDINGS, StoreNames.PENDING_CAPTIONS, thrown));
+
+        try (AlignstreamApp app = AlignstreamApp.start(config, seams);
+             EventProducer producer = EventProducer.builder(connection(), registry(), config.topicNames()).build()) {
+            assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
+            // when every caption arrives first and waits for its image, then the images come
+            work.scenes().forEach(scene -> scene.captions().forEach(producer::sendCaption));
+            producer.flush();
+            awaitStoreSize(app.streams(), StoreNames.PENDING_CAPTIONS, work.pairs());
+            work.scenes().forEach(scene -> producer.sendImage(scene.image()));
+            producer.flush();
+
+            // then each input has exactly one outcome: no AlignVLM record twice, no image skipped as
+            // already seen, no caption lost or published twice, no dead letter
+            Outputs out = Outputs.read(config.topicNames(), work.pairs(), work.images());
+            out.assertExactly(work);
+            out.assertNoDeadLetters();
+            assertThat(thrown).as("store faults injected").hasValue(2);
+        }
+    }
+
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void aCaptionRestoredAfterAnOutageLongerThanTheGraceMeetsItsImageFromTheBacklog() throws Exception {
         // given a grace of 10 s (the default is 5 min; the outage below is scaled with it)
         Duration grace = Duration.ofSeconds(10);
@@ -260,7 +292,8 @@ class FaultInjectionIntegrationTest {
         AtomicInteger thrown = new AtomicInteger();
         AlignstreamConfig config = config(settings(applicationId));
         Workload work = Workload.scenes(20, seed);
-        try (AlignstreamApp app = AlignstreamApp.start(config, FaultyModels.failing(head, failures, fault, thrown))) {
+        try (AlignstreamApp app = AlignstreamApp.start(config,
+                AlignstreamApp.Seams.models(FaultyModels.failing(head, failures, fault, thrown)))) {
             assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
             work.produce(config.topicNames());
 

@@ -34,7 +34,7 @@ final class FaultyModels extends ForwardingModels {
         this.thrown = thrown;
     }
 
-    /** A view for {@code AlignstreamApp.start(config, view)}; {@code thrown} counts the faults it threw. */
+    /** A view for {@code AlignstreamApp.Seams.models}; {@code thrown} counts the faults it threw. */
     static UnaryOperator<InferenceModels> failing(Head head, int failures, Supplier<? extends Throwable> fault,
                                                   AtomicInteger thrown) {
         return models -> new FaultyModels(models, head, failures, fault, thrown);
