@@ -79,7 +79,7 @@ public final class ImageMemoryBudget {
      * Close the reservation on every path (try-with-resources).
      *
      * @param what what the bytes are for, for messages
-     * @throws TooLarge when {@code bytes} is over the whole budget: the input's own fault
+     * @throws TooLarge when {@code bytes} is over half the budget: the input's own fault
      * @throws ServiceFaultException when the deadline passes first
      */
     public Reservation reserve(Use use, long bytes, long deadlineNanos, String what) throws TooLarge {
@@ -164,7 +164,7 @@ public final class ImageMemoryBudget {
         }
     }
 
-    /** An input that alone needs more image memory than the whole budget. */
+    /** An input that alone needs more than half the image memory budget. */
     public static final class TooLarge extends Exception {
         private static final long serialVersionUID = 1L;
 

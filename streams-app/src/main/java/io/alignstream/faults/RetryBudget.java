@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
  * failed together do not retry together), all inside {@link #budget()}. The service's budget comes
  * from {@code alignstream.fault.retry.budget.ms} (docs/dead-letters.md gives the arithmetic).
  *
- * @param budget how long one fault may be retried, from its first failure; zero retries nothing
+ * @param budget how long the faults of one batch may be retried, from the batch's start (its fetches,
+ *               memory waits and model probes share it); zero retries nothing
  */
 public record RetryBudget(Duration budget) {
 
@@ -26,7 +27,7 @@ public record RetryBudget(Duration budget) {
         }
     }
 
-    /** A new run of retries for one fault, its clock started now (the first try counted). */
+    /** A new run of retries with a budget of its own, started now (the first try counted): a batch's deadline. */
     public Attempts start() {
         long now = System.nanoTime();
         return new Attempts(now, now + budget.toNanos());
@@ -60,7 +61,7 @@ public record RetryBudget(Duration budget) {
 
         /**
          * Pauses before the next try and counts it; false, without pausing, when the pause would end
-         * past the budget (then the caller gives up).
+         * past the budget (then the caller gives up). An interrupt throws {@link ServiceFaultException}.
          *
          * @param hint a pause the other side asked for (HTTP Retry-After), or null: the pause is at
          *             least this long
@@ -75,8 +76,9 @@ public record RetryBudget(Duration budget) {
             try {
                 TimeUnit.NANOSECONDS.sleep(pause);
             } catch (InterruptedException e) {
+                // Shutting down: no input's fault, so never a reason to dead-letter one.
                 Thread.currentThread().interrupt();
-                return false;
+                throw giveUp("interrupted while waiting to retry", e);
             }
             tries++;
             return true;

@@ -131,6 +131,32 @@ public record FetchAllowList(List<Entry> entries) {
         return false;
     }
 
+    /**
+     * Whether the operator declared this exact server, so that its faults are the operator's, not the
+     * producer's: an entry names the host, or gives exactly one of its addresses, with this port, or
+     * without a port when the hop uses its scheme's default port. A range, or a named host on a port
+     * the entry did not give, only allows: a producer could point at a dead port there and make every
+     * replay of its record fail the task.
+     */
+    boolean declares(String host, int port, int defaultPort, List<InetAddress> addresses) {
+        String name = normalise(host);
+        for (Entry entry : entries) {
+            OptionalInt entryPort = entry instanceof Host named ? named.port() : ((Range) entry).port();
+            boolean portDeclared = entryPort.isPresent() ? entryPort.getAsInt() == port : port == defaultPort;
+            if (!portDeclared) {
+                continue;
+            }
+            if (entry instanceof Host named && named.name().equals(name)) {
+                return true;
+            }
+            if (entry instanceof Range range && range.prefix() == range.network().getAddress().length * 8
+                    && addresses.stream().anyMatch(range::contains)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether a host entry names {@code host} (on {@code port}): for a hop whose addresses are not known yet. */
     boolean names(String host, int port) {
         String name = normalise(host);

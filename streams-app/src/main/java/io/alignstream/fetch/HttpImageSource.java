@@ -137,7 +137,7 @@ final class HttpImageSource implements AutoCloseable {
                 refuseUnlessAllowed(hop, addresses, hopName);
                 response = exchange(hop, target, addresses, start, deadline, memory);
             } catch (ImageFetchException e) {
-                throw e.transientFault().isEmpty() ? e : transientFrom(hop, addresses, e, null);
+                throw e.transientFault().isEmpty() ? e : transientFrom(hop, redirects == 0, addresses, e, null);
             }
             int status = response.head().status();
             if (status / 100 == 2) {
@@ -145,7 +145,7 @@ final class HttpImageSource implements AutoCloseable {
                         response.body().memory());
             }
             if (transientStatus(status)) {
-                throw transientFrom(hop, addresses, new ImageFetchException(UNREACHABLE, "HTTP " + status + " from " + uri),
+                throw transientFrom(hop, redirects == 0, addresses, new ImageFetchException(UNREACHABLE, "HTTP " + status + " from " + uri),
                         retryAfter(response.head().first("retry-after")).orElse(null));
             }
             if (!REDIRECT_STATUSES.contains(status)) {
@@ -162,30 +162,35 @@ final class HttpImageSource implements AutoCloseable {
     }
 
     /**
-     * {@code e} as a transient fault of {@code hop}, saying whether the operator declared the host: an
-     * allow-list entry names it or one of its addresses (docs/image-fetching.md, "Retries").
+     * {@code e} as a transient fault of {@code hop}, saying whether the operator declared the server: the
+     * reference's own host (a redirect target is the producer's server's choice), named by a host entry
+     * or given as one address with its port ({@link FetchAllowList#declares}; docs/image-fetching.md).
      */
-    private ImageFetchException transientFrom(Hop hop, List<InetAddress> addresses, ImageFetchException e,
-                                              Duration retryAfter) {
-        boolean declared = limits.allow().names(hop.host(), hop.port())
-                || addresses.stream().anyMatch(address -> limits.allow().allows(hop.host(), hop.port(), address));
+    private ImageFetchException transientFrom(Hop hop, boolean firstHop, List<InetAddress> addresses,
+                                              ImageFetchException e, Duration retryAfter) {
+        boolean declared = firstHop && limits.allow().declares(hop.host(), hop.port(), hop.https() ? 443 : 80, addresses);
         return new ImageFetchException(e.reason(), e.getMessage(), e.getCause(),
                 new ImageFetchException.Transient(declared, retryAfter));
     }
 
-    /** Retry-After as delta-seconds or an HTTP date (RFC 9110 10.2.3); empty when absent or unreadable. */
+    /** Longest Retry-After taken from a server: longer than any retry budget, small enough for any arithmetic. */
+    static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
+
+    /** Retry-After as delta-seconds or an HTTP date (RFC 9110 10.2.3), at most an hour; empty when absent or unreadable. */
     static Optional<Duration> retryAfter(Optional<String> header) {
         if (header.isEmpty()) {
             return Optional.empty();
         }
         String value = header.get().trim();
         if (value.matches("[0-9]{1,9}")) {
-            return Optional.of(Duration.ofSeconds(Long.parseLong(value)));
+            Duration seconds = Duration.ofSeconds(Long.parseLong(value));
+            return Optional.of(seconds.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : seconds);
         }
         try {
             ZonedDateTime at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME);
             Duration until = Duration.between(Instant.now(), at.toInstant());
-            return Optional.of(until.isNegative() ? Duration.ZERO : until);
+            // A producer's server chooses the date: clamp it, so no arithmetic on it can overflow.
+            return Optional.of(until.isNegative() ? Duration.ZERO : until.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : until);
         } catch (DateTimeParseException e) {
             return Optional.empty();
         }

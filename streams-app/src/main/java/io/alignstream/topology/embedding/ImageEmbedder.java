@@ -34,7 +34,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Images of one batch, to embeddings: fetch and decode (references concurrently on a small pool,
- * so a batch waits about one fetch timeout at worst, not one per image), then the vision tower,
+ * each fetch and its retries ending by the batch's retry deadline, so a batch waits about one retry
+ * budget at worst, not one per image), then the vision tower,
  * the TEVI sparse code and the AlignVLM projection, each once per batch.
  *
  * <p>Fetched and decoded bytes are reserved from the instance's image memory budget before they
@@ -158,16 +159,15 @@ public final class ImageEmbedder implements AutoCloseable {
      */
     private List<StageResult<float[]>> fetchAndDecodeAll(List<ImageEvent> images, long deadlineNanos) {
         long start = System.nanoTime();
-        // One retry budget for the whole batch: its fetches, retries and memory waits end together.
-        RetryBudget.Attempts batchBudget = faults.retry().startUntil(deadlineNanos);
+        // The batch's one retry budget (deadlineNanos): its fetches, retries and memory waits end together.
         List<CompletableFuture<StageResult<float[]>>> pending = new ArrayList<>(images.size());
         int references = 0;
         for (ImageEvent image : images) {
             if (image.getContent() instanceof InlineImage) {
-                pending.add(completed(() -> fetchAndDecode(image, batchBudget.deadlineNanos())));
+                pending.add(completed(() -> fetchAndDecode(image, deadlineNanos)));
             } else {
                 references++;
-                pending.add(CompletableFuture.supplyAsync(() -> fetchAndDecode(image, batchBudget.deadlineNanos()), pool()));
+                pending.add(CompletableFuture.supplyAsync(() -> fetchAndDecode(image, deadlineNanos), pool()));
             }
         }
         List<StageResult<float[]>> results = new ArrayList<>(images.size());

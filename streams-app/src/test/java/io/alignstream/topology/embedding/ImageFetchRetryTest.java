@@ -123,7 +123,12 @@ class ImageFetchRetryTest {
 
     /** The image stage, fetching from the loopback server as a host the operator allow-listed. */
     private ImageEmbedder operatorHost(Duration budget) {
-        fetcher = new ImageFetcher(limits(FetchAllowList.parse(List.of("127.0.0.1"))));
+        return operatorHost(budget, server.getAddress().getPort());
+    }
+
+    /** The image stage, fetching from loopback {@code port} as a server the operator declared (address and port). */
+    private ImageEmbedder operatorHost(Duration budget, int port) {
+        fetcher = new ImageFetcher(limits(FetchAllowList.parse(List.of("127.0.0.1:" + port))));
         return embedder = new ImageEmbedder(new StubSession(TestFaults.of(budget, 0)), fetcher,
                 new ImagePreprocessor(SIDE, SIDE), PipelineMetrics.noop());
     }
@@ -257,13 +262,32 @@ class ImageFetchRetryTest {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closedPort = socket.getLocalPort();
         }
-        ImageEmbedder stage = operatorHost(SHORT_BUDGET);
+        ImageEmbedder stage = operatorHost(SHORT_BUDGET, closedPort);
 
         // when the image is embedded, then the refused connection is retried and, past the budget, fails the task
         ServiceFaultException thrown = assertThrows(ServiceFaultException.class,
                 () -> stage.embed(List.of(reference("http://127.0.0.1:" + closedPort + "/cat.png"))));
         assertThat(thrown.getMessage()).contains("connection refused");
         assertThat(thrown.tries()).isGreaterThan(1);
+    }
+
+    @Test
+    void givenAnAllowListedAddressOnAPortTheOperatorDidNotGive_whenItRefusesConnections_thenItIsTheProducersFault() throws IOException {
+        // given an allow-list naming the loopback address without a port, and a producer's reference
+        // to a dead port on it (which, counted as the operator's, would fail the task on every replay)
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+        fetcher = new ImageFetcher(limits(FetchAllowList.parse(List.of("127.0.0.1"))));
+        ImageEmbedder stage = embedder = new ImageEmbedder(new StubSession(TestFaults.of(SHORT_BUDGET, 0)), fetcher,
+                new ImagePreprocessor(SIDE, SIDE), PipelineMetrics.noop());
+
+        // when the image is embedded, then past the budget it is dead-lettered, not a task failure
+        List<StageResult<EmbeddedImage>> results =
+                stage.embed(List.of(reference("http://127.0.0.1:" + closedPort + "/cat.png")));
+        assertThat(results).singleElement().isInstanceOfSatisfying(StageResult.Rejected.class,
+                rejected -> assertThat(rejected.reason()).isEqualTo(DeadLetterReason.UNREACHABLE_REFERENCE));
     }
 
     @Test
