@@ -68,6 +68,11 @@ public final class ImageFetcher implements AutoCloseable {
         }
     }
 
+    /** The limits every fetch runs under (its time-out, size, schemes, allow-list). */
+    public FetchLimits limits() {
+        return limits;
+    }
+
     /** A fetched image and the image memory its bytes hold: close it once the bytes are no longer needed. */
     public record Held(FetchedImage image, ImageMemoryBudget.Reservation memory) implements AutoCloseable {
         @Override

@@ -243,8 +243,12 @@ public final class ImageEmbedder implements AutoCloseable {
     private StageResult<ImageFetcher.Held> fetch(ImageEvent image, long deadlineNanos) {
         RetryBudget.Attempts attempts = null;
         while (true) {
+            // A first try gets its own time-out however late it starts (queued behind other fetches, after
+            // memory waits, or with a budget of 0): a host is judged on a fair try. Retries end by the deadline.
+            long tryDeadline = attempts != null ? deadlineNanos
+                    : Math.max(deadlineNanos, System.nanoTime() + fetcher.limits().timeout().toNanos());
             try {
-                return StageResult.done(fetcher.fetch(image, faults.memory(), deadlineNanos));
+                return StageResult.done(fetcher.fetch(image, faults.memory(), tryDeadline));
             } catch (ImageFetchException e) {
                 Optional<ImageFetchException.Transient> fault = e.transientFault();
                 if (fault.isEmpty()) {

@@ -225,6 +225,21 @@ class ImageFetchRetryTest {
     }
 
     @Test
+    void givenABatchWhoseRetryDeadlineHasPassed_whenAnImageIsFetched_thenItsFirstTryStillGetsItsOwnTimeout() {
+        // given a producer's host that answers, and a batch whose retry budget is already spent
+        // (a fetch queued behind others or behind memory waits, or a budget of 0)
+        route("/cat.png", 0, 200, Map.of());
+        long spent = System.nanoTime();
+
+        // when the image is embedded
+        List<StageResult<EmbeddedImage>> results = producerHost(SHORT_BUDGET).embed(List.of(reference(PRODUCER_URI)), spent);
+
+        // then it is fetched on its first try, not dead-lettered for a deadline that was never its own
+        assertThat(results).singleElement().isInstanceOf(StageResult.Done.class);
+        assertThat(requestTimes).hasSize(1);
+    }
+
+    @Test
     void givenAProducersHostAnswering503Forever_whenTheBudgetIsSpent_thenTheImageIsDeadLetteredNamingTheTries() {
         // given a producer's public host that is always unavailable
         route("/cat.png", Integer.MAX_VALUE, 503, Map.of());
