@@ -435,6 +435,14 @@ public final class AlignstreamConfig extends AbstractConfig {
             throw new ConfigException(BATCH_MAX_INPUTS_CONFIG, batchMaxInputs(), "must be at least "
                     + BATCH_MAX_SIZE_CONFIG + " (" + batchMaxSize() + "): a batch must have room for a full model call");
         }
+        long oneImage = ImageMemoryBudget.of(getLong(FETCH_MEMORY_BUDGET_BYTES_CONFIG)).largestReservation();
+        if (imageFetchMaxBytes() > oneImage) {
+            // A body of unknown length reserves the fetch limit: over what one image may hold, every such
+            // image, however small, would be refused as too large.
+            throw new ConfigException(IMAGE_FETCH_MAX_BYTES_CONFIG, imageFetchMaxBytes(), "is more than one image may "
+                    + "hold of the image memory budget (" + oneImage + " bytes: half of " + FETCH_MEMORY_BUDGET_BYTES_CONFIG
+                    + ", whose default 0 is a quarter of the max heap): raise the budget or the heap, or lower this limit");
+        }
         if (imageFetchSchemes().contains("file") && imageFetchFileRoot().isEmpty()) {
             throw new ConfigException(IMAGE_FETCH_SCHEMES_CONFIG, getList(IMAGE_FETCH_SCHEMES_CONFIG), "file: references "
                     + "are read only under a root: set " + IMAGE_FETCH_FILE_ROOT_CONFIG + ", or leave file out");

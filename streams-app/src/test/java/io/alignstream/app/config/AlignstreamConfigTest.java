@@ -230,6 +230,16 @@ class AlignstreamConfigTest {
         }
 
         @Test
+        void aFetchLimitOverWhatOneImageMayHoldOfTheMemoryBudgetIsRefused() {
+            // given a memory budget of 1 MB, so one image may hold 0.5 MB, under the default fetch limit
+            // then the configuration is refused, naming the limit and the budget, not every image later
+            assertThatThrownBy(() -> config(AlignstreamConfig.FETCH_MEMORY_BUDGET_BYTES_CONFIG, "1000000"))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining(AlignstreamConfig.IMAGE_FETCH_MAX_BYTES_CONFIG)
+                    .hasMessageContaining("500000 bytes");
+        }
+
+        @Test
         void aMisspeltKeyOfOursIsAnErrorSuggestingTheRightOne() {
             // given a key with our prefix that is not declared
             // when the configuration is built
