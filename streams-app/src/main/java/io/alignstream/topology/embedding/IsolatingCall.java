@@ -89,13 +89,7 @@ final class IsolatingCall<I, O> {
         awaitHealthyModel(failed.size(), inputs.size(), deadlineNanos);
         // The model has just answered a known-good input: an item that fails alone again is at fault.
         for (int i : failed) {
-            I input = inputs.get(i);
-            try {
-                results.set(i, StageResult.done(timed(List.of(input)).get(0)));
-                lastGood = input;
-            } catch (RuntimeException itemError) {
-                results.set(i, modelError(itemError));
-            }
+            results.set(i, alone(inputs.get(i)));
         }
         return results;
     }
@@ -152,14 +146,20 @@ final class IsolatingCall<I, O> {
                 DeadLetters.describe(batchError));
         List<StageResult<O>> results = new ArrayList<>(inputs.size());
         for (I input : inputs) {
-            try {
-                results.add(StageResult.done(timed(List.of(input)).get(0)));
-                lastGood = input;
-            } catch (RuntimeException itemError) {
-                results.add(modelError(itemError));
-            }
+            results.add(alone(input));
         }
         return results;
+    }
+
+    /** One input in a call of its own; a success makes it the probe's next known-good input. */
+    private StageResult<O> alone(I input) {
+        try {
+            StageResult<O> done = StageResult.done(timed(List.of(input)).get(0));
+            lastGood = input;
+            return done;
+        } catch (RuntimeException itemError) {
+            return modelError(itemError);
+        }
     }
 
     private List<O> timed(List<I> inputs) {
