@@ -161,7 +161,8 @@ class CrashRecoveryIntegrationTest {
         Map<String, String> settings = Rig.settings(PLATFORM, "buffer-kill", work.resolve("state"), "buffer-kill");
         settings.put(AlignstreamConfig.BATCH_MAX_SIZE_CONFIG, "1024");
         settings.put(AlignstreamConfig.BATCH_MAX_WAIT_MS_CONFIG, "8000");
-        settings.put(AlignstreamConfig.BATCH_WORST_CASE_MS_CONFIG, "1000"); // wait + worst case < the 10 s transaction
+        settings.put(AlignstreamConfig.BATCH_WORST_CASE_MS_CONFIG, "1000");
+        settings.put(AlignstreamConfig.FAULT_RETRY_BUDGET_MS_CONFIG, "500"); // wait + worst case + retries < the 10 s transaction
         TopicNames topics = Rig.topics(settings);
         String applicationId = settings.get("application.id");
         try (ServiceProcess service = new ServiceProcess("service", Rig.logDir("buffer-kill-test"), settings,

@@ -190,8 +190,9 @@ public final class AlignstreamConfig extends AbstractConfig {
     public static final String FAULT_RETRY_BUDGET_MS_DOC = "How long a fault that is not the input's (a model "
             + "failing on a known-good input too, an image fetch time-out, HTTP 5xx, 408 or 429, waiting for image "
             + "memory) is retried, with exponential backoff and jitter, before the task fails and resumes from its "
-            + "last commit. Default: batch.max.wait.ms + batch.worst.case.ms + this stays below Kafka Streams' "
-            + "exactly-once transaction.timeout.ms of 10 s (docs/dead-letters.md).";
+            + "last commit. One budget per batch, from its start, shared by its fetches and model stages. Under "
+            + "exactly-once, batch.max.wait.ms + batch.worst.case.ms + this must be below the transaction timeout "
+            + "(10 s by default; checked at start; docs/dead-letters.md).";
     public static final long FAULT_RETRY_BUDGET_MS_DEFAULT = 4000L;
 
     public static final String FETCH_MEMORY_BUDGET_BYTES_CONFIG = "alignstream.fetch.memory.budget.bytes";
@@ -367,7 +368,7 @@ public final class AlignstreamConfig extends AbstractConfig {
             .define(IMAGE_MAX_PIXELS_CONFIG, Type.LONG, ImageLimits.DEFAULT_MAX_DECLARED_PIXELS,
                     Range.between(1L, ImageLimits.MAX_SUPPORTED_PIXELS), Importance.MEDIUM, IMAGE_MAX_PIXELS_DOC)
 
-            .define(FAULT_RETRY_BUDGET_MS_CONFIG, Type.LONG, FAULT_RETRY_BUDGET_MS_DEFAULT, Range.atLeast(0L),
+            .define(FAULT_RETRY_BUDGET_MS_CONFIG, Type.LONG, FAULT_RETRY_BUDGET_MS_DEFAULT, Range.between(0L, 3_600_000L),
                     Importance.MEDIUM, FAULT_RETRY_BUDGET_MS_DOC)
             .define(FETCH_MEMORY_BUDGET_BYTES_CONFIG, Type.LONG, 0L, Range.atLeast(0L), Importance.MEDIUM,
                     FETCH_MEMORY_BUDGET_BYTES_DOC)
@@ -869,17 +870,20 @@ public final class AlignstreamConfig extends AbstractConfig {
         }
         long wait = getLong(BATCH_MAX_WAIT_MS_CONFIG);
         long worst = getLong(BATCH_WORST_CASE_MS_CONFIG);
+        long retries = getLong(FAULT_RETRY_BUDGET_MS_CONFIG);
         TransactionTimeout timeout = transactionTimeout();
-        if (wait + worst >= timeout.millis()) {
+        // The retry budget counts too: faults are retried inside the batch, hence inside its transaction.
+        if (wait + worst + retries >= timeout.millis()) {
             throw new ConfigException(String.format(
                     "With processing.guarantee=exactly_once_v2 a batch must finish within the producer's transaction: "
-                            + "%s (%d ms) + %s (%d ms) = %d ms is not below %s (%d ms%s). The transaction would be "
-                            + "aborted while a batch is still running. Lower %s or %s, or raise "
+                            + "%s (%d ms) + %s (%d ms) + %s (%d ms) = %d ms is not below %s (%d ms%s). The transaction "
+                            + "would be aborted while a batch is still running. Lower %s, %s or %s, or raise "
                             + "producer.transaction.timeout.ms above %d (it may not exceed the brokers' "
                             + "transaction.max.timeout.ms, 15 minutes by default).",
-                    BATCH_MAX_WAIT_MS_CONFIG, wait, BATCH_WORST_CASE_MS_CONFIG, worst, wait + worst,
-                    timeout.key(), timeout.millis(), timeout.isDefault() ? ", Kafka Streams' exactly-once default" : "",
-                    BATCH_WORST_CASE_MS_CONFIG, BATCH_MAX_WAIT_MS_CONFIG, wait + worst));
+                    BATCH_MAX_WAIT_MS_CONFIG, wait, BATCH_WORST_CASE_MS_CONFIG, worst, FAULT_RETRY_BUDGET_MS_CONFIG, retries,
+                    wait + worst + retries, timeout.key(), timeout.millis(),
+                    timeout.isDefault() ? ", Kafka Streams' exactly-once default" : "",
+                    BATCH_WORST_CASE_MS_CONFIG, BATCH_MAX_WAIT_MS_CONFIG, FAULT_RETRY_BUDGET_MS_CONFIG, wait + worst + retries));
         }
     }
 

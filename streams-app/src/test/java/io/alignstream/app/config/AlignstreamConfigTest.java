@@ -425,23 +425,26 @@ class AlignstreamConfigTest {
     class TransactionTimeout {
         @Test
         void aBatchThatCannotFinishWithinTheDefaultTransactionIsRefusedWithTheThreeValuesAndTheFix() {
-            // given exactly-once (the default) and a worst-case batch that, with the wait, reaches 10 s
+            // given exactly-once (the default) and a worst-case batch that, with the wait and the retry
+            // budget, reaches 10 s
             // when the configuration is built
-            // then the message names the three values and how to fix it
-            assertThatThrownBy(() -> config("alignstream.batch.worst.case.ms", "9980"))
+            // then the message names the values and how to fix it
+            assertThatThrownBy(() -> config("alignstream.batch.worst.case.ms", "5980"))
                     .isInstanceOf(ConfigException.class)
                     .hasMessageContaining("alignstream.batch.max.wait.ms (20 ms)")
-                    .hasMessageContaining("alignstream.batch.worst.case.ms (9980 ms)")
+                    .hasMessageContaining("alignstream.batch.worst.case.ms (5980 ms)")
+                    .hasMessageContaining("alignstream.fault.retry.budget.ms (4000 ms)")
                     .hasMessageContaining("transaction.timeout.ms (10000 ms, Kafka Streams' exactly-once default)")
-                    .hasMessageContaining("Lower alignstream.batch.worst.case.ms or alignstream.batch.max.wait.ms")
+                    .hasMessageContaining("Lower alignstream.batch.worst.case.ms, alignstream.batch.max.wait.ms or "
+                            + "alignstream.fault.retry.budget.ms")
                     .hasMessageContaining("raise producer.transaction.timeout.ms above 10000");
         }
 
         @Test
         void justBelowTheTimeoutIsAccepted() {
-            // given wait + worst case one millisecond below the default timeout
+            // given wait + worst case + retry budget one millisecond below the default timeout
             // then it is accepted
-            assertThatCode(() -> config("alignstream.batch.worst.case.ms", "9979")).doesNotThrowAnyException();
+            assertThatCode(() -> config("alignstream.batch.worst.case.ms", "5979")).doesNotThrowAnyException();
         }
 
         @Test
