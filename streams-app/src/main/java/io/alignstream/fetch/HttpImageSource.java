@@ -302,8 +302,20 @@ final class HttpImageSource implements AutoCloseable {
             OutputStream out = channel.getOutputStream();
             out.write(request(hop, target));
             out.flush();
+            DeadlineInput input = new DeadlineInput(channel, deadline);
+            // Time spent waiting for image memory (other fetches hold it) is the service's, not the
+            // server's: the body's deadline moves on by that much, so a wait never turns into a time-out
+            // that would be charged to the image's host.
+            HttpResponseReader.BodyMemory waitingNotCounted = bytes -> {
+                long waitStart = System.nanoTime();
+                try {
+                    return memory.reserve(bytes);
+                } finally {
+                    input.extend(System.nanoTime() - waitStart);
+                }
+            };
             HttpResponseReader reader = new HttpResponseReader(
-                    new BufferedInputStream(new DeadlineInput(channel, deadline), 16 * 1024), hop.uri(), limits.maxBytes(), memory);
+                    new BufferedInputStream(input, 16 * 1024), hop.uri(), limits.maxBytes(), waitingNotCounted);
             HttpResponseReader.Head head = reader.readHead();
             if (head.status() / 100 != 2) {
                 // Neither an error page nor a redirect's body is wanted: not a byte of either is read.
@@ -457,12 +469,17 @@ final class HttpImageSource implements AutoCloseable {
     private static final class DeadlineInput extends InputStream {
         private final Socket socket;
         private final InputStream in;
-        private final long deadline;
+        private long deadline;
 
         DeadlineInput(Socket socket, long deadline) throws IOException {
             this.socket = socket;
             this.in = socket.getInputStream();
             this.deadline = deadline;
+        }
+
+        /** Moves the deadline on by time the fetch spent not reading (waiting for image memory). */
+        void extend(long nanos) {
+            deadline += Math.max(0, nanos);
         }
 
         @Override
