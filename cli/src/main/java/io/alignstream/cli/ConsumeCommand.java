@@ -57,6 +57,10 @@ final class ConsumeCommand implements Callable<Integer> {
     @Option(names = {"-o", "--out"}, paramLabel = "FILE", description = "Write to FILE instead of stdout.")
     Path outFile;
 
+    @Option(names = "--include-deletes",
+            description = "Also write a line for each deleted image (a tombstone): type delete, its imageId.")
+    boolean includeDeletes;
+
     @Option(names = "--max", defaultValue = "0", paramLabel = "N",
             description = "Stop after N records (default: no limit).")
     long max;
@@ -87,9 +91,13 @@ final class ConsumeCommand implements Callable<Integer> {
         if (timeout != null) {
             until = until.orIdle(timeout);
         }
+        OutputReader.Builder builder = OutputReader.builder(ClientSettings.consumer(config), config.serdeConfig())
+                .topics(topics).fromBeginning(fromBeginning).group(group).clientId("alignstream-consume");
+        if (includeDeletes) {
+            builder.includeTombstones();
+        }
         try (PrintWriter out = writer();
-             OutputReader reader = OutputReader.builder(ClientSettings.consumer(config), config.serdeConfig())
-                     .topics(topics).fromBeginning(fromBeginning).group(group).clientId("alignstream-consume").open()) {
+             OutputReader reader = builder.open()) {
             Thread stopper = new Thread(reader::stop, "alignstream-consume-stop");
             Runtime.getRuntime().addShutdownHook(stopper);
             long written;

@@ -10,7 +10,7 @@ import java.io.PrintWriter;
 
 /**
  * What {@code alignstream consume} writes: each TEVI or AlignVLM embedding the one reader hands
- * on, as one JSON object a line.
+ * on, and each delete when the reader hands tombstones on, as one JSON object a line.
  */
 public final class EmbeddingExporter {
     private final EmbeddingJson json = new EmbeddingJson(new ObjectMapper());
@@ -36,6 +36,9 @@ public final class EmbeddingExporter {
     private ObjectNode toJson(PublishedRecord record) {
         EmbeddingJson.Origin origin = new EmbeddingJson.Origin(record.topic(), record.partition(), record.offset(),
                 record.key());
+        if (record.isTombstone()) {
+            return json.delete(origin);
+        }
         Object value = record.value();
         if (value instanceof TeviEmbedding tevi) {
             return json.tevi(origin, tevi);

@@ -16,12 +16,13 @@ import java.util.List;
 /**
  * One published embedding as a JSON object, for an indexing pipeline: where it came from
  * ({@code topic}, {@code partition}, {@code offset}, {@code key}), {@code type} ({@code tevi} or
- * {@code alignvlm}), and every field of the record; times as ISO-8601, AlignVLM token bytes as
+ * {@code alignvlm}, or {@code delete} for a deleted image), and every field of the record; times as ISO-8601, AlignVLM token bytes as
  * base64 ({@code tokens}, row-major {@code [tokenCount, tokenWidth]} little-endian in {@code dtype}).
  */
 public final class EmbeddingJson {
     public static final String TEVI = "tevi";
     public static final String ALIGNVLM = "alignvlm";
+    public static final String DELETE = "delete";
 
     private final ObjectMapper mapper;
 
@@ -54,6 +55,16 @@ public final class EmbeddingJson {
         scores.put("raw", record.getScores().getRaw());
         scores.put("tevi", record.getScores().getTevi());
         times(json, record.getEventTime(), record.getProcessingTime());
+        return json;
+    }
+
+    /**
+     * A deleted image (a tombstone, keyed by its id): on the TEVI topic every pair of the image is
+     * gone, on the AlignVLM topic its record is.
+     */
+    public ObjectNode delete(Origin origin) {
+        ObjectNode json = header(origin, DELETE);
+        json.put("imageId", origin.key());
         return json;
     }
 

@@ -90,7 +90,7 @@ class ProduceConsumeCommandIntegrationTest {
         assertThat(run.exitCode()).isZero();
         assertThat(run.out()).contains("Usage: alignstream consume")
                 .contains("--topic").contains("--from-beginning").contains("--group").contains("--out")
-                .contains("--max").contains("--timeout").contains("read_committed").contains("--config");
+                .contains("--max").contains("--include-deletes").contains("--timeout").contains("read_committed").contains("--config");
         assertThat(run.out().lines()).allSatisfy(line -> assertThat(line).hasSizeLessThanOrEqualTo(80));
     }
 
@@ -352,6 +352,41 @@ class ProduceConsumeCommandIntegrationTest {
         assertThat(firstTevi.exitCode()).as(firstTevi.err()).isZero();
         assertThat(firstTevi.out().lines().toList()).hasSize(1).allSatisfy(line -> assertThat(line).contains("\"cap-1\""));
         assertThat(rest.out().lines().toList()).hasSize(1).allSatisfy(line -> assertThat(line).contains("\"cap-2\""));
+    }
+
+    @Test
+    void consumeWritesDeletesOnlyWhenAsked() throws Exception {
+        // given a TEVI embedding, then a tombstone for its image (the service deleted it)
+        Topics topics = freshTopics();
+        String tevi = topics.images + "-tevi";
+        String alignVlm = topics.images + "-alignvlm";
+        PLATFORM.kafka().createTopics(new NewTopic(tevi, 1, (short) 1), new NewTopic(alignVlm, 1, (short) 1));
+        publish(tevi, "img-9", teviEmbedding("img-9", "cap-1", 0.25f));
+        publish(tevi, "img-9", null);
+        String[] connection = {"--set", "bootstrap.servers=" + PLATFORM.bootstrapServers(),
+                "--set", "schema.registry.url=" + PLATFORM.registryUrl(),
+                "--set", "alignstream.topic.tevi=" + tevi, "--set", "alignstream.topic.alignvlm=" + alignVlm};
+
+        // when exported without and with --include-deletes
+        Path embeddingsOnly = dir.resolve("embeddings-only.jsonl");
+        CommandRun plain = run(concat(new String[] {"consume", "--topic", "tevi", "--from-beginning", "--timeout", "3s",
+                "--out", embeddingsOnly.toString()}, connection));
+        Path withDeletes = dir.resolve("with-deletes.jsonl");
+        CommandRun deletes = run(concat(new String[] {"consume", "--topic", "tevi", "--from-beginning", "--timeout", "3s",
+                "--include-deletes", "--out", withDeletes.toString()}, connection));
+
+        // then the first has the embedding alone; the second also its delete, after it, keyed by the image
+        assertThat(plain.exitCode()).as(plain.err()).isZero();
+        assertThat(Files.readAllLines(embeddingsOnly)).singleElement()
+                .satisfies(line -> assertThat(JSON.readTree(line).get("type").asText()).isEqualTo("tevi"));
+        assertThat(deletes.exitCode()).as(deletes.err()).isZero();
+        List<String> lines = Files.readAllLines(withDeletes);
+        assertThat(lines).hasSize(2);
+        JsonNode delete = JSON.readTree(lines.get(1));
+        assertThat(delete.get("type").asText()).isEqualTo("delete");
+        assertThat(delete.get("imageId").asText()).isEqualTo("img-9");
+        assertThat(delete.get("topic").asText()).isEqualTo(tevi);
+        assertThat(delete.get("offset").asLong()).isEqualTo(1L);
     }
 
     @Test
