@@ -294,19 +294,16 @@ class ProduceConsumeCommandIntegrationTest {
     @Test
     void consumeExportsPublishedEmbeddingsAsJsonLines() throws Exception {
         // given two TEVI embeddings and one AlignVLM embedding published in the wire format
-        Topics topics = freshTopics();
-        String tevi = topics.images + "-tevi";
-        String alignVlm = topics.images + "-alignvlm";
-        PLATFORM.kafka().createTopics(new NewTopic(tevi, 1, (short) 1), new NewTopic(alignVlm, 1, (short) 1));
+        OutputTopics topics = freshOutputTopics();
+        String tevi = topics.tevi();
+        String alignVlm = topics.alignVlm();
         byte[] tokens = ByteBuffer.allocate(2 * 3 * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN)
                 .putFloat(1f).putFloat(2f).putFloat(3f).putFloat(4f).putFloat(5f).putFloat(6f).array();
         publish(tevi, "img-1", teviEmbedding("img-1", "cap-1", 0.25f));
         publish(tevi, "img-1", teviEmbedding("img-1", "cap-2", 0.5f));
         publish(alignVlm, "img-1", alignVlmEmbedding("img-1", tokens));
         Path out = dir.resolve("embeddings.jsonl");
-        String[] connection = {"--set", "bootstrap.servers=" + PLATFORM.bootstrapServers(),
-                "--set", "schema.registry.url=" + PLATFORM.registryUrl(),
-                "--set", "alignstream.topic.tevi=" + tevi, "--set", "alignstream.topic.alignvlm=" + alignVlm};
+        String[] connection = topics.connection();
 
         // when everything is exported from the beginning
         CommandRun run = run(concat(new String[] {"consume", "--from-beginning", "--timeout", "3s", "--out", out.toString()},
@@ -357,15 +354,12 @@ class ProduceConsumeCommandIntegrationTest {
     @Test
     void consumeWritesDeletesOnlyWhenAsked() throws Exception {
         // given a TEVI embedding, then a tombstone for its image (the service deleted it)
-        Topics topics = freshTopics();
-        String tevi = topics.images + "-tevi";
-        String alignVlm = topics.images + "-alignvlm";
-        PLATFORM.kafka().createTopics(new NewTopic(tevi, 1, (short) 1), new NewTopic(alignVlm, 1, (short) 1));
+        OutputTopics topics = freshOutputTopics();
+        String tevi = topics.tevi();
+        String alignVlm = topics.alignVlm();
         publish(tevi, "img-9", teviEmbedding("img-9", "cap-1", 0.25f));
         publish(tevi, "img-9", null);
-        String[] connection = {"--set", "bootstrap.servers=" + PLATFORM.bootstrapServers(),
-                "--set", "schema.registry.url=" + PLATFORM.registryUrl(),
-                "--set", "alignstream.topic.tevi=" + tevi, "--set", "alignstream.topic.alignvlm=" + alignVlm};
+        String[] connection = topics.connection();
 
         // when exported without and with --include-deletes
         Path embeddingsOnly = dir.resolve("embeddings-only.jsonl");
@@ -454,6 +448,22 @@ class ProduceConsumeCommandIntegrationTest {
                     "--set", "alignstream.topic.images=" + images,
                     "--set", "alignstream.topic.captions=" + captions});
         }
+    }
+
+    /** Output topics of the test's own, and the settings that point consume at them. */
+    private record OutputTopics(String tevi, String alignVlm) {
+        String[] connection() {
+            return new String[] {"--set", "bootstrap.servers=" + PLATFORM.bootstrapServers(),
+                    "--set", "schema.registry.url=" + PLATFORM.registryUrl(),
+                    "--set", "alignstream.topic.tevi=" + tevi, "--set", "alignstream.topic.alignvlm=" + alignVlm};
+        }
+    }
+
+    private static OutputTopics freshOutputTopics() {
+        int n = TOPIC_SEQUENCE.incrementAndGet();
+        OutputTopics topics = new OutputTopics("consume-tevi-" + n, "consume-alignvlm-" + n);
+        PLATFORM.kafka().createTopics(new NewTopic(topics.tevi(), 1, (short) 1), new NewTopic(topics.alignVlm(), 1, (short) 1));
+        return topics;
     }
 
     private static Topics freshTopics() {

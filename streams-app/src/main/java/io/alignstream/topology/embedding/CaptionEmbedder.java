@@ -42,7 +42,7 @@ public final class CaptionEmbedder {
 
     /** One result per caption, in order, with a retry budget of its own started now. */
     public List<StageResult<float[]>> embed(List<CaptionEvent> captions) {
-        return embed(captions, call.freshDeadline());
+        return embed(captions, session.faults().retry().start().deadlineNanos());
     }
 
     /** One result per caption, in order; model faults retried until {@code deadlineNanos}, the batch's. */

@@ -51,14 +51,9 @@ final class IsolatingCall<I, O> {
         this.retry = retry;
     }
 
-    /** The deadline of a retry budget started now. */
-    long freshDeadline() {
-        return retry.start().deadlineNanos();
-    }
-
     /** {@link #run(List, long)} with a retry budget of its own, started now. */
     List<StageResult<O>> run(List<I> inputs) {
-        return run(inputs, freshDeadline());
+        return run(inputs, retry.start().deadlineNanos());
     }
 
     /**

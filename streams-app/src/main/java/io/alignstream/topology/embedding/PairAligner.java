@@ -31,11 +31,6 @@ public final class PairAligner {
     public record Embeddings(float[] image, float[] caption) {
     }
 
-    /** One result per pair, in order, with a retry budget of its own started now. */
-    public List<StageResult<TeviAlignment>> align(List<Embeddings> pairs) {
-        return call.run(pairs);
-    }
-
     /** One result per pair, in order; model faults retried until {@code deadlineNanos}, the batch's. */
     public List<StageResult<TeviAlignment>> align(List<Embeddings> pairs, long deadlineNanos) {
         return call.run(pairs, deadlineNanos);
