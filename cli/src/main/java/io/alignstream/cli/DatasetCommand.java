@@ -1,7 +1,8 @@
 package io.alignstream.cli;
 
 import io.alignstream.text.LongCaptionEncoder;
-import io.alignstream.text.MiniLmTextEncoder;
+import io.alignstream.runtime.ModelRuntime;
+import io.alignstream.runtime.heads.TextTower;
 import io.alignstream.world.CaptionEncoding;
 import io.alignstream.world.DatasetWriter;
 import io.alignstream.world.SyntheticWorld;
@@ -40,15 +41,16 @@ final class DatasetCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (MiniLmTextEncoder encoder = MiniLmTextEncoder.load()) {
+        // The default bundle's text head: the captions' embeddings are the ones the service computes.
+        try (ModelRuntime runtime = ModelRuntime.openDefault(); TextTower text = runtime.newTextTower()) {
             new DatasetWriter(new SyntheticWorld(seed), subCaptions)
-                    .write(out, train, test, new MiniLmCaptionEncoding(new LongCaptionEncoder(encoder)));
+                    .write(out, train, test, new BundleCaptionEncoding(new LongCaptionEncoder(text), text.dimension()));
         }
         return 0;
     }
 
-    /** The runtime's sub-caption rule and long-caption MiniLM embedding, as the world's datasets take them. */
-    private record MiniLmCaptionEncoding(LongCaptionEncoder captions) implements CaptionEncoding {
+    /** The runtime's sub-caption rule and long-caption embedding, as the world's datasets take them. */
+    private record BundleCaptionEncoding(LongCaptionEncoder captions, int dimension) implements CaptionEncoding {
         @Override
         public String subCaption(String caption, RandomGenerator random) {
             return captions.splitter().sample(caption, random);
@@ -62,11 +64,6 @@ final class DatasetCommand implements Callable<Integer> {
         @Override
         public int maxTokens() {
             return captions.splitter().maxTokens();
-        }
-
-        @Override
-        public int dimension() {
-            return MiniLmTextEncoder.DIMENSION;
         }
 
         @Override

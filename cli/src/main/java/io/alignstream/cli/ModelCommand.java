@@ -77,17 +77,48 @@ final class ModelCommand implements Runnable {
             }
             out.println("Bundle    " + where);
             out.println("Model     " + m.path("model_id").asText() + " " + m.path("version").asText()
-                    + " (ONNX opset " + m.path("onnx_opset").asText() + ")");
+                    + " (format " + m.path("format").asInt(1) + ", ONNX opset " + m.path("onnx_opset").asText() + ")");
             out.println();
             out.println("Dimensions");
             m.path("dims").fields().forEachRemaining(e -> out.printf("  %-18s %s%n", e.getKey(), e.getValue().asText()));
             out.println();
             out.println("Preprocessing (vision input)");
-            m.path("preprocessing").fields().forEachRemaining(e -> out.printf("  %-24s %s%n", e.getKey(), e.getValue().asText()));
+            m.path("preprocessing").fields().forEachRemaining(e -> out.printf("  %-24s %s%n", e.getKey(), value(e.getValue())));
             out.println();
-            JsonNode text = m.path("text_encoder");
+            if (m.has("text_encoder")) {
+                formatOneTextEncoder(m.path("text_encoder"));
+            }
+            out.println("Heads");
+            m.path("heads").fields().forEachRemaining(head -> {
+                out.println("  " + head.getKey() + " (" + head.getValue().path("file").asText() + ")");
+                head.getValue().fields().forEachRemaining(setting -> {
+                    if (!List.of("file", "inputs", "outputs").contains(setting.getKey())) {
+                        out.printf("    %-22s %s%n", setting.getKey(), value(setting.getValue()));
+                    }
+                });
+                tensors("in ", head.getValue().path("inputs"));
+                tensors("out", head.getValue().path("outputs"));
+            });
+            out.println();
+            out.println("Golden outputs: " + (m.has("golden") ? m.path("golden").asText() : "none (heads not trained yet)")
+                    + (m.has("world") ? "   trained on synthetic world " + m.path("world") : ""));
+            out.println();
+            out.println("Files");
+            out.printf("  %-32s %12s  %s%n", "file", "bytes", "sha256");
+            m.path("files").fields().forEachRemaining(f -> out.printf("  %-32s %,12d  %s%s%n", f.getKey(),
+                    f.getValue().path("bytes").asLong(), f.getValue().path("sha256").asText(),
+                    f.getValue().has("maven") ? "  (from Maven artifact " + f.getValue().path("maven").asText() + ")" : ""));
+            return 0;
+        }
+
+        /** A setting as text: objects and lists in JSON, scalars as they are. */
+        private static String value(JsonNode node) {
+            return node.isContainerNode() ? node.toString() : node.asText();
+        }
+
+        private void formatOneTextEncoder(JsonNode text) {
             JsonNode maven = text.path("maven");
-            out.println("Text encoder: " + text.path("name").asText() + " (not in the bundle)");
+            out.println("Text encoder (format 1): " + text.path("name").asText() + " (not in the bundle)");
             out.printf("  %-18s %s:%s:%s%n", "maven", maven.path("groupId").asText(), maven.path("artifactId").asText(),
                     maven.path("version").asText());
             out.printf("  %-18s %s  sha256 %s%n", "model", text.path("model_resource").asText(),
@@ -100,21 +131,6 @@ final class ModelCommand implements Runnable {
                 }
             }
             out.println();
-            out.println("Heads");
-            m.path("heads").fields().forEachRemaining(head -> {
-                out.println("  " + head.getKey() + " (" + head.getValue().path("file").asText() + ")");
-                tensors("in ", head.getValue().path("inputs"));
-                tensors("out", head.getValue().path("outputs"));
-            });
-            out.println();
-            out.println("Golden outputs: " + m.path("golden").asText()
-                    + (m.has("world") ? "   trained on synthetic world " + m.path("world") : ""));
-            out.println();
-            out.println("Files");
-            out.printf("  %-14s %12s  %s%n", "file", "bytes", "sha256");
-            m.path("files").fields().forEachRemaining(f -> out.printf("  %-14s %,12d  %s%n", f.getKey(),
-                    f.getValue().path("bytes").asLong(), f.getValue().path("sha256").asText()));
-            return 0;
         }
 
         private void tensors(String side, JsonNode tensors) {
@@ -126,7 +142,7 @@ final class ModelCommand implements Runnable {
 
     @Command(name = "verify", mixinStandardHelpOptions = true,
             description = {"Loads a bundle (every startup check: manifest, dims, head",
-                    "signatures, file sizes and SHA-256, text encoder), runs each head on",
+                    "signatures, file sizes and SHA-256, text head), runs each head on",
                     "the bundle's golden inputs on the CPU and compares with its golden",
                     "outputs: per output the worst cosine and max |diff|, PASS or FAIL.",
                     "Exit code 0 when everything passes, 1 otherwise."})
@@ -148,6 +164,12 @@ final class ModelCommand implements Runnable {
                 return 1;
             }
             out.println("Bundle " + loaded + ": manifest, dims, heads, sizes and SHA-256 checksums OK");
+            if (!loaded.manifest().servable()) {
+                out.println("Not servable yet: heads " + loaded.manifest().heads().keySet() + ", no golden outputs;"
+                        + " train its TEVI and AlignVLM heads (docs/bring-your-own-model.md)");
+                out.println("Verification FAILED");
+                return 1;
+            }
             List<GoldenCheck.Result> results;
             try (ModelRuntime runtime = ModelRuntime.open(loaded, EngineConfig.defaults().withDevice(
                     DeviceSetting.CPU))) {

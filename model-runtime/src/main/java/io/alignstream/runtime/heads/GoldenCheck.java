@@ -3,6 +3,7 @@ package io.alignstream.runtime.heads;
 import io.alignstream.runtime.ModelRuntime;
 import io.alignstream.runtime.bundle.Agreement;
 import io.alignstream.runtime.bundle.GoldenOutputs;
+import io.alignstream.text.LongCaptionEncoder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -13,6 +14,8 @@ import java.util.function.IntFunction;
  * the golden (PyTorch) outputs: the worst cosine and max |diff| over the golden items, per output
  * (criterion: {@link Agreement#withinParity()}), and AlignVLM's top word ids exactly. Each head
  * gets the golden inputs, not the previous head's outputs, so a mismatch is pinned to one head.
+ * The text head is checked through the caption rule the service uses: the golden captions'
+ * texts must give the golden caption embeddings that the other heads were fed.
  */
 public final class GoldenCheck {
 
@@ -22,7 +25,7 @@ public final class GoldenCheck {
     /**
      * One compared output.
      *
-     * @param head      vision, tevi or align
+     * @param head      vision, text, tevi or align
      * @param output    the output's name in the manifest
      * @param agreement worst over the golden items (for top_ids: cosine 1 and diff 0 when every
      *                  id matches, else cosine 0 and diff 1)
@@ -39,6 +42,7 @@ public final class GoldenCheck {
         int n = golden.count();
         List<Result> results = new ArrayList<>();
         try (VisionTower tower = runtime.newVisionTower();
+             TextTower text = runtime.newTextTower();
              TeviAligner aligner = runtime.newTeviAligner();
              AlignVlmProjector projector = runtime.newAlignVlmProjector()) {
             List<float[]> images = new ArrayList<>();
@@ -52,6 +56,10 @@ public final class GoldenCheck {
                     golden.output("vision", "embedding", i))));
             results.add(worst("vision", "patch_tokens", n, i -> Agreement.of(vision.get(i).patchTokens(),
                     golden.output("vision", "patch_tokens", i))));
+
+            float[][] embedded = new LongCaptionEncoder(text).embedAll(
+                    java.util.stream.IntStream.range(0, n).mapToObj(golden::captionText).toList());
+            results.add(worst("text", "embedding", n, i -> Agreement.of(embedded[i], captions.get(i))));
 
             List<TeviAlignment> tevi = aligner.align(golden.outputs("vision", "embedding"), captions);
             List<float[]> masks = aligner.masks(captions);

@@ -41,8 +41,13 @@ final class HeadSession implements AutoCloseable {
         this.predictor = model.newPredictor(new NoopTranslator());
     }
 
-    /** A named float input with its shape. */
-    record Input(String name, float[] values, long... shape) {
+    /** A named input with its shape: float32 ({@code float[]}) or int64 ({@code long[]}) values. */
+    record Input(String name, Object values, long... shape) {
+        Input {
+            if (!(values instanceof float[]) && !(values instanceof long[])) {
+                throw new IllegalArgumentException(name + ": inputs are float[] or long[]");
+            }
+        }
     }
 
     /** Outputs copied to Java arrays: float outputs as float[], int64 outputs as long[]. */
@@ -60,7 +65,9 @@ final class HeadSession implements AutoCloseable {
         try (NDManager scope = model.getNDManager().newSubManager()) {
             NDList list = new NDList(inputs.length);
             for (Input input : inputs) {
-                NDArray array = scope.create(input.values(), new Shape(input.shape()));
+                NDArray array = input.values() instanceof float[] floats
+                        ? scope.create(floats, new Shape(input.shape()))
+                        : scope.create((long[]) input.values(), new Shape(input.shape()));
                 array.setName(input.name());   // ONNX Runtime matches inputs by name
                 list.add(array);
             }
@@ -96,7 +103,8 @@ final class HeadSession implements AutoCloseable {
         boolean matches = declared != null && declared.size() == actual.length;
         for (int i = 0; matches && i < actual.length; i++) {
             Object want = declared.get(i);
-            matches = want instanceof Integer size ? size == actual[i] : actual[i] == batch;
+            // "sequence" is the text head's token axis: any length the input had.
+            matches = want instanceof Integer size ? size == actual[i] : !"batch".equals(want) || actual[i] == batch;
         }
         if (!matches) {
             throw new InvalidBundleException(file, List.of(file + ": output " + output + " has shape "
@@ -119,6 +127,20 @@ final class HeadSession implements AutoCloseable {
             rows.add(row);
         }
         return rows;
+    }
+
+    /** L2-normalises a vector in place (a zero vector stays zero). */
+    static void normaliseInPlace(float[] vector) {
+        double norm = 0;
+        for (float v : vector) {
+            norm += (double) v * v;
+        }
+        norm = Math.sqrt(norm);
+        if (norm > 0) {
+            for (int i = 0; i < vector.length; i++) {
+                vector[i] = (float) (vector[i] / norm);
+            }
+        }
     }
 
     /** Concatenates same-length items into one batch-major array, checking each length. */

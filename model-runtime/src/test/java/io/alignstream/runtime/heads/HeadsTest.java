@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.within;
 import io.alignstream.runtime.ModelRuntime;
 import io.alignstream.runtime.bundle.Agreement;
 import io.alignstream.text.LongCaptionEncoder;
-import io.alignstream.text.MiniLmTextEncoder;
 import io.alignstream.world.Split;
 import io.alignstream.world.SyntheticWorld;
 import io.alignstream.world.WorldSample;
@@ -41,7 +40,7 @@ class HeadsTest {
             images.add(ImagePixels.toFloats(sample.image().pixels()));
             captionTexts.add(sample.webCaptions().get(0).text());
         }
-        try (MiniLmTextEncoder encoder = MiniLmTextEncoder.load()) {
+        try (TextTower encoder = runtime.newTextTower()) {
             LongCaptionEncoder longCaptions = new LongCaptionEncoder(encoder);
             captions = captionTexts.stream().map(longCaptions::embed).toList();
         }

@@ -10,7 +10,7 @@ import io.alignstream.runtime.heads.TeviAlignment;
 import io.alignstream.runtime.heads.VisionEmbedding;
 import io.alignstream.runtime.heads.VisionTower;
 import io.alignstream.text.LongCaptionEncoder;
-import io.alignstream.text.MiniLmTextEncoder;
+import io.alignstream.runtime.heads.TextTower;
 import io.alignstream.world.Split;
 import io.alignstream.world.SyntheticWorld;
 import io.alignstream.world.WorldSample;
@@ -63,7 +63,7 @@ class TeviRetrievalScorerTest {
         try (VisionTower tower = runtime.newVisionTower()) {
             imageEmbeddings = tower.embed(images).stream().map(VisionEmbedding::embedding).toList();
         }
-        try (MiniLmTextEncoder encoder = MiniLmTextEncoder.load()) {
+        try (TextTower encoder = runtime.newTextTower()) {
             LongCaptionEncoder captions = new LongCaptionEncoder(encoder);
             captionEmbeddings = captionTexts.stream().map(captions::embed).toList();
         }

@@ -1,8 +1,11 @@
-package io.alignstream.text;
+package io.alignstream.runtime.heads;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.alignstream.runtime.ModelRuntime;
+import io.alignstream.text.LongCaptionEncoder;
+import io.alignstream.text.SubCaptionSplitter;
 import io.alignstream.world.Background;
 import io.alignstream.world.Colour;
 import io.alignstream.world.Position;
@@ -18,18 +21,22 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-class MiniLmTextEncoderTest {
+/** The default bundle's text head: the pretrained all-MiniLM-L6-v2, through the runtime's engine. */
+class TextTowerTest {
 
-    private static MiniLmTextEncoder encoder;
+    private static ModelRuntime runtime;
+    private static TextTower encoder;
 
     @BeforeAll
     static void loadOnce() {
-        encoder = MiniLmTextEncoder.load();
+        runtime = ModelRuntime.openDefault();
+        encoder = runtime.newTextTower();
     }
 
     @AfterAll
     static void close() {
         encoder.close();
+        runtime.close();
     }
 
     @Test
@@ -38,7 +45,7 @@ class MiniLmTextEncoderTest {
         float[] embedding = encoder.embed("a red circle on a striped background");
 
         // then it is L2-normalised in MiniLM's 384-d space
-        assertThat(embedding).hasSize(MiniLmTextEncoder.DIMENSION);
+        assertThat(embedding).hasSize(runtime.bundle().dims().embedding());
         assertThat(norm(embedding)).isCloseTo(1.0, within(1e-5));
     }
 
