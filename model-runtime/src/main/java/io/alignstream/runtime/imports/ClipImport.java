@@ -235,9 +235,11 @@ public final class ClipImport {
                 checks.add(file + ": input " + image.name() + " float32 " + d + " (" + layout + ")");
             }
         }
-        ValueInfo embeds = output(graph, file, options.imageEmbeds(), "--image-embeds", "image embedding output");
+        ValueInfo embeds = output(graph, file, options.imageEmbeds(), "--image-embeds", "image embedding output",
+                options.visionTokens());
         ValueInfo tokens = output(graph, file, options.visionTokens(), "--vision-tokens",
-                "token output (last_hidden_state, [batch, T, dp]: the AlignVLM connector reads it)");
+                "token output (last_hidden_state, [batch, T, dp]: the AlignVLM connector reads it)",
+                options.imageEmbeds());
         if (embeds != null) {
             requireType(file, embeds, Initializer.FLOAT, "float32", "export it in float32");
             requireRank(file, embeds, 2, "[batch, d]");
@@ -271,7 +273,8 @@ public final class ClipImport {
         TextSignature t = new TextSignature();
         t.file = file;
         t.outputs = graph.outputs().stream().map(ValueInfo::name).toList();
-        ValueInfo ids = input(graph, file, options.textInput(), "--text-input", "token-id input");
+        ValueInfo ids = input(graph, file, options.textInput(), "--text-input", "token-id input",
+                options.attentionMask(), "token_type_ids");
         if (ids != null) {
             t.inputIds = ids.name();
             if (ids.elementType() == INT32) {
@@ -308,7 +311,8 @@ public final class ClipImport {
                     .filter(n -> n != null).collect(Collectors.joining(", ")) + " int64 " + ids.dims()
                     + (t.attentionMask == null ? " (no attention mask: the head runs without one)" : ""));
         }
-        ValueInfo embeds = output(graph, file, options.textEmbeds(), "--text-embeds", "text embedding output");
+        ValueInfo embeds = output(graph, file, options.textEmbeds(), "--text-embeds", "text embedding output",
+                "last_hidden_state");
         if (embeds != null) {
             t.embeds = embeds.name();
             requireType(file, embeds, Initializer.FLOAT, "float32", "export it in float32");
@@ -402,22 +406,29 @@ public final class ClipImport {
         }
     }
 
-    private ValueInfo input(OnnxGraph graph, String file, String name, String option, String what) {
-        return find(graph.inputs(), file, "input", name, option, what);
+    private ValueInfo input(OnnxGraph graph, String file, String name, String option, String what, String... others) {
+        return find(graph.inputs(), file, "input", name, option, what, others);
     }
 
-    private ValueInfo output(OnnxGraph graph, String file, String name, String option, String what) {
-        return find(graph.outputs(), file, "output", name, option, what);
+    private ValueInfo output(OnnxGraph graph, String file, String name, String option, String what, String... others) {
+        return find(graph.outputs(), file, "output", name, option, what, others);
     }
 
-    private ValueInfo find(List<ValueInfo> values, String file, String side, String name, String option, String what) {
+    /**
+     * The tensor with this name, or a problem naming what the file has and, when only one tensor is
+     * left once those with other roles ({@code others}) are set aside, the option that maps it.
+     */
+    private ValueInfo find(List<ValueInfo> values, String file, String side, String name, String option, String what,
+                           String... others) {
         for (ValueInfo value : values) {
             if (value.name().equals(name)) {
                 return value;
             }
         }
-        String fix = values.size() == 1
-                ? "name it with " + option + " " + values.get(0).name()
+        List<String> candidates = values.stream().map(ValueInfo::name).filter(n -> !List.of(others).contains(n))
+                .toList();
+        String fix = candidates.size() == 1
+                ? "name it with " + option + " " + candidates.get(0)
                 : "name the " + what + " with " + option + " NAME";
         problems.add(file + ": no " + side + " " + name + " (the file has " + names(values) + "); " + fix);
         return null;

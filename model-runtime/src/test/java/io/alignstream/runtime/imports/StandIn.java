@@ -12,9 +12,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Stand-in CLIP encoders built by {@code model-runtime/training/alignstream_training/standin.py}
- * with Debian's python3 and PyTorch, into {@code target/standin/NAME}. No pretrained CLIP is
- * reachable here, so this is the model a user would bring, in Optimum's layout. A missing torch
- * fails the test with how to install it: CI installs it, and a skipped import test proves nothing.
+ * with Debian's python3 and PyTorch, into {@code target/standin/NAME} (reused while the options
+ * and the script are unchanged). No pretrained CLIP is reachable here, so this is the model a
+ * user would bring, in Optimum's layout. A missing torch fails the test with how to install it:
+ * CI installs it, and a skipped import test proves nothing.
  */
 final class StandIn {
 
@@ -31,13 +32,17 @@ final class StandIn {
     private StandIn() {
     }
 
-    /** Builds the stand-in with these script options (once per name and JVM: kept in target/). */
+    /** Builds the stand-in with these script options into target/standin/NAME. */
     static synchronized Path build(String name, String... options) {
         Path dir = moduleDir().resolve("target/standin").resolve(name);
         Path done = dir.resolve(".built-with");
         String args = String.join(" ", options);
+        // The script's own bytes in the marker: an edited standin.py rebuilds, a rerun reuses.
+        String marker;
         try {
-            if (Files.isRegularFile(done) && Files.readString(done).equals(args)) {
+            marker = args + "\n" + ClipImport.sha256(Files.readAllBytes(
+                    moduleDir().resolve("training/alignstream_training/standin.py")));
+            if (Files.isRegularFile(done) && Files.readString(done).equals(marker)) {
                 return dir;
             }
             deleteTree(dir);
@@ -61,7 +66,7 @@ final class StandIn {
             if (process.exitValue() != 0) {
                 fail("standin.py " + args + " exited " + process.exitValue() + ":\n" + output);
             }
-            Files.writeString(done, args);
+            Files.writeString(done, marker);
             return dir;
         } catch (IOException e) {
             if (!Files.isExecutable(PYTHON)) {
