@@ -145,6 +145,18 @@ public final class BundleLoader {
 
         private void checkDims(BundleManifest m) {
             BundleManifest.Dims d = m.dims();
+            if (m.head(BundleManifest.TEVI) != null || m.head(BundleManifest.ALIGN) != null) {
+                Map<String, Integer> trained = new LinkedHashMap<>();
+                trained.put("sae_latents", d.saeLatents());
+                trained.put("sae_k", d.saeK());
+                trained.put("align_vocabulary", d.alignVocabulary());
+                trained.put("align_top", d.alignTop());
+                trained.forEach((name, value) -> {
+                    if (value == 0 && m.format() != 1) {    // format 1 reported it while reading
+                        problems.add(MANIFEST + ": dims." + name + " is missing (the tevi and align heads need it)");
+                    }
+                });
+            }
             if (d.saeK() > d.saeLatents()) {
                 problems.add(MANIFEST + ": dims.sae_k = " + d.saeK() + " exceeds dims.sae_latents = " + d.saeLatents());
             }

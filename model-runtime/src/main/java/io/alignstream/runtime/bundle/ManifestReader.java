@@ -65,10 +65,11 @@ final class ManifestReader {
                         integer(dims, "dims", "embedding"),
                         integer(dims, "dims", "patch_tokens"),
                         integer(dims, "dims", "patch_dim"),
-                        integer(dims, "dims", "sae_latents"),
-                        integer(dims, "dims", "sae_k"),
-                        integer(dims, "dims", "align_vocabulary"),
-                        integer(dims, "dims", "align_top"),
+                        // Format 2: the trained heads' sizes come with them (an imported bundle has none yet).
+                        format == 1 ? integer(dims, "dims", "sae_latents") : optionalInteger(dims, "dims", "sae_latents"),
+                        format == 1 ? integer(dims, "dims", "sae_k") : optionalInteger(dims, "dims", "sae_k"),
+                        format == 1 ? integer(dims, "dims", "align_vocabulary") : optionalInteger(dims, "dims", "align_vocabulary"),
+                        format == 1 ? integer(dims, "dims", "align_top") : optionalInteger(dims, "dims", "align_top"),
                         integer(dims, "dims", "text_vocabulary"),
                         optionalInteger(dims, "dims", "word_embedding")),
                 new BundleManifest.Preprocessing(
