@@ -4,6 +4,8 @@ import io.alignstream.text.LongCaptionEncoder;
 import io.alignstream.runtime.ModelRuntime;
 import io.alignstream.runtime.heads.TextTower;
 import io.alignstream.world.CaptionEncoding;
+import io.alignstream.world.CocoExport;
+import io.alignstream.world.Split;
 import io.alignstream.world.DatasetWriter;
 import io.alignstream.world.SyntheticWorld;
 import java.nio.file.Path;
@@ -20,7 +22,9 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "dataset", mixinStandardHelpOptions = true,
         description = {"Writes a synthetic-world training dataset (images, captions, labels and",
-                "every caption's MiniLM embedding) to a folder, for model-runtime/training."})
+                "every caption's MiniLM embedding) to a folder, for model-runtime/training;",
+                "with --coco, the world's train scenes as a user's data comes: a COCO",
+                "captions file, PNG images and labels.jsonl (for evaluation only)."})
 final class DatasetCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "OUT", description = "Folder to write.")
@@ -39,8 +43,17 @@ final class DatasetCommand implements Callable<Integer> {
             description = "CLIPS sub-captions per image (default: ${DEFAULT-VALUE}).")
     int subCaptions;
 
+    @Option(names = "--coco", description = "Write --train scenes as COCO captions + images (for `model embed`).")
+    boolean coco;
+
     @Override
     public Integer call() throws Exception {
+        if (coco) {
+            CocoExport.write(new SyntheticWorld(seed), Split.TRAIN, train, out);
+            System.out.println("Wrote " + train + " scenes to " + out.resolve(CocoExport.CAPTIONS) + ", "
+                    + out.resolve(CocoExport.IMAGES) + "/ and " + out.resolve(CocoExport.LABELS));
+            return 0;
+        }
         // The default bundle's text head: the captions' embeddings are the ones the service computes.
         try (ModelRuntime runtime = ModelRuntime.openDefault(); TextTower text = runtime.newTextTower()) {
             new DatasetWriter(new SyntheticWorld(seed), subCaptions)

@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
 /** A model bundle's manifest, readably; and its verification against its own golden outputs. */
 @Command(name = "model", mixinStandardHelpOptions = true,
         description = "Shows or verifies a model bundle (docs/model-bundle.md).",
-        subcommands = {ModelCommand.Show.class, ModelCommand.Verify.class, DatasetCommand.class, ModelImportCommand.class})
+        subcommands = {ModelCommand.Show.class, ModelCommand.Verify.class, DatasetCommand.class, ModelImportCommand.class,
+                ModelEmbedCommand.class})
 final class ModelCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
