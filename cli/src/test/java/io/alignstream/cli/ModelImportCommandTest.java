@@ -1,17 +1,14 @@
 package io.alignstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -90,40 +87,16 @@ class ModelImportCommandTest {
         assertThat(run.out().lines()).allSatisfy(line -> assertThat(line).hasSizeLessThanOrEqualTo(80));
     }
 
-    /** Runs standin.py with Debian's python3 into target/standin/NAME; no torch is a failure that says how to fix it. */
+    /** The stand-in encoders built into target/standin/NAME. */
     private static Path standIn(String name, String... options) {
-        Path module = Path.of(System.getProperty("basedir", System.getProperty("user.dir"))).toAbsolutePath();
-        Path training = module.resolveSibling("model-runtime").resolve("training");
-        Path dir = module.resolve("target/standin").resolve(name);
         try {
-            if (Files.exists(dir)) {
-                try (var files = Files.walk(dir)) {
-                    for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                        Files.delete(p);
-                    }
-                }
-            }
-            List<String> command = new ArrayList<>(List.of("/usr/bin/python3", "-m", "alignstream_training.standin",
-                    dir.toString()));
-            command.addAll(List.of(options));
-            Process process = new ProcessBuilder(command).directory(training.toFile()).redirectErrorStream(true).start();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(120, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                fail("standin.py did not finish in 120 s:\n" + output);
-            }
-            if (output.contains("No module named")) {
-                fail("the stand-in encoders need PyTorch and onnx for Debian's python3: "
-                        + "apt-get install python3-torch python3-onnx libopenblas0-pthread (.ci/run does)\n" + output);
-            }
-            assertThat(process.exitValue()).as(output).isZero();
+            Path dir = TrainingPython.freshDirectory("standin/" + name);
+            List<String> args = new ArrayList<>(List.of(dir.toString()));
+            args.addAll(List.of(options));
+            TrainingPython.run("standin", 120, args.toArray(String[]::new));
             return dir;
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException("running /usr/bin/python3 (install python3-torch python3-onnx "
-                    + "libopenblas0-pthread, as .ci/run does): " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+            throw new java.io.UncheckedIOException(e);
         }
     }
 }
