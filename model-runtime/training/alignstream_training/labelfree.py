@@ -42,7 +42,7 @@ FULL = dict(seed=1234, batch=256,
             align_vocabulary=2048, align_top=10, align_temperature_init=4.0, connector_lr=2e-3,
             connector_steps=2000, connector_tokens=16, word_weight=1.0, word_consensus_power=2.0,
             evaluations=10, eval_images=1000, probe_images=5000)
-QUICK = dict(FULL, sae_steps=300, mask_steps=200, connector_steps=200, evaluations=4, eval_images=300)
+QUICK = dict(FULL, batch=128, sae_steps=300, mask_steps=200, connector_steps=200, evaluations=4, eval_images=300)
 
 
 class Checkpoints:
@@ -405,7 +405,12 @@ def parse_args(argv=None):
 
 def run(args):
     cfg = with_overrides(QUICK if args.quick else FULL, args.set)
-    torch.set_num_threads(int(os.environ.get("TRAIN_THREADS", min(2, os.cpu_count() or 1))))
+    # Two threads at most by default (the build machine's cores are shared); one in quick mode,
+    # whose tensors are so small that a second thread costs more than it brings (8x slower on a
+    # loaded 2-core machine). One thread is also bit-reproducible from run to run; two are not
+    # quite (differences ~3e-8).
+    threads = 1 if args.quick else min(2, os.cpu_count() or 1)
+    torch.set_num_threads(int(os.environ.get("TRAIN_THREADS", threads)))
     # A saturating sigmoid mask and a peaked softmax make gradients underflow into denormal
     # floats, which are 10-100x slower on CPUs: flush them to zero (no effect on the results
     # beyond 1e-38).
