@@ -276,24 +276,25 @@ def word_specificity(data, index):
     binomial variance / observed variance of c_i - n_i p). Generalises stages.word_specificity
     to a varying number of captions per image (equal counts give the same numbers). Needs images
     with several captions; None when fewer than half of them have two or more."""
-    counts = index.count.numpy()
-    if (counts >= 2).mean() < 0.5:
+    counts = index.count.numpy().astype(np.float64)
+    if len(counts) == 0 or (counts >= 2).mean() < 0.5:
         return None
-    uses = [Counter(t for c in row[row >= 0] for t in set(data.cap_tokens[c])) for row in index.caps]
-    total_n = counts.sum()
-    totals = Counter()
-    for u in uses:
-        totals.update(u)
-    spec = {}
-    for token, total in totals.items():
-        p = total / total_n
-        expected = (counts * p * (1 - p)).sum()
-        c = np.zeros(len(uses))
-        for r, u in enumerate(uses):
-            c[r] = u.get(token, 0)
-        observed = ((c - counts * p) ** 2).sum()
-        spec[token] = max(0.0, 1.0 - expected / observed) if observed > 0 else 0.0
-    return spec
+    rows, tokens, uses = [], [], []
+    for r, caps in enumerate(index.caps):
+        for token, c in Counter(t for cap in caps[caps >= 0] for t in set(data.cap_tokens[cap])).items():
+            rows.append(r)
+            tokens.append(token)
+            uses.append(c)
+    rows, tokens, uses = np.array(rows), np.array(tokens), np.array(uses, np.float64)
+    V = len(data.vocabulary)
+    sum_c = np.bincount(tokens, uses, V)
+    sum_c2 = np.bincount(tokens, uses * uses, V)
+    sum_cn = np.bincount(tokens, uses * counts[rows], V)
+    p = sum_c / counts.sum()
+    observed = sum_c2 - 2 * p * sum_cn + p * p * (counts * counts).sum()      # sum_i (c_i - n_i p)^2
+    expected = p * (1 - p) * counts.sum()
+    spec = np.where(observed > 1e-12, np.maximum(0.0, 1.0 - expected / np.maximum(observed, 1e-12)), 0.0)
+    return {int(t): float(spec[t]) for t in np.flatnonzero(sum_c)}
 
 
 def word_distributions(data, index, restricted, weights, power):
@@ -307,6 +308,26 @@ def word_distributions(data, index, restricted, weights, power):
                 out[r, position[token]] = weights.get(token, 0.0) * count ** power
     out /= np.maximum(out.sum(axis=1, keepdims=True), 1e-8)
     return torch.from_numpy(out)
+
+
+class BagOfWords:
+    """Bag-of-words caption targets (stages.bag_of_words_targets), for the captions of images
+    that have patch tokens only (all the connector ever sees; [M, D] for every caption of a
+    large data set would not fit). Indexed by global caption index."""
+
+    def __init__(self, data, images, idf, center):
+        captions = data.captions_of(images)
+        self.row = torch.full((len(data.cap_text),), -1, dtype=torch.long)
+        self.row[torch.from_numpy(captions)] = torch.arange(len(captions))
+        self.vectors = bag_of_words_targets([data.cap_tokens[c] for c in captions], data.word_embeddings, idf, center)
+
+    def to(self, device):
+        out = copy.copy(self)
+        out.row, out.vectors = self.row.to(device), self.vectors.to(device)
+        return out
+
+    def __getitem__(self, captions):
+        return self.vectors[self.row[torch.as_tensor(captions, device=self.row.device)]]
 
 
 class ConnectorObjective:
@@ -452,7 +473,7 @@ def run(args):
     restricted, caption_vocab = restricted_vocabulary(data, train_caps, cfg["align_vocabulary"])
     idf = idf_weights(data, train_caps)
     center = data.word_embeddings[restricted].mean(axis=0)
-    targets = bag_of_words_targets(data.cap_tokens, data.word_embeddings, idf, center)
+    targets = BagOfWords(data, np.flatnonzero(data.patch_row >= 0), idf, center)
     conn_index = CaptionIndex(data, data.with_patches(train))
     conn_val = CaptionIndex(data, data.with_patches(val))
     specificity = word_specificity(data, train_index)

@@ -12,7 +12,7 @@ from . import evaluate as E
 from .models import sparse_codes
 
 KS = (1, 5, 10)
-REPORT_IMAGES = 5000     # test images in the retrieval table (bounds the image x caption score matrix)
+REPORT_IMAGES = 2000     # test images in the retrieval table (bounds the image x caption score matrix)
 
 
 class RetrievalSet:
