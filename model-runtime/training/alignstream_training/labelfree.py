@@ -42,6 +42,7 @@ FULL = dict(seed=1234, batch=256,
             align_vocabulary=2048, align_top=10, align_temperature_init=4.0, connector_lr=2e-3,
             connector_steps=2000, connector_tokens=16, word_weight=1.0, word_consensus_power=2.0,
             evaluations=10, eval_images=1000, probe_images=5000)
+NO_VALIDATION = "none: no validation data, the last step"
 QUICK = dict(FULL, batch=128, sae_steps=300, mask_steps=200, connector_steps=200, evaluations=4, eval_images=300)
 
 
@@ -162,11 +163,12 @@ def train_sae(x_train, x_val, cfg, device):
         opt.step()
         sae.normalise_decoder()
         if checkpoints.due(step):
-            score = -fvu(sae, x_val) if len(x_val) else -fvu(sae, x_train[:4096])
+            score = -fvu(sae, x_val) if len(x_val) else float(step)
             checkpoints.offer(step, score, sae)
-            log(f"sae step {step + 1}/{steps} mse {mse.item():.5f} validation fvu {-score:.4f} dead(now) {int(dead.sum())}")
+            log(f"sae step {step + 1}/{steps} mse {mse.item():.5f} validation fvu {-score if len(x_val) else float('nan'):.4f} "
+                f"dead(now) {int(dead.sum())}")
     info = checkpoints.restore(sae)
-    info["criterion"] = "-FVU"
+    info["criterion"] = "-FVU" if len(x_val) else NO_VALIDATION
     return sae.cpu(), info
 
 
@@ -221,12 +223,12 @@ def train_mask(data, sae, train_index, val_images, cfg, device):
         if checkpoints.due(step):
             mask.eval()
             sae_cpu, mask_cpu = copy.deepcopy(sae).cpu(), copy.deepcopy(mask).cpu()
-            score = val.tevi_score(sae_cpu, mask_cpu) if len(val) else -loss.item()
+            score = val.tevi_score(sae_cpu, mask_cpu) if len(val) else float(step)
             checkpoints.offer(step, score, mask)
             log(f"mask step {step + 1}/{steps} loss {loss.item():.4f} mean mask {m.mean().item():.3f} "
                 f"gain {mask.gain.item():.2f} validation R@1 {score:.4f}")
     info = checkpoints.restore(mask)
-    info["criterion"] = "TEVI R@1, mean of both directions" if len(val) else "-training loss (no validation captions)"
+    info["criterion"] = "TEVI R@1, mean of both directions" if len(val) else NO_VALIDATION
     mask.eval()
     sae.cpu()
     return mask.cpu(), info
@@ -402,11 +404,11 @@ def train_connector(data, index, val_index, restricted, objective_parts, cfg, de
                         batches += 1
                 score = -total / batches
             else:
-                score = -loss.item()
+                score = float(step)
             checkpoints.offer(step, score, connector)
             log(f"connector step {step + 1}/{steps} loss {loss.item():.4f} validation objective {-score:.4f}")
     info = checkpoints.restore(connector)
-    info["criterion"] = "-objective" if tokens_val is not None else "-training loss (no validation patch tokens)"
+    info["criterion"] = "-objective" if tokens_val is not None else NO_VALIDATION
     connector.eval()
     return connector.cpu(), info
 
