@@ -142,10 +142,10 @@ def tevi_pair_scores_sparse(sae, codes, masks, t):
 class AlignConnector(nn.Module):
     """AlignVLM: P = softmax(LN(W2 LN(W1 F))), F_align = P E_text, over a restricted vocabulary."""
 
-    def __init__(self, word_embeddings, vocab_ids, top=10, logit_gain=1.0):
+    def __init__(self, word_embeddings, vocab_ids, top=10, logit_gain=1.0, patch_dim=PATCH_DIM):
         super().__init__()
         v, d = word_embeddings.shape
-        self.W1 = nn.Linear(128, d)
+        self.W1 = nn.Linear(patch_dim, d)
         self.ln1 = nn.LayerNorm(d)
         self.W2 = nn.Linear(d, v, bias=False)
         self.W2.weight.data.copy_(word_embeddings)       # initialised from MiniLM's (tied) head

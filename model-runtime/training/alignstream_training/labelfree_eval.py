@@ -1,0 +1,266 @@
+"""Evaluation and report of the label-free trainer. The only module that reads labels.jsonl
+(read_labels, for the probes), and only after training and every choice are done."""
+import json
+import math
+import os
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import evaluate as E
+from .models import sparse_codes
+
+KS = (1, 5, 10)
+REPORT_IMAGES = 2000     # test images in the retrieval table (bounds the image x caption score matrix)
+
+
+class RetrievalSet:
+    """Images of one split (those with captions) and all their captions. A hit: the caption is
+    one of the image's own, or byte-identical to one of them (the trainer's positives)."""
+
+    def __init__(self, data, images):
+        images = np.asarray(images)
+        self.caps = data.captions_of(images)
+        self.images = images[np.isin(images, data.cap_image[self.caps])]
+        self.x = data.x[self.images]
+        self.t = data.t[self.caps]
+        self.long = torch.from_numpy(data.is_long(self.caps))
+        img_texts = {}
+        for c in self.caps:
+            img_texts.setdefault(int(data.cap_image[c]), set()).add(int(data.text_id[c]))
+        tid = data.text_id[self.caps]
+        self.hits = torch.from_numpy(np.stack([np.isin(tid, list(img_texts[int(i)])) for i in self.images])
+                                     if len(self.images) else np.zeros((0, len(self.caps)), bool))
+
+    def __len__(self):
+        return len(self.images)
+
+    def tevi_score(self, sae, mask):
+        """Mean of text->image and image->text TEVI R@1 over all captions (validation choice)."""
+        s = E.tevi_scores(sae, mask, self.x, self.t)
+        return (_recall(s.t(), self.hits.t(), (1,))["R@1"] + _recall(s, self.hits, (1,))["R@1"]) / 2
+
+    def metrics(self, sae, mask):
+        raw = self.x @ self.t.t()
+        tevi = E.tevi_scores(sae, mask, self.x, self.t)
+        out = {}
+        for name, cols in (("short", ~self.long), ("long", self.long)):
+            hits = self.hits[:, cols]
+            out[name] = {"captions": int(cols.sum()), "images": int(hits.any(1).sum())}
+            for kind, s in (("raw", raw), ("tevi", tevi)):
+                s = s[:, cols]
+                out[name][kind] = {"t2i": _recall(s.t(), hits.t(), KS), "i2t": _recall(s, hits, KS)}
+        return out
+
+
+def _recall(scores, hits, ks):
+    """Recall@k over the queries (rows) that have at least one hit."""
+    rows = hits.any(dim=1)
+    if not rows.any():
+        return {f"R@{k}": float("nan") for k in ks}
+    return E.recall(scores[rows], hits[rows], ks)
+
+
+def data_sizes(data, train_index, val_index):
+    caps = np.arange(len(data.cap_text))
+    split_of_cap = data.split[data.cap_image]
+    long = data.is_long(caps)
+    return {
+        "images": {s: int((data.split == s).sum()) for s in ("train", "validation", "test")},
+        "captions": {s: int((split_of_cap == s).sum()) for s in ("train", "validation", "test")},
+        "long_captions": {s: int((long & (split_of_cap == s)).sum()) for s in ("train", "validation", "test")},
+        "distinct_texts": int(len(set(data.text_id.tolist()))),
+        "patch_images": int(data.patches.shape[0]),
+        "embedding": data.d, "patch_tokens": int(data.patches.shape[1]), "patch_dim": int(data.patches.shape[2]),
+        "word_embedding": int(data.word_embeddings.shape[1]), "text_vocabulary": len(data.vocabulary),
+        "train_images_with_captions": len(train_index), "validation_images_with_captions": len(val_index),
+    }
+
+
+def dictionary_health(sae, mask, x_train, rs, chunk=4096):
+    """Dead-latent share (never active on the train images), FVU and mean active latents on the
+    test images, and how much of an image's active code its own captions' masks keep."""
+    with torch.no_grad():
+        fired = torch.zeros(sae.W_dec.shape[1], dtype=torch.bool)
+        for s in range(0, x_train.shape[0], chunk):
+            fired |= (sae.encode(x_train[s:s + chunk]) > 0).any(0)
+        z = sae.encode(rs.x)
+        rec = sae.decode(z)
+        fvu = (rec - rs.x).pow(2).sum().item() / max((rs.x - rs.x.mean(0)).pow(2).sum().item(), 1e-12)
+        m = mask(rs.t)
+        own = rs.hits.float().argmax(0)               # each caption's (first) own image
+        active = z[own] > 0
+        kept = ((m > 0.5) & active).sum(1).float() / active.sum(1).clamp_min(1)
+    return {"latents": int(fired.numel()), "dead_share": 1 - fired.float().mean().item(), "test_fvu": fvu,
+            "mean_active": (z > 0).sum(1).float().mean().item(), "mean_mask": m.mean().item(),
+            "kept_share_of_active": kept.mean().item()}
+
+
+def align_words(data, align, images, restricted, word_targets, targets, center, show=5):
+    """Word entropy of the token-averaged P, top words of a few images (with their first
+    caption), the share of images whose top words include a word their captions agree on (a
+    positive weight in the word target), and text->image R@1 of pooled F_align against the
+    captions' bag-of-words targets (own captions as hits)."""
+    if len(images) == 0:
+        return {"images": 0}
+    tokens = data.patch_tokens(images)
+    with torch.no_grad():
+        _, pooled, top_ids, top_w = align(tokens)
+        p = align.distribution(tokens).mean(1)
+    entropy = -(p * p.clamp_min(1e-12).log()).sum(1)
+    position = {int(v): i for i, v in enumerate(restricted)}
+    hit = []
+    for r, ids in enumerate(top_ids.tolist()):
+        cols = [position[i] for i in ids]
+        hit.append(bool((word_targets[r, cols] > 0).any()))
+    examples = []
+    for r in range(min(show, len(images))):
+        first = data.captions_of(images[r:r + 1])
+        examples.append({"image": int(images[r]), "image_id": data.image_ids[images[r]],
+                         "caption": data.cap_text[first[0]] if len(first) else "",
+                         "top_words": [data.vocabulary[i] for i in top_ids[r].tolist()],
+                         "top_weights": [round(w, 4) for w in top_w[r].tolist()]})
+    rs_caps = data.captions_of(images)
+    own = torch.from_numpy(data.cap_image[rs_caps][None, :] == images[:, None])
+    scores = F.normalize(pooled - center, dim=-1) @ targets[rs_caps].t()
+    return {"images": int(len(images)), "vocabulary": int(len(restricted)),
+            "entropy_nats": entropy.mean().item(), "perplexity": math.exp(entropy.mean().item()),
+            "uniform_entropy_nats": math.log(len(restricted)),
+            "top_has_caption_word": float(np.mean(hit)), "examples": examples,
+            "pooled_bow_t2i": _recall(scores.t(), own.t(), KS), "pooled_bow_i2t": _recall(scores, own, KS)}
+
+
+def read_labels(root):
+    """labels.jsonl, or None. Evaluation only: called after training, by evaluate()."""
+    path = os.path.join(root, "labels.jsonl")
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def probes(data, sae, mask, train, test, cfg):
+    """Per label attribute: linear probe (evaluate.fit_probe) trained on train images, scored on
+    test images, on the raw embedding and on TEVI conditioned on the image's first caption."""
+    labels = read_labels(data.root)
+    if labels is None:
+        return None
+    first = {}
+    for c, i in enumerate(data.cap_image):
+        first.setdefault(int(i), c)
+    train = np.array([i for i in train if int(i) in first])[:cfg["probe_images"]]
+    test = np.array([i for i in test if int(i) in first])
+    out = {}
+    feats = {}
+    for name, imgs in (("train", train), ("test", test)):
+        x = data.x[imgs]
+        t = data.t[[first[int(i)] for i in imgs]]
+        feats[name] = {"raw": x, "tevi_own_caption": E.aligned(sae, mask, x, t)}
+    for attr in sorted({k for row in labels for k in row}):
+        values = sorted({str(row.get(attr)) for row in labels})
+        y = {n: torch.tensor([values.index(str(labels[i].get(attr))) for i in imgs])
+             for n, imgs in (("train", train), ("test", test))}
+        counts = np.bincount(y["test"].numpy(), minlength=len(values))
+        row = {"classes": len(values), "chance": float(counts.max() / max(counts.sum(), 1))}
+        for cond in ("raw", "tevi_own_caption"):
+            w, b = E.fit_probe(feats["train"][cond], y["train"], len(values))
+            row[cond] = ((feats["test"][cond] @ w + b).argmax(1) == y["test"]).float().mean().item()
+        out[attr] = row
+    return out
+
+
+def evaluate(data, sae, mask, align, test, train, restricted, targets, center, weights, cfg):
+    from .labelfree import CaptionIndex, word_distributions    # avoid an import cycle
+    rs = RetrievalSet(data, test[:REPORT_IMAGES])
+    align_test = CaptionIndex(data, data.with_patches(test))
+    word_targets = word_distributions(data, align_test, restricted, weights, cfg["word_consensus_power"])
+    return {
+        "retrieval": rs.metrics(sae, mask),
+        "retrieval_images": len(rs),
+        "dictionary": dictionary_health(sae, mask, data.x[train], rs),
+        "align": align_words(data, align, align_test.images, restricted, word_targets, targets, center),
+        "probes": probes(data, sae, mask, train, test, cfg),
+    }
+
+
+def _pct(v):
+    return "n/a" if v != v else f"{100 * v:.1f}"
+
+
+def write_report(r, path):
+    """REPORT.md and REPORT.json next to it."""
+    base = os.path.splitext(path)[0]
+    with open(base + ".json", "w", encoding="utf-8") as f:
+        json.dump(r, f, indent=2)
+    d = r["data"]
+    lines = [
+        "# Label-free training report",
+        "",
+        "Written by `python3 -m alignstream_training.labelfree`; labels (if any) were used for the "
+        "probes below only. Training on the train split; every checkpoint chosen on validation; "
+        "numbers on the test split.",
+        "",
+        "## Data",
+        "",
+        "| | train | validation | test |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for key in ("images", "captions", "long_captions"):
+        lines.append(f"| {key.replace('_', ' ')} | " + " | ".join(str(d[key][s]) for s in ("train", "validation", "test")) + " |")
+    lines += ["", f"Embedding width {d['embedding']}, patch tokens {d['patch_tokens']} x {d['patch_dim']} "
+              f"({d['patch_images']} images have them), word embeddings {d['text_vocabulary']} x {d['word_embedding']}, "
+              f"{d['distinct_texts']} distinct caption texts. Device {r['device']}, {r['threads']} threads.", ""]
+    lines += ["## Retrieval on the test split: raw against TEVI", "",
+              f"{r['retrieval_images']} test images and all their captions; a hit is one of the image's own "
+              "captions (or a byte-identical text). Long = more than 32 tokens.", "",
+              "| captions | direction | raw R@1 | TEVI R@1 | raw R@5 | TEVI R@5 | raw R@10 | TEVI R@10 |",
+              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for length in ("short", "long"):
+        ret = r["retrieval"][length]
+        for direction, label in (("t2i", "text->image"), ("i2t", "image->text")):
+            raw, tevi = ret["raw"][direction], ret["tevi"][direction]
+            cells = " | ".join(f"{_pct(raw[f'R@{k}'])} | {_pct(tevi[f'R@{k}'])}" for k in KS)
+            lines.append(f"| {length} ({ret['captions']} captions) | {label} | {cells} |")
+    h = r["dictionary"]
+    lines += ["", "## Dictionary health (TopK SAE)", "",
+              f"{h['latents']} latents, k = {r['config']['sae_k']}: dead share {_pct(h['dead_share'])}% (never active "
+              f"on train), test FVU {h['test_fvu']:.4f}, mean active {h['mean_active']:.1f}; mean mask "
+              f"{h['mean_mask']:.3f}, an image's own caption keeps {_pct(h['kept_share_of_active'])}% of its active "
+              "latents (mask > 0.5).", ""]
+    a = r["align"]
+    lines += ["## AlignVLM connector", ""]
+    if a.get("images"):
+        lines += [f"{a['images']} test images with patch tokens; restricted vocabulary {a['vocabulary']}. Word entropy "
+                  f"of the token-averaged P {a['entropy_nats']:.2f} nats (perplexity {a['perplexity']:.1f}; uniform "
+                  f"{a['uniform_entropy_nats']:.2f}). Top-{len(a['examples'][0]['top_words']) if a['examples'] else 0} "
+                  f"words contain a word the image's captions agree on for {_pct(a['top_has_caption_word'])}%. "
+                  f"Pooled F_align against bag-of-words caption targets: text->image R@1 "
+                  f"{_pct(a['pooled_bow_t2i']['R@1'])}, image->text R@1 {_pct(a['pooled_bow_i2t']['R@1'])}.", "",
+                  "| image | first caption | top words |", "| --- | --- | --- |"]
+        for e in a["examples"]:
+            caption = e["caption"] if len(e["caption"]) <= 80 else e["caption"][:77] + "..."
+            lines.append(f"| {e['image_id']} | {caption.replace('|', '/')} | {', '.join(e['top_words'])} |")
+    else:
+        lines.append("No test images with patch tokens.")
+    lines.append("")
+    if r.get("probes"):
+        lines += ["## Label probes (evaluation only)", "",
+                  "Logistic-regression probe per attribute, trained on train images and scored on test images, on "
+                  "the raw image embedding and on TEVI conditioned on the image's first caption.", "",
+                  "| attribute | classes | chance | raw | TEVI (own caption) |", "| --- | ---: | ---: | ---: | ---: |"]
+        for attr, row in r["probes"].items():
+            lines.append(f"| {attr} | {row['classes']} | {_pct(row['chance'])} | {_pct(row['raw'])} | "
+                         f"{_pct(row['tevi_own_caption'])} |")
+        lines.append("")
+    lines += ["## Choices made on the validation split", "", "| stage | chosen step | of | criterion | value |",
+              "| --- | ---: | ---: | --- | ---: |"]
+    for stage, info in r["choices"].items():
+        lines.append(f"| {stage} | {info['chosen_step']} | {info['steps']} | {info['criterion']} | "
+                     f"{info['validation_score']:.4f} |")
+    lines += ["", "## Stage wall times (seconds)", "", "| stage | seconds |", "| --- | ---: |"]
+    for stage, seconds in r["timings_s"].items():
+        lines.append(f"| {stage} | {seconds:.1f} |")
+    lines.append("")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines))

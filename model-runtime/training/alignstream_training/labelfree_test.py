@@ -1,0 +1,211 @@
+"""Tests of the label-free trainer on a fake training-data directory (quick mode).
+
+cd model-runtime/training && /usr/bin/python3 -m unittest alignstream_training.labelfree_test -v
+"""
+import base64
+import contextlib
+import glob
+import hashlib
+import io
+import json
+import os
+import shutil
+import tempfile
+import unittest
+
+import numpy as np
+import onnx
+import torch
+from onnx import numpy_helper
+
+from . import labelfree as LF
+from . import labelfree_data as LD
+from .labelfree_fake import write_fake
+from .models import TeviHead
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _train(root, shuffle_labels, report):
+    data, bundle = write_fake(root, images=400, seed=3, shuffle_labels=shuffle_labels)
+    with open(os.path.join(bundle, "manifest.json"), encoding="utf-8") as f:
+        before = json.load(f)
+    argv = ["--data", data, "--bundle", bundle, "--work", os.path.join(root, "work"), "--quick"]
+    if report:
+        argv += ["--report", os.path.join(root, "report.md")]
+    with contextlib.redirect_stdout(io.StringIO()):
+        results = LF.run(LF.parse_args(argv))
+    return data, bundle, before, results
+
+
+def _initializers(path):
+    return {i.name: numpy_helper.to_array(i) for i in onnx.load(path).graph.initializer}
+
+
+class LabelFreeTrainerTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        # One thread: with two, this PyTorch build's CPU kernels are not bit-reproducible from
+        # one run to the next (differences ~3e-8), and the label test compares weights exactly.
+        cls.threads = os.environ.get("TRAIN_THREADS")
+        os.environ["TRAIN_THREADS"] = "1"
+        cls.tmp = tempfile.mkdtemp(prefix="labelfree-test-")
+        cls.root = os.path.join(cls.tmp, "a")
+        cls.data, cls.bundle, cls.before, cls.results = _train(cls.root, False, True)
+        with open(os.path.join(cls.bundle, "manifest.json"), encoding="utf-8") as f:
+            cls.manifest = json.load(f)
+        with open(os.path.join(cls.bundle, "golden.json"), encoding="utf-8") as f:
+            cls.golden = json.load(f)
+        cls.ds = LD.load(cls.data)
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.threads is None:
+            os.environ.pop("TRAIN_THREADS", None)
+        else:
+            os.environ["TRAIN_THREADS"] = cls.threads
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_outputs_exist(self):
+        for name in ("tevi.onnx", "align.onnx", "golden.json", "manifest.json", "vision_model.onnx", "text_model.onnx"):
+            self.assertTrue(os.path.isfile(os.path.join(self.bundle, name)), name)
+        for name in ("report.md", "report.json", os.path.join("work", "heads.pt")):
+            self.assertTrue(os.path.isfile(os.path.join(self.root, name)), name)
+        with open(os.path.join(self.root, "report.md"), encoding="utf-8") as f:
+            report = f.read()
+        for section in ("Retrieval on the test split", "Dictionary health", "AlignVLM connector", "Label probes",
+                        "Stage wall times"):
+            self.assertIn(section, report)
+
+    def test_manifest_consistent(self):
+        m, ds = self.manifest, self.ds
+        d, T, dp, D = ds.d, ds.patches.shape[1], ds.patches.shape[2], ds.word_embeddings.shape[1]
+        self.assertEqual(m["format"], 2)
+        self.assertEqual(m["onnx_opset"], 17)
+        self.assertEqual(m["golden"], "golden.json")
+        # Everything the import wrote is kept.
+        for key in ("model_id", "version", "preprocessing"):
+            self.assertEqual(m[key], self.before[key])
+        for head in ("vision", "text"):
+            self.assertEqual(m["heads"][head], self.before["heads"][head])
+        for key, value in self.before["dims"].items():
+            self.assertEqual(m["dims"][key], value)
+        for name, entry in self.before["files"].items():
+            self.assertEqual(m["files"][name], entry)
+        dims = m["dims"]
+        self.assertEqual(dims["sae_latents"], 8 * d)
+        self.assertEqual(dims["sae_k"], 32)
+        self.assertEqual(dims["word_embedding"], D)
+        self.assertEqual(dims["align_top"], 10)
+        self.assertLessEqual(dims["align_vocabulary"], len(ds.vocabulary))
+        tevi, align = m["heads"]["tevi"], m["heads"]["align"]
+        self.assertEqual(tevi["file"], "tevi.onnx")
+        self.assertEqual(tevi["inputs"], {"image_embedding": ["batch", d], "caption_embedding": ["batch", d]})
+        self.assertEqual(tevi["outputs"], {"aligned_embedding": ["batch", d], "sparse_codes": ["batch", 8 * d],
+                                           "mask": ["batch", 8 * d]})
+        self.assertEqual(align["file"], "align.onnx")
+        self.assertEqual(align["inputs"], {"patch_tokens": ["batch", T, dp]})
+        self.assertEqual(align["outputs"], {"projected_tokens": ["batch", T, D], "pooled": ["batch", D],
+                                            "top_ids": ["batch", 10], "top_weights": ["batch", 10]})
+        for name in ("tevi.onnx", "align.onnx", "golden.json", "vision_model.onnx", "text_model.onnx", "tokenizer.json"):
+            with open(os.path.join(self.bundle, name), "rb") as f:
+                content = f.read()
+            self.assertEqual(m["files"][name], {"sha256": hashlib.sha256(content).hexdigest(), "bytes": len(content)}, name)
+
+    def test_onnx_graphs(self):
+        float32, int64 = onnx.TensorProto.FLOAT, onnx.TensorProto.INT64
+        for head in ("tevi", "align"):
+            spec = self.manifest["heads"][head]
+            model = onnx.load(os.path.join(self.bundle, spec["file"]))
+            onnx.checker.check_model(model)
+            self.assertEqual(model.opset_import[0].version, 17)
+            for declared, graph_side in ((spec["inputs"], model.graph.input), (spec["outputs"], model.graph.output)):
+                self.assertEqual([v.name for v in graph_side], list(declared))
+                for v in graph_side:
+                    dims = v.type.tensor_type.shape.dim
+                    self.assertEqual(len(dims), len(declared[v.name]), f"{head}.{v.name}")
+                    self.assertTrue(dims[0].dim_param, f"{head}.{v.name}: batch axis not dynamic")
+                    for x, want in zip(dims[1:], declared[v.name][1:]):
+                        # The exporter leaves some output widths symbolic; those are checked
+                        # through the golden outputs' sizes.
+                        self.assertTrue(x.dim_value == want or (x.dim_value == 0 and x.dim_param),
+                                        f"{head}.{v.name}: {x} against {want}")
+                    self.assertEqual(v.type.tensor_type.elem_type, int64 if v.name == "top_ids" else float32)
+
+    def test_golden_matches_modules(self):
+        g, ds = self.golden, self.ds
+        heads = torch.load(os.path.join(self.root, "work", "heads.pt"))
+        images = LD.golden_indices(ds)
+        self.assertEqual(g["indices"], images.tolist())
+        self.assertEqual(g["split"], "test")
+        S = ds.meta["image_size"]
+        for k, b64 in enumerate(g["image_hwc_uint8_base64"]):
+            self.assertEqual(base64.b64decode(b64), ds.golden_images[k].tobytes())
+            self.assertEqual(len(base64.b64decode(b64)), S * S * 3)
+        x = torch.tensor(g["vision"]["embedding"])
+        t = torch.tensor(g["caption_embedding"])
+        np.testing.assert_allclose(x.numpy(), ds.x[images].numpy(), atol=1e-6)
+        first = [int(np.flatnonzero(ds.cap_image == i)[0]) for i in images]
+        self.assertEqual(g["caption_text"], [ds.cap_text[c] for c in first])
+        np.testing.assert_allclose(t.numpy(), ds.t[first].numpy(), atol=1e-6)
+        tokens = torch.tensor(g["vision"]["patch_tokens"]).reshape(len(images), *ds.patches.shape[1:])
+        np.testing.assert_allclose(tokens.numpy(), ds.patch_tokens(images).numpy(), atol=1e-6)
+        with torch.no_grad():
+            aligned, codes, mask = TeviHead(heads["sae"], heads["mask"]).eval()(x, t)
+            projected, pooled, top_ids, top_w = heads["align"].eval()(tokens)
+        for name, value in (("aligned_embedding", aligned), ("sparse_codes", codes), ("mask", mask)):
+            np.testing.assert_allclose(np.array(g["tevi"][name]), value.numpy(), atol=1e-5, err_msg=name)
+        for name, value in (("projected_tokens", projected.flatten(1)), ("pooled", pooled), ("top_weights", top_w)):
+            np.testing.assert_allclose(np.array(g["align"][name]), value.numpy(), atol=1e-5, err_msg=name)
+        self.assertEqual(g["align"]["top_ids"], top_ids.tolist())
+        self.assertEqual((codes > 0).sum(1).tolist(), [32] * len(images))
+        self.assertTrue(all(0 <= i < len(ds.vocabulary) for row in g["align"]["top_ids"] for i in row))
+        self.assertEqual(g["tolerance"], {"absolute": 1e-4})
+        m, D, T = self.manifest["dims"]["sae_latents"], ds.word_embeddings.shape[1], ds.patches.shape[1]
+        self.assertEqual([len(r) for r in g["tevi"]["sparse_codes"]], [m] * len(images))
+        self.assertEqual([len(r) for r in g["tevi"]["aligned_embedding"]], [ds.d] * len(images))
+        self.assertEqual([len(r) for r in g["align"]["projected_tokens"]], [T * D] * len(images))
+        self.assertEqual([len(r) for r in g["align"]["pooled"]], [D] * len(images))
+
+    def test_labels_do_not_change_training(self):
+        """A copy of the data whose labels.jsonl lines are shuffled trains identical heads."""
+        _, bundle_b, _, results_b = _train(os.path.join(self.tmp, "b"), True, False)
+        for name in ("tevi.onnx", "align.onnx"):
+            a = _initializers(os.path.join(self.bundle, name))
+            b = _initializers(os.path.join(bundle_b, name))
+            self.assertEqual(sorted(a), sorted(b))
+            for key in a:
+                np.testing.assert_array_equal(a[key], b[key], err_msg=f"{name}:{key}")
+        with open(os.path.join(bundle_b, "golden.json"), encoding="utf-8") as f:
+            golden_b = json.load(f)
+        self.assertEqual(golden_b["tevi"], self.golden["tevi"])
+        self.assertEqual(golden_b["align"], self.golden["align"])
+        self.assertEqual(results_b["choices"], self.results["choices"])
+        self.assertNotEqual(results_b["probes"], self.results["probes"])    # the labels did differ
+
+    def test_only_evaluation_reads_labels(self):
+        for path in glob.glob(os.path.join(HERE, "labelfree*.py")):
+            name = os.path.basename(path)
+            if name in ("labelfree_eval.py", "labelfree_test.py", "labelfree_fake.py"):
+                continue
+            with open(path, encoding="utf-8") as f:
+                source = f.read()
+            self.assertNotIn("labels.jsonl\"", source.replace("'", '"'), name)
+            self.assertNotIn("read_labels(", source, name)
+
+    def test_refuses_a_format1_bundle(self):
+        root = os.path.join(self.tmp, "c")
+        data, bundle = write_fake(root, images=60, seed=5)
+        path = os.path.join(bundle, "manifest.json")
+        with open(path, encoding="utf-8") as f:
+            manifest = json.load(f)
+        del manifest["format"]
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(manifest, f)
+        with contextlib.redirect_stdout(io.StringIO()), self.assertRaises(SystemExit):
+            LF.run(LF.parse_args(["--data", data, "--bundle", bundle, "--quick"]))
+
+
+if __name__ == "__main__":
+    unittest.main()
