@@ -117,5 +117,6 @@ def load(root):
 
 
 def golden_indices(data):
-    """The golden images: the first G test-split images in file order (the contract)."""
-    return data.images("test")[:data.meta["golden_images"]]
+    """The golden images: the first G test-split images with a caption, in file order (the contract)."""
+    with_caption = np.isin(data.images("test"), data.cap_image)
+    return data.images("test")[with_caption][:data.meta["golden_images"]]

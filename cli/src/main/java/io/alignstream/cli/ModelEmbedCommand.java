@@ -87,6 +87,10 @@ final class ModelEmbedCommand implements Callable<Integer> {
                 out0.println("Skipped " + summary.skipped().size() + " unreadable image(s):");
                 summary.skipped().stream().limit(20).forEach(s -> out0.println("  " + s));
             }
+            if (!summary.skippedCaptions().isEmpty()) {
+                out0.println("Skipped " + summary.skippedCaptions().size() + " caption(s) the service would refuse:");
+                summary.skippedCaptions().stream().limit(20).forEach(s -> out0.println("  " + s));
+            }
             return 0;
         } catch (InvalidBundleException e) {
             System.err.println("alignstream: " + e.getMessage());

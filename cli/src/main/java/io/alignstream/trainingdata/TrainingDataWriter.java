@@ -17,7 +17,10 @@ import io.alignstream.runtime.image.ImageLimits;
 import io.alignstream.runtime.image.ImagePreprocessor;
 import io.alignstream.runtime.image.ImageRejectedException;
 import io.alignstream.runtime.onnx.Initializer;
+import io.alignstream.text.CaptionPreparer;
+import io.alignstream.text.CaptionRejectedException;
 import io.alignstream.text.LongCaptionEncoder;
+import io.alignstream.text.SubCaptionSplitter;
 import java.io.BufferedOutputStream;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -44,6 +47,8 @@ public final class TrainingDataWriter {
 
     /** Images per vision call. */
     private static final int BATCH = 32;
+    /** Captions embedded and written per block: a dataset's captions are never all in memory. */
+    private static final int CAPTION_BLOCK = 4096;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
@@ -59,8 +64,12 @@ public final class TrainingDataWriter {
         }
     }
 
-    /** What was written, and the images that could not be read (skipped, with why). */
-    public record Summary(int images, int captions, Map<String, Integer> splits, List<String> skipped) {
+    /**
+     * What was written; the images that could not be read and the captions the service would
+     * refuse (both skipped, with why).
+     */
+    public record Summary(int images, int captions, Map<String, Integer> splits, List<String> skipped,
+                          List<String> skippedCaptions) {
     }
 
     private TrainingDataWriter() {
@@ -79,8 +88,13 @@ public final class TrainingDataWriter {
                 }
             }
         }
-        Files.createDirectories(out);
         ModelBundle bundle = runtime.bundle();
+        String wordEmbeddings = bundle.manifest().head(BundleManifest.TEXT).text().orElseThrow().wordEmbeddings();
+        if (wordEmbeddings.isEmpty()) {    // checked before hours of embedding, not after
+            throw new IOException(bundle + ": heads.text.word_embeddings is not set: AlignVLM needs the text head's"
+                    + " word-embedding initializer (model import --word-embeddings NAME)");
+        }
+        Files.createDirectories(out);
         BundleManifest manifest = bundle.manifest();
         int size = manifest.preprocessing().imageSize();
         ImagePreprocessor preprocessor = new ImagePreprocessor(size, size, ImageLimits.defaults());
@@ -93,9 +107,18 @@ public final class TrainingDataWriter {
         List<String> skipped = new ArrayList<>();
         Map<Integer, Integer> patchRows = new LinkedHashMap<>();
         List<float[]> goldenPixels = new ArrayList<>();
-        try (VisionTower vision = runtime.newVisionTower();
+        List<String> skippedCaptions = new ArrayList<>();
+        int captions = 0;
+        try (TextTower text = runtime.newTextTower();
+             VisionTower vision = runtime.newVisionTower();
              OutputStream embeddings = floats(out.resolve("image_embeddings.f32"));
-             OutputStream patches = floats(out.resolve("patch_tokens.f32"))) {
+             OutputStream patches = floats(out.resolve("patch_tokens.f32"));
+             BufferedWriter captionLines = Files.newBufferedWriter(out.resolve("captions.jsonl"), StandardCharsets.UTF_8);
+             OutputStream captionOut = floats(out.resolve("caption_embeddings.f32"))) {
+            // The service's caption rule: cleaned, refused where the service refuses, chunked.
+            CaptionPreparer preparer = new CaptionPreparer(new SubCaptionSplitter(text, SubCaptionSplitter.DEFAULT_MAX_TOKENS));
+            LongCaptionEncoder encoder = new LongCaptionEncoder(text);
+            CaptionBlock block = new CaptionBlock();
             for (int start = 0; start < images.size(); start += BATCH) {
                 List<float[]> batch = new ArrayList<>();
                 List<Integer> indices = new ArrayList<>();
@@ -117,7 +140,21 @@ public final class TrainingDataWriter {
                 for (int b = 0; b < batch.size(); b++) {
                     int i = indices.get(b);
                     write(embeddings, embedded.get(b).embedding());
-                    boolean golden = splits.get(i).equals("test") && goldenPixels.size() < options.goldenImages();
+                    int before = block.size();
+                    for (SourceCaption caption : kept.get(i).captions()) {
+                        try {
+                            CaptionPreparer.PreparedCaption prepared = preparer.prepare(caption.text());
+                            block.add(i, prepared, text.tokenIds(prepared.text()));
+                        } catch (CaptionRejectedException e) {
+                            skippedCaptions.add(kept.get(i).imageId() + "/" + caption.captionId() + ": " + e.getMessage());
+                        }
+                    }
+                    boolean hasCaption = block.size() > before;
+                    if (block.size() >= CAPTION_BLOCK) {
+                        captions += block.flush(encoder, captionLines, captionOut);
+                    }
+                    // A golden image needs a caption: its caption's embedding is a golden input.
+                    boolean golden = hasCaption && splits.get(i).equals("test") && goldenPixels.size() < options.goldenImages();
                     if (golden) {
                         goldenPixels.add(batch.get(b));
                     }
@@ -127,6 +164,7 @@ public final class TrainingDataWriter {
                     }
                 }
             }
+            captions += block.flush(encoder, captionLines, captionOut);
         }
         try (OutputStream goldenOut = new BufferedOutputStream(Files.newOutputStream(out.resolve("golden_images.u8")))) {
             for (float[] image : goldenPixels) {
@@ -134,37 +172,6 @@ public final class TrainingDataWriter {
                     goldenOut.write(Math.round(v));
                 }
             }
-        }
-
-        List<String> texts = new ArrayList<>();
-        int captions = 0;
-        try (TextTower text = runtime.newTextTower();
-             BufferedWriter captionLines = Files.newBufferedWriter(out.resolve("captions.jsonl"), StandardCharsets.UTF_8)) {
-            List<Integer> owners = new ArrayList<>();
-            for (int i = 0; i < kept.size(); i++) {
-                for (SourceCaption caption : kept.get(i).captions()) {
-                    if (!caption.text().isBlank()) {
-                        texts.add(caption.text());
-                        owners.add(i);
-                    }
-                }
-            }
-            for (int j = 0; j < texts.size(); j++) {
-                ObjectNode line = JSON.createObjectNode().put("image", owners.get(j)).put("text", texts.get(j));
-                ArrayNode tokens = line.putArray("tokens");
-                for (long id : text.tokenIds(texts.get(j))) {
-                    tokens.add(id);
-                }
-                captionLines.write(JSON.writeValueAsString(line));
-                captionLines.newLine();
-            }
-            float[][] captionEmbeddings = new LongCaptionEncoder(text).embedAll(texts);
-            try (OutputStream captionOut = floats(out.resolve("caption_embeddings.f32"))) {
-                for (float[] e : captionEmbeddings) {
-                    write(captionOut, e);
-                }
-            }
-            captions = texts.size();
         }
 
         Map<String, Integer> splitCounts = new LinkedHashMap<>();
@@ -202,7 +209,7 @@ public final class TrainingDataWriter {
         dataset.putObject("split").put("validation", options.validation()).put("test", options.test())
                 .put("seed", options.seed());
         JSON.writerWithDefaultPrettyPrinter().writeValue(out.resolve("dataset.json").toFile(), dataset);
-        return new Summary(kept.size(), captions, splitCounts, skipped);
+        return new Summary(kept.size(), captions, splitCounts, skipped, skippedCaptions);
     }
 
     /** The split of an image, from a hash of its id: stable when images are added or reordered. */
@@ -220,10 +227,6 @@ public final class TrainingDataWriter {
 
     private static int writeWordEmbeddings(ModelBundle bundle, Path out) throws IOException {
         String name = bundle.manifest().head(BundleManifest.TEXT).text().orElseThrow().wordEmbeddings();
-        if (name.isEmpty()) {
-            throw new IOException(bundle + ": heads.text.word_embeddings is not set: AlignVLM needs the text head's"
-                    + " word-embedding initializer (model import --word-embeddings NAME)");
-        }
         Initializer matrix = bundle.graph(BundleManifest.TEXT).initializer(name).orElseThrow();
         try (OutputStream words = floats(out.resolve("word_embeddings.f32"))) {
             write(words, matrix.floats());
@@ -258,5 +261,44 @@ public final class TrainingDataWriter {
         ByteBuffer buffer = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         buffer.asFloatBuffer().put(values);
         out.write(buffer.array());
+    }
+
+    /** Prepared captions waiting to be embedded and written together (a chunk shared within a block embeds once). */
+    private static final class CaptionBlock {
+        private final List<Integer> owners = new ArrayList<>();
+        private final List<CaptionPreparer.PreparedCaption> prepared = new ArrayList<>();
+        private final List<long[]> tokens = new ArrayList<>();
+
+        void add(int image, CaptionPreparer.PreparedCaption caption, long[] tokenIds) {
+            owners.add(image);
+            prepared.add(caption);
+            tokens.add(tokenIds);
+        }
+
+        int size() {
+            return prepared.size();
+        }
+
+        int flush(LongCaptionEncoder encoder, BufferedWriter lines, OutputStream embeddings) throws IOException {
+            if (prepared.isEmpty()) {
+                return 0;
+            }
+            float[][] vectors = encoder.embedPrepared(prepared.stream().map(CaptionPreparer.PreparedCaption::subCaptions).toList());
+            for (int j = 0; j < prepared.size(); j++) {
+                ObjectNode line = JSON.createObjectNode().put("image", owners.get(j)).put("text", prepared.get(j).text());
+                ArrayNode ids = line.putArray("tokens");
+                for (long id : tokens.get(j)) {
+                    ids.add(id);
+                }
+                lines.write(JSON.writeValueAsString(line));
+                lines.newLine();
+                write(embeddings, vectors[j]);
+            }
+            int written = prepared.size();
+            owners.clear();
+            prepared.clear();
+            tokens.clear();
+            return written;
+        }
     }
 }

@@ -103,7 +103,7 @@ public final class ModelRuntime implements AutoCloseable {
             runtime.warmUp();
             LOG.info("model runtime ready: {} on {}", bundle, engine.device());
             return runtime;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {    // an OutOfMemoryError too: the native models must not leak
             if (tokenizer != null) {
                 tokenizer.close();
             }

@@ -54,6 +54,9 @@ public final class CaptionPreparer {
                     "caption text is empty after removing whitespace and control characters");
         }
         List<String> subCaptions = splitter.chunks(text);
+        if (subCaptions.isEmpty()) {
+            throw new CaptionRejectedException(CaptionRejectedException.Reason.EMPTY, "caption has no words to embed");
+        }
         if (subCaptions.size() > maxSubCaptions) {
             throw new CaptionRejectedException(CaptionRejectedException.Reason.TOO_LONG, "caption splits into "
                     + subCaptions.size() + " sub-captions of at most " + splitter.maxTokens()

@@ -43,24 +43,37 @@ public final class LongCaptionEncoder {
      * a dataset share many sentences). A one-chunk caption's embedding is its chunk's, as is.
      */
     public float[][] embedAll(List<String> captions) {
+        return embedChunked(captions.stream().map(this::chunks).toList(), false);
+    }
+
+    /**
+     * The service's rule for prepared captions ({@link CaptionPreparer}): each caption's chunks
+     * embedded (each distinct chunk once) and combined by {@link #meanOfNormalised}, one chunk
+     * included, exactly as the service's caption stage does.
+     */
+    public float[][] embedPrepared(List<List<String>> chunkLists) {
+        return embedChunked(chunkLists, true);
+    }
+
+    private float[][] embedChunked(List<List<String>> chunkLists, boolean alwaysCombine) {
         Map<String, Integer> chunkIds = new HashMap<>();
         List<String> chunkTexts = new ArrayList<>();
-        List<int[]> captionChunks = new ArrayList<>(captions.size());
-        for (String caption : captions) {
-            captionChunks.add(chunks(caption).stream().mapToInt(c -> chunkIds.computeIfAbsent(c, k -> {
+        List<int[]> captionChunks = new ArrayList<>(chunkLists.size());
+        for (List<String> chunks : chunkLists) {
+            captionChunks.add(chunks.stream().mapToInt(c -> chunkIds.computeIfAbsent(c, k -> {
                 chunkTexts.add(k);
                 return chunkTexts.size() - 1;
             })).toArray());
         }
         float[][] chunkEmbeddings = encoder.embedAll(chunkTexts);
-        float[][] out = new float[captions.size()][];
+        float[][] out = new float[chunkLists.size()][];
         for (int i = 0; i < out.length; i++) {
             int[] ids = captionChunks.get(i);
             float[][] parts = new float[ids.length][];
             for (int c = 0; c < ids.length; c++) {
                 parts[c] = chunkEmbeddings[ids[c]];
             }
-            out[i] = ids.length == 1 ? parts[0] : meanOfNormalised(parts);
+            out[i] = ids.length == 1 && !alwaysCombine ? parts[0] : meanOfNormalised(parts);
         }
         return out;
     }

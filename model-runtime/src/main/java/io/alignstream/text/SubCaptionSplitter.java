@@ -92,7 +92,12 @@ public final class SubCaptionSplitter {
         return truncate(String.join(" ", kept));
     }
 
-    /** The longest prefix of whole words with at most {@code maxTokens} tokens. */
+    /**
+     * The longest prefix of whole words with at most {@code maxTokens} tokens; a first word
+     * longer than that on its own (a caption in a script without spaces, a long URL) is kept
+     * whole, for the text head's tokenizer to truncate to its context: an empty chunk would
+     * leave a non-blank caption with nothing to embed.
+     */
     public String truncate(String text) {
         String stripped = text.strip();
         if (tokens.count(stripped) <= maxTokens) {
@@ -102,11 +107,14 @@ public final class SubCaptionSplitter {
         StringBuilder kept = new StringBuilder();
         for (String word : words) {
             String candidate = kept.length() == 0 ? word : kept + " " + word;
-            if (tokens.count(candidate) > maxTokens) {
+            if (tokens.count(candidate) > maxTokens && kept.length() > 0) {
                 break;
             }
             kept.setLength(0);
             kept.append(candidate);
+            if (tokens.count(candidate) > maxTokens) {
+                break;    // the first word alone was over the limit
+            }
         }
         return kept.toString();
     }

@@ -79,4 +79,20 @@ class SubCaptionSplitterTest {
         assertThat(WORDS.count(cut)).isEqualTo(10);
         assertThat(longCaption).startsWith(cut);
     }
+
+    @Test
+    void aFirstWordOverTheBudgetIsKeptWholeSoANonBlankCaptionAlwaysHasAChunk() {
+        // given a counter for which a space-free caption is one token per character (as WordPiece
+        // splits CJK text), and a caption of one such "word" over the budget
+        TokenCounter characters = text -> text.strip().length();
+        SubCaptionSplitter splitter = new SubCaptionSplitter(characters, SubCaptionSplitter.DEFAULT_MAX_TOKENS);
+        String caption = "一只棕色的狗在公园的草地上追逐一个红色的球旁边有几个孩子在玩耍并且大声地笑着";
+
+        // when it is chunked and sampled
+        List<String> chunks = splitter.chunks(caption);
+
+        // then it is one chunk, whole (the text head's tokenizer truncates it to its context)
+        assertThat(chunks).containsExactly(caption);
+        assertThat(splitter.sample(caption, new SplittableRandom(1))).isEqualTo(caption);
+    }
 }

@@ -33,7 +33,7 @@ public final class CocoExport {
 
     /**
      * Writes scenes {@code 0..count-1} of {@code split} into {@code out} (created; it must not
-     * hold an export already). Image ids are {@code split-index}.
+     * hold an export already). Image ids are {@code index + 1}, as COCO's start at 1.
      */
     public static void write(SyntheticWorld world, Split split, int count, Path out) {
         try {

