@@ -46,10 +46,14 @@ final class DatasetCommand implements Callable<Integer> {
     @Option(names = "--coco", description = "Write --train scenes as COCO captions + images (for `model embed`).")
     boolean coco;
 
+    @Option(names = "--first", defaultValue = "0",
+            description = "With --coco: the first train scene's index (default: ${DEFAULT-VALUE}).")
+    int first;
+
     @Override
     public Integer call() throws Exception {
         if (coco) {
-            CocoExport.write(new SyntheticWorld(seed), Split.TRAIN, train, out);
+            CocoExport.write(new SyntheticWorld(seed), Split.TRAIN, first, train, out);
             System.out.println("Wrote " + train + " scenes to " + out.resolve(CocoExport.CAPTIONS) + ", "
                     + out.resolve(CocoExport.IMAGES) + "/ and " + out.resolve(CocoExport.LABELS));
             return 0;

@@ -31,11 +31,17 @@ public final class CocoExport {
     private CocoExport() {
     }
 
-    /**
-     * Writes scenes {@code 0..count-1} of {@code split} into {@code out} (created; it must not
-     * hold an export already). Image ids are {@code index + 1}, as COCO's start at 1.
-     */
+    /** Writes scenes {@code 0..count-1} of {@code split}; see {@link #write(SyntheticWorld, Split, int, int, Path)}. */
     public static void write(SyntheticWorld world, Split split, int count, Path out) {
+        write(world, split, 0, count, out);
+    }
+
+    /**
+     * Writes scenes {@code first..first+count-1} of {@code split} into {@code out} (created; it
+     * must not hold an export already). Image ids are {@code index + 1}, as COCO's start at 1.
+     * A later range holds scenes a bundle trained on an earlier one never saw.
+     */
+    public static void write(SyntheticWorld world, Split split, int first, int count, Path out) {
         try {
             Path images = Files.createDirectories(out.resolve(IMAGES));
             if (Files.exists(out.resolve(CAPTIONS))) {
@@ -46,7 +52,7 @@ public final class CocoExport {
             ArrayNode annotations = root.putArray("annotations");
             long annotationId = 1;
             try (Writer labels = Files.newBufferedWriter(out.resolve(LABELS), StandardCharsets.UTF_8)) {
-                for (int index = 0; index < count; index++) {
+                for (int index = first; index < first + count; index++) {
                     WorldSample sample = world.sample(split, index);
                     long imageId = index + 1L;
                     String file = String.format("%s-%06d.png", split.name().toLowerCase(java.util.Locale.ROOT), index);
