@@ -186,7 +186,8 @@ def train_mask(data, sae, train_index, val_images, cfg, device):
     attribute the caption names"). Replaced by its label-free equivalent: the partner is another
     batch image that carries the same caption text (the only case where the data itself says
     the caption describes both equally); captions without such a partner add nothing.
-    Checkpoint: best validation TEVI retrieval (mean of text->image and image->text R@1).
+    Checkpoint: best validation TEVI retrieval (mean of text->image and image->text R@1), the
+    untrained mask (= the SAE reconstruction, no filtering) included.
     """
     torch.manual_seed(cfg["seed"] + 4)
     gen = torch.Generator().manual_seed(cfg["seed"] + 14)
@@ -203,6 +204,14 @@ def train_mask(data, sae, train_index, val_images, cfg, device):
     images = torch.from_numpy(train_index.images)
     checkpoints = Checkpoints("mask", steps, cfg["evaluations"])
     val = LE.RetrievalSet(data, val_images[:cfg["eval_images"]])
+    raw_val = val.raw_score() if len(val) else float("nan")
+    log(f"mask: validation R@1 of the raw embeddings {raw_val:.4f} (reference)")
+    if len(val):
+        # Step 0 is a candidate too: the untrained mask (sigmoid(2) everywhere) gives exactly the
+        # SAE reconstruction, so validation may answer "do not filter".
+        mask.eval()
+        checkpoints.offer(-1, val.tevi_score(copy.deepcopy(sae).cpu(), copy.deepcopy(mask).cpu()), mask)
+        log(f"mask step 0 validation R@1 {checkpoints.best:.4f} (SAE reconstruction)")
     for step in range(steps):
         cosine_lr(opt, cfg["mask_lr"], step, steps)
         mask.train()
@@ -229,6 +238,7 @@ def train_mask(data, sae, train_index, val_images, cfg, device):
                 f"gain {mask.gain.item():.2f} validation R@1 {score:.4f}")
     info = checkpoints.restore(mask)
     info["criterion"] = "TEVI R@1, mean of both directions" if len(val) else NO_VALIDATION
+    info["raw_validation_score"] = raw_val
     mask.eval()
     sae.cpu()
     return mask.cpu(), info
