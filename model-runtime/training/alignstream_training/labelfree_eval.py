@@ -263,6 +263,11 @@ def write_report(r, path):
     for stage, info in r["choices"].items():
         lines.append(f"| {stage} | {info['chosen_step']} | {info['steps']} | {info['criterion']} | "
                      f"{info['validation_score']:.4f} |")
+    sweep = r["choices"]["mask"].get("sweep", [])
+    if len(sweep) > 1:
+        lines += ["", "Mask invariance weight swept on validation: " + "; ".join(
+            f"{v['invariance']:g}: {v['validation_score']:.4f} at step {v['chosen_step']}" for v in sweep)
+            + f"; chosen {r['choices']['mask']['invariance']:g}."]
     raw = r["choices"]["mask"].get("raw_validation_score")
     if raw is not None and raw == raw:
         lines += ["", f"The raw embeddings score {raw:.4f} on the mask's validation criterion."]
