@@ -485,7 +485,7 @@ def run(args):
         info["invariance"] = weight
         sweep.append({k: info[k] for k in ("invariance", "chosen_step", "validation_score")})
         # Without validation data the first weight is kept.
-        if mask is None or (len(val) and info["validation_score"] > mask_info["validation_score"]):
+        if mask is None or (info["criterion"] != NO_VALIDATION and info["validation_score"] > mask_info["validation_score"]):
             mask, mask_info = candidate, info
     mask_info["sweep"] = sweep
     log(f"mask: chose invariance weight {mask_info['invariance']:g} on validation")
