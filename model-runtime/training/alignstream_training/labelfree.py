@@ -38,7 +38,7 @@ from .stages import bag_of_words_targets, cosine_lr, invariance_penalty, log
 FULL = dict(seed=1234, batch=256,
             sae_latents=0, sae_k=32, sae_lr=1e-3, sae_steps=3000, sae_dead_after=20000, sae_aux_coef=1 / 32,
             mask_hidden=512, mask_lr=1e-3, mask_steps=2000, mask_sparsity=0.05, mask_final_gain=8.0,
-            mask_invariance=0.5,
+            mask_invariance="0.5,0",
             align_vocabulary=2048, align_top=10, align_temperature_init=4.0, connector_lr=2e-3,
             connector_steps=2000, connector_tokens=16, word_weight=1.0, word_consensus_power=2.0,
             evaluations=10, eval_images=1000, probe_images=5000)
@@ -172,7 +172,7 @@ def train_sae(x_train, x_val, cfg, device):
     return sae.cpu(), info
 
 
-def train_mask(data, sae, train_index, val_images, cfg, device):
+def train_mask(data, sae, train_index, val_images, cfg, invariance, device):
     """mask = sigmoid(gain * MLP(t)) with symmetric InfoNCE between x_tevi(image, caption) and t.
 
     A batch holds distinct train images, each with one of its own captions (uniform over its
@@ -185,8 +185,11 @@ def train_mask(data, sae, train_index, val_images, cfg, device):
     The label-supervised invariance term drew partners by labels ("another image having every
     attribute the caption names"). Replaced by its label-free equivalent: the partner is another
     batch image that carries the same caption text (the only case where the data itself says
-    the caption describes both equally); captions without such a partner add nothing.
-    Checkpoint: best validation TEVI retrieval (mean of text->image and image->text R@1).
+    the caption describes both equally); captions without such a partner add nothing. Its weight
+    `invariance` is swept (setting mask_invariance, comma-separated) and chosen on validation:
+    on the fake data it cost retrieval, which the labels could no longer arbitrate.
+    Checkpoint: best validation TEVI retrieval (mean of text->image and image->text R@1), the
+    untrained mask (= the SAE reconstruction, no filtering) included.
     """
     torch.manual_seed(cfg["seed"] + 4)
     gen = torch.Generator().manual_seed(cfg["seed"] + 14)
@@ -201,8 +204,16 @@ def train_mask(data, sae, train_index, val_images, cfg, device):
     n, steps = len(train_index), cfg["mask_steps"]
     bs = min(cfg["batch"], n)
     images = torch.from_numpy(train_index.images)
-    checkpoints = Checkpoints("mask", steps, cfg["evaluations"])
+    checkpoints = Checkpoints(f"mask[invariance {invariance:g}]", steps, cfg["evaluations"])
     val = LE.RetrievalSet(data, val_images[:cfg["eval_images"]])
+    raw_val = val.raw_score() if len(val) else float("nan")
+    log(f"mask: validation R@1 of the raw embeddings {raw_val:.4f} (reference)")
+    if len(val):
+        # Step 0 is a candidate too: the untrained mask (sigmoid(2) everywhere) gives exactly the
+        # SAE reconstruction, so validation may answer "do not filter".
+        mask.eval()
+        checkpoints.offer(-1, val.tevi_score(copy.deepcopy(sae).cpu(), copy.deepcopy(mask).cpu()), mask)
+        log(f"mask step 0 validation R@1 {checkpoints.best:.4f} (SAE reconstruction)")
     for step in range(steps):
         cosine_lr(opt, cfg["mask_lr"], step, steps)
         mask.train()
@@ -215,8 +226,8 @@ def train_mask(data, sae, train_index, val_images, cfg, device):
         m = mask(t)
         scores = tevi_pair_scores_sparse(sae, sparse_codes(sae, z), m, t)
         loss = soft_infonce(logit_scale.exp().clamp(max=100) * scores, pos) + cfg["mask_sparsity"] * m.mean()
-        if cfg["mask_invariance"] > 0:
-            loss = loss + cfg["mask_invariance"] * invariance_penalty(sae, z, m, pos, gen)
+        if invariance > 0:
+            loss = loss + invariance * invariance_penalty(sae, z, m, pos, gen)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -229,6 +240,7 @@ def train_mask(data, sae, train_index, val_images, cfg, device):
                 f"gain {mask.gain.item():.2f} validation R@1 {score:.4f}")
     info = checkpoints.restore(mask)
     info["criterion"] = "TEVI R@1, mean of both directions" if len(val) else NO_VALIDATION
+    info["raw_validation_score"] = raw_val
     mask.eval()
     sae.cpu()
     return mask.cpu(), info
@@ -466,7 +478,17 @@ def run(args):
     timings["SAE"] = time.time() - t0
 
     t0 = time.time()
-    mask, mask_info = train_mask(data, sae, train_index, val, cfg, device)
+    mask, mask_info = None, None
+    sweep = []
+    for weight in (float(w) for w in str(cfg["mask_invariance"]).split(",")):
+        candidate, info = train_mask(data, sae, train_index, val, cfg, weight, device)
+        info["invariance"] = weight
+        sweep.append({k: info[k] for k in ("invariance", "chosen_step", "validation_score")})
+        # Without validation data the first weight is kept.
+        if mask is None or (info["criterion"] != NO_VALIDATION and info["validation_score"] > mask_info["validation_score"]):
+            mask, mask_info = candidate, info
+    mask_info["sweep"] = sweep
+    log(f"mask: chose invariance weight {mask_info['invariance']:g} on validation")
     for p in mask.parameters():
         p.requires_grad_(False)
     timings["mask"] = time.time() - t0

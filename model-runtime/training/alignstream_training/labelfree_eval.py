@@ -36,6 +36,11 @@ class RetrievalSet:
     def __len__(self):
         return len(self.images)
 
+    def raw_score(self):
+        """The same criterion on the raw embeddings (reference for the log and the report)."""
+        s = self.x @ self.t.t()
+        return (_recall(s.t(), self.hits.t(), (1,))["R@1"] + _recall(s, self.hits, (1,))["R@1"]) / 2
+
     def tevi_score(self, sae, mask):
         """Mean of text->image and image->text TEVI R@1 over all captions (validation choice)."""
         s = E.tevi_scores(sae, mask, self.x, self.t)
@@ -258,6 +263,14 @@ def write_report(r, path):
     for stage, info in r["choices"].items():
         lines.append(f"| {stage} | {info['chosen_step']} | {info['steps']} | {info['criterion']} | "
                      f"{info['validation_score']:.4f} |")
+    sweep = r["choices"]["mask"].get("sweep", [])
+    if len(sweep) > 1:
+        lines += ["", "Mask invariance weight swept on validation: " + "; ".join(
+            f"{v['invariance']:g}: {v['validation_score']:.4f} at step {v['chosen_step']}" for v in sweep)
+            + f"; chosen {r['choices']['mask']['invariance']:g}."]
+    raw = r["choices"]["mask"].get("raw_validation_score")
+    if raw is not None and raw == raw:
+        lines += ["", f"The raw embeddings score {raw:.4f} on the mask's validation criterion."]
     lines += ["", "## Stage wall times (seconds)", "", "| stage | seconds |", "| --- | ---: |"]
     for stage, seconds in r["timings_s"].items():
         lines.append(f"| {stage} | {seconds:.1f} |")

@@ -27,7 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _train(root, shuffle_labels, report):
-    data, bundle = write_fake(root, images=400, seed=3, shuffle_labels=shuffle_labels)
+    data, bundle = write_fake(root, images=600, seed=3, shuffle_labels=shuffle_labels)
     with open(os.path.join(bundle, "manifest.json"), encoding="utf-8") as f:
         before = json.load(f)
     argv = ["--data", data, "--bundle", bundle, "--work", os.path.join(root, "work"), "--quick"]
@@ -96,6 +96,7 @@ class LabelFreeTrainerTest(unittest.TestCase):
         dims = m["dims"]
         self.assertEqual(dims["sae_latents"], 8 * d)
         self.assertEqual(dims["sae_k"], 32)
+        self.assertEqual(len(self.results["choices"]["mask"]["sweep"]), 2)
         self.assertEqual(dims["word_embedding"], D)
         self.assertEqual(dims["align_top"], 10)
         self.assertLessEqual(dims["align_vocabulary"], len(ds.vocabulary))
@@ -170,6 +171,8 @@ class LabelFreeTrainerTest(unittest.TestCase):
 
     def test_labels_do_not_change_training(self):
         """A copy of the data whose labels.jsonl lines are shuffled trains identical heads."""
+        for stage in ("sae", "mask", "connector"):   # so that trained weights are compared
+            self.assertGreater(self.results["choices"][stage]["chosen_step"], 0, stage)
         _, bundle_b, _, results_b = _train(os.path.join(self.tmp, "b"), True, False)
         for name in ("tevi.onnx", "align.onnx"):
             a = _initializers(os.path.join(self.bundle, name))
