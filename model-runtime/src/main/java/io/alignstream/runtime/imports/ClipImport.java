@@ -125,9 +125,9 @@ public final class ClipImport {
         Learned learned = trialRuns(visionBytes, textBytes, vision, text, v, t, prep, tok, imageSize);
         failIfProblems();
 
-        int opset = (int) Math.max(OnnxOpset.read(visionBytes), OnnxOpset.read(textBytes));
-        long visionOpset = OnnxOpset.read(visionBytes);
-        long textOpset = OnnxOpset.read(textBytes);
+        int opset = (int) Math.max(OnnxGraph.defaultOpset(visionBytes), OnnxGraph.defaultOpset(textBytes));
+        long visionOpset = OnnxGraph.defaultOpset(visionBytes);
+        long textOpset = OnnxGraph.defaultOpset(textBytes);
         checks.add("opset: " + VISION_FILE + " " + visionOpset + ", " + TEXT_FILE + " " + textOpset
                 + (visionOpset == textOpset ? "" : " (the manifest records the higher, " + opset + ")"));
 

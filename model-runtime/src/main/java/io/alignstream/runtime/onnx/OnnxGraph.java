@@ -17,6 +17,9 @@ public final class OnnxGraph {
 
     // Field numbers from onnx.proto (ModelProto, GraphProto, NodeProto, ValueInfoProto, TypeProto).
     private static final int MODEL_GRAPH = 7;
+    private static final int MODEL_OPSET_IMPORT = 8;
+    private static final int OPSET_DOMAIN = 1;
+    private static final int OPSET_VERSION = 2;
     private static final int GRAPH_NODE = 1;
     private static final int GRAPH_INITIALIZER = 5;
     private static final int GRAPH_INPUT = 11;
@@ -65,6 +68,38 @@ public final class OnnxGraph {
             throw new OnnxFormatException("no graph in the model (ModelProto.graph missing)");
         }
         return graph;
+    }
+
+    /**
+     * The default-domain opset a serialised {@code ModelProto} imports (domain "" or
+     * "ai.onnx"; the highest when listed twice); -1 when it declares none. A model-level fact,
+     * so read apart from the graph.
+     */
+    public static long defaultOpset(byte[] model) {
+        ProtobufReader reader = new ProtobufReader(model, 0, model.length);
+        long version = -1;
+        while (reader.next()) {
+            if (reader.fieldNumber() == MODEL_OPSET_IMPORT && reader.wireType() == ProtobufReader.LENGTH_DELIMITED) {
+                ProtobufReader opset = reader.readMessage();
+                String domain = "";
+                long opsetVersion = -1;
+                while (opset.next()) {
+                    if (opset.fieldNumber() == OPSET_DOMAIN && opset.wireType() == ProtobufReader.LENGTH_DELIMITED) {
+                        domain = opset.readString();
+                    } else if (opset.fieldNumber() == OPSET_VERSION && opset.wireType() == ProtobufReader.VARINT) {
+                        opsetVersion = opset.readVarint();
+                    } else {
+                        opset.skip();
+                    }
+                }
+                if (domain.isEmpty() || domain.equals("ai.onnx")) {
+                    version = Math.max(version, opsetVersion);
+                }
+            } else {
+                reader.skip();
+            }
+        }
+        return version;
     }
 
     private static OnnxGraph parseGraph(ProtobufReader reader) {

@@ -26,6 +26,14 @@ class OnnxGraphTest {
     }
 
     @Test
+    void theDefaultDomainOpsetIsReadFromTheModel() {
+        // when the opset the AlignVLM head imports is read, then it is the bundle's onnx_opset
+        assertThat(OnnxGraph.defaultOpset(bundleFile("align.onnx"))).isEqualTo(17);
+        // and bytes that hold no model say so instead of guessing
+        assertThat(OnnxGraph.defaultOpset(new byte[0])).isEqualTo(-1);
+    }
+
+    @Test
     void initializersDecodeToTheirDeclaredSizeAndConstantsAreFound() {
         // when the TEVI head is parsed
         OnnxGraph tevi = OnnxGraph.parse(bundleFile("tevi.onnx"));
