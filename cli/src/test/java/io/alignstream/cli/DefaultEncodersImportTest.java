@@ -1,0 +1,97 @@
+package io.alignstream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.alignstream.runtime.ModelRuntime;
+import io.alignstream.runtime.bundle.ModelBundle;
+import io.alignstream.runtime.engine.EngineConfig;
+import io.alignstream.runtime.heads.TextTower;
+import io.alignstream.runtime.heads.VisionEmbedding;
+import io.alignstream.runtime.heads.VisionTower;
+import io.alignstream.world.Split;
+import io.alignstream.world.SyntheticWorld;
+import io.alignstream.world.WorldSample;
+import java.io.InputStream;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The default bundle's own encoders take a user's path: written in Optimum's layout
+ * (optimum_layout.py: its tower behind a CLIP-style pixel_values prefix, MiniLM as Optimum
+ * exports a BERT encoder) and imported with `model import`, they embed images and captions as
+ * the default bundle does. So the importer handles a pooled sentence encoder (mean over the mask,
+ * token_type_ids) and a channels-last tower, and nothing is lost on the way.
+ */
+class DefaultEncodersImportTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theDefaultEncodersImportedFromOptimumsLayoutEmbedAsTheDefaultBundleDoes() throws Exception {
+        // given the default tower's vision.onnx and the MiniLM artifact the default bundle references
+        Path vision = dir.resolve("vision.onnx");
+        try (InputStream in = getClass().getClassLoader().getResourceAsStream("io/alignstream/bundle/default/vision.onnx")) {
+            Files.copy(in, vision);
+        }
+        URL minilm = getClass().getClassLoader().getResource("all-minilm-l6-v2.onnx");
+        String jar = Path.of(java.net.URI.create(minilm.getPath().substring(0, minilm.getPath().indexOf("!/")))).toString();
+
+        // when they are written in Optimum's layout and imported as a user's model
+        Path optimum = dir.resolve("optimum");
+        TrainingPython.run("optimum_layout", 120, "--vision", vision.toString(), "--minilm-jar", jar, optimum.toString());
+        Path bundle = dir.resolve("bundle");
+        CommandRun imported = CommandRun.of("model", "import", optimum.toString(), "--out", bundle.toString(),
+                "--model-id", "default-encoders", "--text-embeds", "last_hidden_state", "--text-pooling", "mean",
+                "--word-embeddings", "embeddings.word_embeddings.weight", "--max-length", "128");
+        assertThat(imported.exitCode()).as(imported.err()).isZero();
+
+        // then synthetic-world scenes and captions embed as through the default bundle
+        List<float[]> images = new ArrayList<>();
+        List<String> captions = new ArrayList<>();
+        SyntheticWorld world = new SyntheticWorld(7);
+        for (int i = 0; i < 4; i++) {
+            WorldSample sample = world.sample(Split.TEST, i);
+            float[] pixels = new float[sample.image().pixels().length];
+            for (int p = 0; p < pixels.length; p++) {
+                pixels[p] = sample.image().pixels()[p] & 0xFF;
+            }
+            images.add(pixels);
+            captions.add(sample.webCaptions().get(0).text());
+            captions.add(sample.longCaption().text());
+        }
+        try (ModelRuntime imports = ModelRuntime.open(ModelBundle.load(bundle), EngineConfig.defaults());
+             ModelRuntime reference = ModelRuntime.openDefault();
+             VisionTower importedVision = imports.newVisionTower();
+             VisionTower referenceVision = reference.newVisionTower();
+             TextTower importedText = imports.newTextTower();
+             TextTower referenceText = reference.newTextTower()) {
+            List<VisionEmbedding> got = importedVision.embed(images);
+            List<VisionEmbedding> want = referenceVision.embed(images);
+            for (int i = 0; i < images.size(); i++) {
+                assertClose(got.get(i).embedding(), want.get(i).embedding());
+                assertClose(got.get(i).patchTokens(), want.get(i).patchTokens());
+            }
+            float[][] gotText = importedText.embedAll(captions);
+            float[][] wantText = referenceText.embedAll(captions);
+            for (int i = 0; i < captions.size(); i++) {
+                assertClose(gotText[i], wantText[i]);
+            }
+        }
+    }
+
+    /** Float rounding only: the prefix undoes (x - 0.5) / 0.5 on values that were bytes. */
+    private static void assertClose(float[] got, float[] want) {
+        assertThat(got).hasSameSizeAs(want);
+        double worst = 0;
+        for (int i = 0; i < got.length; i++) {
+            worst = Math.max(worst, Math.abs(got[i] - want[i]));
+        }
+        assertThat(worst).isLessThan(1e-4);
+    }
+}
