@@ -342,17 +342,19 @@ public final class BundleLoader {
          */
         private void checkReferenced(BundleManifest m, String name, BundleManifest.FileEntry want) {
             ClassLoader loader = BundleLoader.class.getClassLoader();
-            String field = m.format() == 1 ? "text_encoder" : "files." + name;
+            // Problems name the field the manifest itself wrote: format 1 named both files in text_encoder.
+            BundleManifest.Head text = m.head(BundleManifest.TEXT);
+            String formatOne = "text_encoder." + (text != null && name.equals(text.file()) ? "model" : "tokenizer");
+            String resourceField = m.format() == 1 ? formatOne + "_resource" : "files." + name + ".resource";
+            String shaField = m.format() == 1 ? formatOne + "_sha256" : "files." + name + ".sha256";
             if (!RESOURCE_NAME.matcher(want.resource()).matches()) {
                 problems.add(MANIFEST + ": files." + name + ".resource = \"" + want.resource() + "\": a referenced file is"
                         + " an .onnx or .json file at the root of a Maven artifact (a plain file name)");
                 return;
             }
             if (loader.getResource(want.resource()) == null) {
-                problems.add(want.resource() + ": not on the classpath (manifest.json " + field
-                        + (m.format() == 1 ? (name.equals(want.resource()) && m.head(BundleManifest.TEXT) != null
-                        && name.equals(m.head(BundleManifest.TEXT).file()) ? ".model_resource" : ".tokenizer_resource")
-                        : ".resource") + "); add the Maven artifact " + want.maven());
+                problems.add(want.resource() + ": not on the classpath (manifest.json " + resourceField
+                        + "); add the Maven artifact " + want.maven());
                 return;
             }
             String actual;
@@ -370,10 +372,6 @@ public final class BundleLoader {
                 return;
             }
             if (!actual.equals(want.sha256())) {
-                String shaField = m.format() == 1
-                        ? (m.head(BundleManifest.TEXT) != null && name.equals(m.head(BundleManifest.TEXT).file())
-                        ? "text_encoder.model_sha256" : "text_encoder.tokenizer_sha256")
-                        : "files." + name + ".sha256";
                 // The resource's own hash is not echoed: a bundle is not a way to fingerprint the classpath.
                 problems.add(want.resource() + ": its SHA-256 is not manifest.json " + shaField + " = "
                         + want.sha256() + " (a different file than the bundle was built with; expected "
