@@ -31,19 +31,21 @@ from . import labelfree_data as LD
 from . import labelfree_eval as LE
 from .labelfree_export import export_heads
 from .losses import soft_infonce
-from .models import AlignConnector, CaptionMask, TopKSAE, sparse_codes, tevi_pair_scores_sparse
+from .models import AlignConnector, CaptionAdapter, CaptionMask, TopKSAE, query, sparse_codes, tevi_pair_scores_sparse
 from .pipeline import training_device, with_overrides
 from .stages import bag_of_words_targets, cosine_lr, invariance_penalty, log
 
 FULL = dict(seed=1234, batch=256,
-            sae_latents=0, sae_k=32, sae_lr=1e-3, sae_steps=3000, sae_dead_after=20000, sae_aux_coef=1 / 32,
+            sae_latents=0, sae_k="32", sae_lr=1e-3, sae_steps=3000, sae_dead_after=20000, sae_aux_coef=1 / 32,
+            sae_dense_penalty="0,1", sae_dense_above=0.1,
             mask_hidden=512, mask_lr=1e-3, mask_steps=2000, mask_sparsity=0.05, mask_final_gain=8.0,
-            mask_invariance="0.5,0",
+            mask_invariance="0.5", mask_keep="0,0.5", adapter_hidden=512, choice_tolerance=0.005,
             align_vocabulary=2048, align_top=10, align_temperature_init=4.0, connector_lr=2e-3,
             connector_steps=2000, connector_tokens=16, word_weight=1.0, word_consensus_power=2.0,
             evaluations=10, eval_images=1000, probe_images=5000)
 NO_VALIDATION = "none: no validation data, the last step"
-QUICK = dict(FULL, batch=128, sae_steps=300, mask_steps=200, connector_steps=200, evaluations=4, eval_images=300)
+QUICK = dict(FULL, batch=128, sae_steps=300, sae_dense_penalty="1", mask_steps=200, connector_steps=200, evaluations=4,
+             eval_images=300)
 
 
 class Checkpoints:
@@ -124,13 +126,20 @@ def fvu(sae, x, chunk=4096):
     return err / max((x - x.mean(0)).pow(2).sum().item(), 1e-12)
 
 
-def train_sae(x_train, x_val, cfg, device):
+def train_sae(x_train, x_val, cfg, device, k, dense_penalty):
     """TopK SAE with AuxK, the same recipe and update as stages.train_sae (which cannot be
     reused as is: it builds a 384-wide SAE and evaluates dense codes of the whole train set),
-    plus the checkpoint with the lowest validation FVU."""
+    plus the checkpoint with the lowest validation FVU.
+
+    dense_penalty > 0 makes the dictionary selective (issue 17: 33 latents firing on more than
+    half the images carried 94% of the code mass, so no mask could keep one attribute without the
+    others): each latent active on more than sae_dense_above of the batch pays
+    dense_penalty x (its excess frequency) x (its mean activation, relative to the batch's mean
+    code mass), which lets TopK hand those images to more specific latents. Whether it pays is
+    decided downstream, on the mask's validation criterion, not on FVU (which it can only raise)."""
     torch.manual_seed(cfg["seed"] + 3)
     gen = torch.Generator().manual_seed(cfg["seed"] + 13)
-    m, k = cfg["sae_latents"], cfg["sae_k"]
+    m = cfg["sae_latents"]
     sae = TopKSAE(d=x_train.shape[1], m=m, k=k)
     with torch.no_grad():
         sae.b_dec.copy_(x_train.mean(dim=0))
@@ -158,6 +167,10 @@ def train_sae(x_train, x_val, cfg, device):
             aux_rec = torch.zeros_like(pre).scatter(-1, di, dv) @ sae.W_dec.t()
             aux = (aux_rec - residual).pow(2).sum(-1).mean() / residual.pow(2).sum(-1).mean().clamp_min(1e-8)
         loss = mse + cfg["sae_aux_coef"] * aux
+        if dense_penalty > 0:
+            z = torch.zeros_like(pre).scatter(-1, indices, values.clamp_min(0))
+            excess = ((z > 0).float().mean(0) - cfg["sae_dense_above"]).clamp_min(0).detach()
+            loss = loss + dense_penalty * (excess * z.mean(0)).sum() / z.sum(1).mean().detach().clamp_min(1e-8)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -172,24 +185,28 @@ def train_sae(x_train, x_val, cfg, device):
     return sae.cpu(), info
 
 
-def train_mask(data, sae, train_index, val_images, cfg, invariance, device):
-    """mask = sigmoid(gain * MLP(t)) with symmetric InfoNCE between x_tevi(image, caption) and t.
+def train_mask(data, sae, train_index, val_images, cfg, variant, device):
+    """The caption side: mask = sigmoid(gain * MLP(q)), q = adapter(t), with symmetric InfoNCE
+    between x_tevi(image, q) and q; the adapter (models.CaptionAdapter, issue 17) is trained
+    jointly with the mask, as the paper trains the text tower with it (adapter_hidden 0: none).
 
     A batch holds distinct train images, each with one of its own captions (uniform over its
     captions, so short and long ones mix as the data has them). Positives: CaptionIndex (an
     image's own captions and byte-identical texts); several captions of one image in a batch
     cannot occur (one caption per image), and two images sharing a text are both positives of it.
     Pair scores through the linear-decoder identity (models.tevi_pair_scores_sparse). Sigmoid
-    gain annealed 1 -> mask_final_gain as in the label-supervised trainer; small sparsity penalty.
+    gain annealed 1 -> mask_final_gain as in the label-supervised trainer.
 
-    The label-supervised invariance term drew partners by labels ("another image having every
-    attribute the caption names"). Replaced by its label-free equivalent: the partner is another
-    batch image that carries the same caption text (the only case where the data itself says
-    the caption describes both equally); captions without such a partner add nothing. Its weight
-    `invariance` is swept (setting mask_invariance, comma-separated) and chosen on validation:
-    on the fake data it cost retrieval, which the labels could no longer arbitrate.
+    variant["keep"] weights the share of each image's code mass its own caption's mask keeps,
+    sum(z * mask) / sum(z): the label-free pressure to filter. InfoNCE with an image's own
+    captions as the only positives rewards keeping whatever tells images apart, named or not; the
+    keep penalty asks for the smallest mask that still retrieves, and the choice rule
+    (choose_variant) trades it against validation retrieval. variant["invariance"]: the
+    label-supervised invariance term with its label-free partner (another batch image that carries
+    the same caption text: the only case where the data itself says the caption describes both
+    equally; captions without such a partner add nothing).
     Checkpoint: best validation TEVI retrieval (mean of text->image and image->text R@1), the
-    untrained mask (= the SAE reconstruction, no filtering) included.
+    untrained caption side (= the SAE reconstruction, no filtering, identity adapter) included.
     """
     torch.manual_seed(cfg["seed"] + 4)
     gen = torch.Generator().manual_seed(cfg["seed"] + 14)
@@ -198,52 +215,130 @@ def train_mask(data, sae, train_index, val_images, cfg, invariance, device):
     sae.to(device)
     x = data.x.to(device)
     t_all = data.t.to(device)
-    mask = CaptionMask(d=data.d, m=cfg["sae_latents"], hidden=cfg["mask_hidden"]).to(device)
+    mask = CaptionMask(d=data.d, m=sae.W_dec.shape[1], hidden=cfg["mask_hidden"]).to(device)
+    adapter = CaptionAdapter(d=data.d, hidden=cfg["adapter_hidden"]).to(device) if cfg["adapter_hidden"] > 0 else None
+    side = CaptionSide(mask, adapter)
     logit_scale = torch.nn.Parameter(torch.tensor(math.log(1 / 0.07), device=device))
-    opt = torch.optim.AdamW(list(mask.parameters()) + [logit_scale], lr=cfg["mask_lr"], weight_decay=0.01)
+    opt = torch.optim.AdamW(list(side.parameters()) + [logit_scale], lr=cfg["mask_lr"], weight_decay=0.01)
     n, steps = len(train_index), cfg["mask_steps"]
     bs = min(cfg["batch"], n)
     images = torch.from_numpy(train_index.images)
-    checkpoints = Checkpoints(f"mask[invariance {invariance:g}]", steps, cfg["evaluations"])
+    checkpoints = Checkpoints(f"mask[{variant_name(variant)}]", steps, cfg["evaluations"])
     val = LE.RetrievalSet(data, val_images[:cfg["eval_images"]])
     raw_val = val.raw_score() if len(val) else float("nan")
     log(f"mask: validation R@1 of the raw embeddings {raw_val:.4f} (reference)")
+
+    def validate():
+        side.eval()
+        sae_cpu, side_cpu = copy.deepcopy(sae).cpu(), copy.deepcopy(side).cpu()
+        return val.tevi_score(sae_cpu, side_cpu.mask, side_cpu.adapter)
+
     if len(val):
-        # Step 0 is a candidate too: the untrained mask (sigmoid(2) everywhere) gives exactly the
-        # SAE reconstruction, so validation may answer "do not filter".
-        mask.eval()
-        checkpoints.offer(-1, val.tevi_score(copy.deepcopy(sae).cpu(), copy.deepcopy(mask).cpu()), mask)
+        # Step 0 is a candidate too: the untrained mask (sigmoid(2) everywhere) and identity adapter
+        # give exactly the SAE reconstruction, so validation may answer "do not filter".
+        checkpoints.offer(-1, validate(), side)
         log(f"mask step 0 validation R@1 {checkpoints.best:.4f} (SAE reconstruction)")
     for step in range(steps):
         cosine_lr(opt, cfg["mask_lr"], step, steps)
-        mask.train()
+        side.train()
         mask.gain.fill_(cfg["mask_final_gain"] ** (step / max(1, steps - 1)))
         rows = torch.randperm(n, generator=gen)[:bs]
         caps = train_index.draw(rows, gen)
         pos = (train_index.positives(rows, caps) | torch.eye(bs, dtype=torch.bool)).to(device)
         z = sae.encode(x[images[rows].to(device)])
-        t = t_all[caps.to(device)]
-        m = mask(t)
-        scores = tevi_pair_scores_sparse(sae, sparse_codes(sae, z), m, t)
+        q = query(adapter, t_all[caps.to(device)])
+        m = mask(q)
+        scores = tevi_pair_scores_sparse(sae, sparse_codes(sae, z), m, q)
         loss = soft_infonce(logit_scale.exp().clamp(max=100) * scores, pos) + cfg["mask_sparsity"] * m.mean()
-        if invariance > 0:
-            loss = loss + invariance * invariance_penalty(sae, z, m, pos, gen)
+        if variant["keep"] > 0:
+            loss = loss + variant["keep"] * ((z * m).sum(1) / z.sum(1).clamp_min(1e-12)).mean()
+        if variant["invariance"] > 0:
+            loss = loss + variant["invariance"] * invariance_penalty(sae, z, m, pos, gen)
         opt.zero_grad()
         loss.backward()
         opt.step()
         if checkpoints.due(step):
-            mask.eval()
-            sae_cpu, mask_cpu = copy.deepcopy(sae).cpu(), copy.deepcopy(mask).cpu()
-            score = val.tevi_score(sae_cpu, mask_cpu) if len(val) else float(step)
-            checkpoints.offer(step, score, mask)
+            score = validate() if len(val) else float(step)
+            checkpoints.offer(step, score, side)
             log(f"mask step {step + 1}/{steps} loss {loss.item():.4f} mean mask {m.mean().item():.3f} "
                 f"gain {mask.gain.item():.2f} validation R@1 {score:.4f}")
-    info = checkpoints.restore(mask)
+    info = checkpoints.restore(side)
     info["criterion"] = "TEVI R@1, mean of both directions" if len(val) else NO_VALIDATION
     info["raw_validation_score"] = raw_val
-    mask.eval()
+    side.eval()
     sae.cpu()
-    return mask.cpu(), info
+    side.cpu()
+    info["validation_kept_mass"] = val.kept_share(sae, side.mask, side.adapter) if len(val) else float("nan")
+    return side, info
+
+
+class CaptionSide(torch.nn.Module):
+    """The trained caption side of TEVI: the mask and, when there is one, the caption adapter."""
+
+    def __init__(self, mask, adapter):
+        super().__init__()
+        self.mask, self.adapter = mask, adapter
+
+
+def train_adapter_only(data, train_index, val_images, cfg, device):
+    """The baseline that shows TEVI's own share (issue 17): a caption adapter of the same shape,
+    trained with the same batches, steps and InfoNCE on the raw image embeddings, no SAE, no mask.
+    Checkpoint: best validation raw R@1 through the adapter. None when adapter_hidden is 0."""
+    if cfg["adapter_hidden"] <= 0:
+        return None, None
+    torch.manual_seed(cfg["seed"] + 6)
+    gen = torch.Generator().manual_seed(cfg["seed"] + 14)
+    x, t_all = data.x.to(device), data.t.to(device)
+    adapter = CaptionAdapter(d=data.d, hidden=cfg["adapter_hidden"]).to(device)
+    logit_scale = torch.nn.Parameter(torch.tensor(math.log(1 / 0.07), device=device))
+    opt = torch.optim.AdamW(list(adapter.parameters()) + [logit_scale], lr=cfg["mask_lr"], weight_decay=0.01)
+    n, steps = len(train_index), cfg["mask_steps"]
+    bs = min(cfg["batch"], n)
+    images = torch.from_numpy(train_index.images)
+    checkpoints = Checkpoints("raw+adapter", steps, cfg["evaluations"])
+    val = LE.RetrievalSet(data, val_images[:cfg["eval_images"]])
+    if len(val):
+        checkpoints.offer(-1, val.raw_score(copy.deepcopy(adapter).cpu().eval()), adapter)
+    for step in range(steps):
+        cosine_lr(opt, cfg["mask_lr"], step, steps)
+        adapter.train()
+        rows = torch.randperm(n, generator=gen)[:bs]
+        caps = train_index.draw(rows, gen)
+        pos = (train_index.positives(rows, caps) | torch.eye(bs, dtype=torch.bool)).to(device)
+        scores = x[images[rows].to(device)] @ adapter(t_all[caps.to(device)]).t()
+        loss = soft_infonce(logit_scale.exp().clamp(max=100) * scores, pos)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if checkpoints.due(step):
+            score = val.raw_score(copy.deepcopy(adapter).cpu().eval()) if len(val) else float(step)
+            checkpoints.offer(step, score, adapter)
+            log(f"raw+adapter step {step + 1}/{steps} loss {loss.item():.4f} validation R@1 {score:.4f}")
+    info = checkpoints.restore(adapter)
+    info["criterion"] = "raw R@1 through the adapter, mean of both directions" if len(val) else NO_VALIDATION
+    adapter.eval()
+    return adapter.cpu(), info
+
+
+def variant_name(v):
+    return f"k {v['k']}, dense {v['dense']:g}, keep {v['keep']:g}, invariance {v['invariance']:g}"
+
+
+def settings(cfg, key, cast):
+    """A setting that may list several values to compare on validation ("0,0.5")."""
+    return [cast(v) for v in str(cfg[key]).split(",") if v.strip()]
+
+
+def choose_variant(candidates, tolerance):
+    """The rule that picks one (dictionary, caption side) on validation, label-free: among the
+    candidates whose TEVI R@1 is within `tolerance` of the best, the one whose masks keep the
+    least of an image's code mass (the most filtering that retrieval does not pay for); without
+    validation data, the first candidate. Returns its index."""
+    if any(c["criterion"] == NO_VALIDATION for c in candidates):
+        return 0
+    best = max(c["validation_score"] for c in candidates)
+    near = [i for i, c in enumerate(candidates) if c["validation_score"] >= best - tolerance]
+    return min(near, key=lambda i: (candidates[i]["validation_kept_mass"], i))
 
 
 # ---------------------------------------------------------------- AlignVLM
@@ -471,27 +566,45 @@ def run(args):
         f"word embeddings {list(data.word_embeddings.shape)}")
     timings["load"] = time.time() - t0
 
+    # The dictionary and the caption side are chosen together (choose_variant): whether a selective
+    # dictionary pays shows only in what the mask can then do.
     t0 = time.time()
-    sae, sae_info = train_sae(data.x[train], data.x[val], cfg, device)
-    for p in sae.parameters():
-        p.requires_grad_(False)
+    saes = []
+    for k in settings(cfg, "sae_k", int):
+        for dense in settings(cfg, "sae_dense_penalty", float):
+            sae, info = train_sae(data.x[train], data.x[val], cfg, device, k, dense)
+            for p in sae.parameters():
+                p.requires_grad_(False)
+            saes.append((k, dense, sae, info))
     timings["SAE"] = time.time() - t0
 
     t0 = time.time()
-    mask, mask_info = None, None
-    sweep = []
-    for weight in (float(w) for w in str(cfg["mask_invariance"]).split(",")):
-        candidate, info = train_mask(data, sae, train_index, val, cfg, weight, device)
-        info["invariance"] = weight
-        sweep.append({k: info[k] for k in ("invariance", "chosen_step", "validation_score")})
-        # Without validation data the first weight is kept.
-        if mask is None or (info["criterion"] != NO_VALIDATION and info["validation_score"] > mask_info["validation_score"]):
-            mask, mask_info = candidate, info
-    mask_info["sweep"] = sweep
-    log(f"mask: chose invariance weight {mask_info['invariance']:g} on validation")
-    for p in mask.parameters():
+    candidates, sweep = [], []
+    for k, dense, sae, sae_info in saes:
+        for keep in settings(cfg, "mask_keep", float):
+            for weight in settings(cfg, "mask_invariance", float):
+                variant = {"k": k, "dense": dense, "keep": keep, "invariance": weight}
+                side, info = train_mask(data, sae, train_index, val, cfg, variant, device)
+                candidates.append((sae, sae_info, side, info))
+                sweep.append({"sae_k": k, "sae_dense_penalty": dense, "mask_keep": keep, "invariance": weight,
+                              "validation_fvu": -sae_info["validation_score"] if sae_info["criterion"] != NO_VALIDATION
+                              else float("nan"),
+                              **{key: info[key] for key in ("chosen_step", "validation_score", "validation_kept_mass")}})
+    chosen = choose_variant([c[3] for c in candidates], cfg["choice_tolerance"])
+    sweep[chosen]["chosen"] = True
+    sae, sae_info, side, mask_info = candidates[chosen]
+    mask, adapter = side.mask, side.adapter
+    sae_info.update({"k": sweep[chosen]["sae_k"], "dense_penalty": sweep[chosen]["sae_dense_penalty"]})
+    mask_info.update({"sweep": sweep, "keep": sweep[chosen]["mask_keep"], "invariance": sweep[chosen]["invariance"],
+                      "rule": f"smallest validation kept mass within {cfg['choice_tolerance']:g} of the best R@1"})
+    log(f"chose {variant_name({'k': sweep[chosen]['sae_k'], 'dense': sweep[chosen]['sae_dense_penalty'], 'keep': mask_info['keep'], 'invariance': mask_info['invariance']})} on validation")
+    for p in side.parameters():
         p.requires_grad_(False)
     timings["mask"] = time.time() - t0
+
+    t0 = time.time()
+    raw_adapter, adapter_info = train_adapter_only(data, train_index, val, cfg, device)
+    timings["raw+adapter"] = time.time() - t0
 
     t0 = time.time()
     restricted, caption_vocab = restricted_vocabulary(data, train_caps, cfg["align_vocabulary"])
@@ -514,17 +627,19 @@ def run(args):
     t0 = time.time()
     results = {"config": cfg, "device": device_note, "threads": torch.get_num_threads(),
                "data": LE.data_sizes(data, train_index, val_index),
-               "choices": {"sae": sae_info, "mask": mask_info, "connector": align_info}}
+               "choices": {"sae": sae_info, "mask": mask_info, "connector": align_info,
+                           **({"raw+adapter": adapter_info} if adapter_info else {})}}
     results.update(LE.evaluate(data, sae, mask, align, test, train, restricted, targets, torch.from_numpy(center),
-                               weights, cfg))
+                               weights, cfg, adapter, raw_adapter))
     timings["evaluation"] = time.time() - t0
 
     t0 = time.time()
-    written = export_heads(args.bundle, manifest, data, sae, mask, align, cfg)
+    written = export_heads(args.bundle, manifest, data, sae, mask, align, cfg, adapter)
     timings["export"] = time.time() - t0
     if args.work:
         os.makedirs(args.work, exist_ok=True)
-        torch.save({"sae": sae, "mask": mask, "align": align, "config": cfg}, os.path.join(args.work, "heads.pt"))
+        torch.save({"sae": sae, "mask": mask, "adapter": adapter, "raw_adapter": raw_adapter, "align": align,
+                    "config": cfg}, os.path.join(args.work, "heads.pt"))
     timings["total"] = time.time() - started
     results["timings_s"] = timings
     results["bundle_files"] = written

@@ -19,11 +19,11 @@ from onnx import numpy_helper
 
 from . import labelfree_data as LD
 from . import labelfree_eval as LE
-from .models import CaptionMask, TopKSAE
+from .models import CaptionAdapter, CaptionMask, TopKSAE
 
 
 def read_tevi(bundle_dir):
-    """(sae, mask) with the weights of the bundle's tevi.onnx."""
+    """(sae, mask, adapter or None, manifest) with the weights of the bundle's tevi.onnx."""
     with open(os.path.join(bundle_dir, "manifest.json"), encoding="utf-8") as f:
         manifest = json.load(f)
     dims = manifest["dims"]
@@ -40,13 +40,19 @@ def read_tevi(bundle_dir):
         sae.b_dec.copy_(named("sae.b_dec"))
         sae.b_enc.copy_(named("sae.b_enc"))
         # The exporter folds W_enc.t() [d, m] and W_dec.t() [m, d] into MatMul constants.
-        unnamed = [w for n, w in weights.items() if not n.startswith(("sae.", "mask."))]
+        unnamed = [w for n, w in weights.items() if not n.startswith(("sae.", "mask.", "adapter."))]
         sae.W_enc.copy_(torch.from_numpy(next(w for w in unnamed if w.shape == (d, m)).T.copy()))
         sae.W_dec.copy_(torch.from_numpy(next(w for w in unnamed if w.shape == (m, d)).T.copy()))
         for name in ("net.0.weight", "net.0.bias", "net.2.weight", "net.2.bias"):
             dict(mask.named_parameters())[name].copy_(named("mask." + name))
         mask.gain.copy_(named("mask.gain"))
-    return sae.eval(), mask.eval(), manifest
+        adapter = None
+        if any(n.startswith("adapter.") for n in weights):
+            adapter = CaptionAdapter(d, next(w.shape[0] for n, w in weights.items() if n.endswith("adapter.net.0.weight")))
+            for name in ("net.0.weight", "net.0.bias", "net.2.weight", "net.2.bias"):
+                dict(adapter.named_parameters())[name].copy_(named("adapter." + name))
+            adapter.eval()
+    return sae.eval(), mask.eval(), adapter, manifest
 
 
 def compare(data_dir, bundles):
@@ -55,13 +61,13 @@ def compare(data_dir, bundles):
     train, test = data.images("train"), np.concatenate([data.images("validation"), data.images("test")])
     out = {"data": {"images": int(len(everything)), "captions": int(len(data.cap_text))}, "bundles": {}}
     for name, path in bundles:
-        sae, mask, manifest = read_tevi(path)
+        sae, mask, adapter, manifest = read_tevi(path)
         rs = LE.RetrievalSet(data, everything)
         out["bundles"][name] = {
             "bundle": f"{manifest['model_id']} {manifest['version']}",
-            "retrieval": rs.metrics(sae, mask),
-            "dictionary": LE.dictionary_health(sae, mask, data.x[everything], rs),
-            "probes": LE.probes(data, sae, mask, train, test, {"probe_images": 5000}),
+            "retrieval": rs.metrics(sae, mask, adapter),
+            "dictionary": LE.dictionary_health(sae, mask, data.x[everything], rs, adapter),
+            "probes": LE.probes(data, sae, mask, train, test, {"probe_images": 5000}, adapter),
         }
     return out
 
@@ -81,7 +87,8 @@ def markdown(r):
                 lines.append(f"| {kind} ({first[kind]['captions']}) | {label} | {k} | {100 * raw:.1f} | "
                              + " | ".join(f"{100 * v:.1f}" for v in tevi) + " |")
     lines += ["", "| dictionary | " + " | ".join(names) + " |", "| --- | " + " | ".join("---:" for _ in names) + " |"]
-    for key in ("latents", "dead_share", "test_fvu", "mean_active", "mean_mask", "kept_share_of_active"):
+    for key in ("latents", "dead_share", "test_fvu", "mean_active", "dense_latents", "dense_mass_share", "mean_mask",
+                "kept_share_of_active", "kept_mass"):
         lines.append(f"| {key} | " + " | ".join(f"{r['bundles'][n]['dictionary'][key]:.3g}" for n in names) + " |")
     probes = r["bundles"][names[0]]["probes"]
     if probes:

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from . import evaluate as E
-from .models import sparse_codes
+from .models import query, sparse_codes
 
 KS = (1, 5, 10)
 REPORT_IMAGES = 2000     # test images in the retrieval table (bounds the image x caption score matrix)
@@ -36,24 +36,40 @@ class RetrievalSet:
     def __len__(self):
         return len(self.images)
 
-    def raw_score(self):
-        """The same criterion on the raw embeddings (reference for the log and the report)."""
-        s = self.x @ self.t.t()
+    def raw_score(self, adapter=None):
+        """The same criterion on the raw embeddings (reference for the log and the report); with an
+        adapter, raw images against adapted captions (the adapter-only baseline)."""
+        with torch.no_grad():
+            s = self.x @ query(adapter, self.t).t()
         return (_recall(s.t(), self.hits.t(), (1,))["R@1"] + _recall(s, self.hits, (1,))["R@1"]) / 2
 
-    def tevi_score(self, sae, mask):
+    def tevi_score(self, sae, mask, adapter=None):
         """Mean of text->image and image->text TEVI R@1 over all captions (validation choice)."""
-        s = E.tevi_scores(sae, mask, self.x, self.t)
+        with torch.no_grad():
+            s = E.tevi_scores(sae, mask, self.x, query(adapter, self.t))
         return (_recall(s.t(), self.hits.t(), (1,))["R@1"] + _recall(s, self.hits, (1,))["R@1"]) / 2
 
-    def metrics(self, sae, mask):
-        raw = self.x @ self.t.t()
-        tevi = E.tevi_scores(sae, mask, self.x, self.t)
+    def kept_share(self, sae, mask, adapter=None):
+        """Mean share of an image's code mass sum(z * mask) / sum(z) that its own captions' masks
+        keep: how much the mask filters (label-free; the parsimony side of the choice rule)."""
+        with torch.no_grad():
+            own = self.hits.float().argmax(0)
+            z = sae.encode(self.x[own])
+            m = mask(query(adapter, self.t))
+            return ((z * m).sum(1) / z.sum(1).clamp_min(1e-12)).mean().item()
+
+    def metrics(self, sae, mask, adapter=None, raw_adapter=None):
+        """R@1/5/10 per caption length: raw, raw with the adapter-only baseline (when given), TEVI."""
+        with torch.no_grad():
+            kinds = [("raw", self.x @ self.t.t())]
+            if raw_adapter is not None:
+                kinds.append(("raw_adapted", self.x @ raw_adapter(self.t).t()))
+            kinds.append(("tevi", E.tevi_scores(sae, mask, self.x, query(adapter, self.t))))
         out = {}
         for name, cols in (("short", ~self.long), ("long", self.long)):
             hits = self.hits[:, cols]
             out[name] = {"captions": int(cols.sum()), "images": int(hits.any(1).sum())}
-            for kind, s in (("raw", raw), ("tevi", tevi)):
+            for kind, s in kinds:
                 s = s[:, cols]
                 out[name][kind] = {"t2i": _recall(s.t(), hits.t(), KS), "i2t": _recall(s, hits, KS)}
         return out
@@ -83,9 +99,11 @@ def data_sizes(data, train_index, val_index):
     }
 
 
-def dictionary_health(sae, mask, x_train, rs, chunk=4096):
+def dictionary_health(sae, mask, x_train, rs, adapter=None, chunk=4096, pairs=2000):
     """Dead-latent share (never active on the train images), FVU and mean active latents on the
-    test images, and how much of an image's active code its own captions' masks keep."""
+    test images, dense latents (active on more than half the test images) and their share of the
+    code mass, how much of an image's active code its own captions' masks keep, and how much the
+    kept sets (mask > 0.5) of two different caption texts overlap (Jaccard; random pairs, seeded)."""
     with torch.no_grad():
         fired = torch.zeros(sae.W_dec.shape[1], dtype=torch.bool)
         for s in range(0, x_train.shape[0], chunk):
@@ -93,13 +111,31 @@ def dictionary_health(sae, mask, x_train, rs, chunk=4096):
         z = sae.encode(rs.x)
         rec = sae.decode(z)
         fvu = (rec - rs.x).pow(2).sum().item() / max((rs.x - rs.x.mean(0)).pow(2).sum().item(), 1e-12)
-        m = mask(rs.t)
+        dense = (z > 0).float().mean(0) > 0.5
+        mass = z.sum(0)
+        m = mask(query(adapter, rs.t))
         own = rs.hits.float().argmax(0)               # each caption's (first) own image
         active = z[own] > 0
         kept = ((m > 0.5) & active).sum(1).float() / active.sum(1).clamp_min(1)
+        kept_mass = (z[own] * m).sum(1) / z[own].sum(1).clamp_min(1e-12)
+        gen = torch.Generator().manual_seed(29)
+        overlap = {}
+        for name, cols in (("all", torch.ones_like(rs.long)), ("long", rs.long)):
+            idx = cols.nonzero().flatten()
+            if len(idx) < 2:
+                overlap[name] = float("nan")
+                continue
+            a = idx[torch.randint(0, len(idx), (pairs,), generator=gen)]
+            b = idx[torch.randint(0, len(idx), (pairs,), generator=gen)]
+            ka, kb = m[a] > 0.5, m[b] > 0.5
+            union = (ka | kb).sum(1)
+            valid = (a != b) & (union > 0)
+            overlap[name] = ((ka & kb).sum(1).float() / union.clamp_min(1))[valid].mean().item()
     return {"latents": int(fired.numel()), "dead_share": 1 - fired.float().mean().item(), "test_fvu": fvu,
-            "mean_active": (z > 0).sum(1).float().mean().item(), "mean_mask": m.mean().item(),
-            "kept_share_of_active": kept.mean().item()}
+            "mean_active": (z > 0).sum(1).float().mean().item(), "dense_latents": int(dense.sum()),
+            "dense_mass_share": (mass[dense].sum() / mass.sum().clamp_min(1e-12)).item(),
+            "mean_mask": m.mean().item(), "kept_share_of_active": kept.mean().item(),
+            "kept_mass": kept_mass.mean().item(), "kept_set_jaccard": overlap}
 
 
 def align_words(data, align, images, restricted, word_targets, targets, center, show=5):
@@ -145,7 +181,7 @@ def read_labels(root):
         return [json.loads(line) for line in f if line.strip()]
 
 
-def probes(data, sae, mask, train, test, cfg):
+def probes(data, sae, mask, train, test, cfg, adapter=None):
     """Per label attribute: linear probe (evaluate.fit_probe) trained on train images, scored on
     test images, on the raw embedding and on TEVI conditioned on the image's first caption."""
     labels = read_labels(data.root)
@@ -161,7 +197,7 @@ def probes(data, sae, mask, train, test, cfg):
     for name, imgs in (("train", train), ("test", test)):
         x = data.x[imgs]
         t = data.t[[first[int(i)] for i in imgs]]
-        feats[name] = {"raw": x, "tevi_own_caption": E.aligned(sae, mask, x, t)}
+        feats[name] = {"raw": x, "tevi_own_caption": E.aligned(sae, mask, x, query(adapter, t))}
     for attr in sorted({k for row in labels for k in row}):
         values = sorted({str(row.get(attr)) for row in labels})
         y = {n: torch.tensor([values.index(str(labels[i].get(attr))) for i in imgs])
@@ -175,17 +211,18 @@ def probes(data, sae, mask, train, test, cfg):
     return out
 
 
-def evaluate(data, sae, mask, align, test, train, restricted, targets, center, weights, cfg):
+def evaluate(data, sae, mask, align, test, train, restricted, targets, center, weights, cfg, adapter=None,
+             raw_adapter=None):
     from .labelfree import CaptionIndex, word_distributions    # avoid an import cycle
     rs = RetrievalSet(data, test[:REPORT_IMAGES])
     align_test = CaptionIndex(data, data.with_patches(test))
     word_targets = word_distributions(data, align_test, restricted, weights, cfg["word_consensus_power"])
     return {
-        "retrieval": rs.metrics(sae, mask),
+        "retrieval": rs.metrics(sae, mask, adapter, raw_adapter),
         "retrieval_images": len(rs),
-        "dictionary": dictionary_health(sae, mask, data.x[train], rs),
+        "dictionary": dictionary_health(sae, mask, data.x[train], rs, adapter),
         "align": align_words(data, align, align_test.images, restricted, word_targets, targets, center),
-        "probes": probes(data, sae, mask, train, test, cfg),
+        "probes": probes(data, sae, mask, train, test, cfg, adapter),
     }
 
 
@@ -218,21 +255,27 @@ def write_report(r, path):
               f"{d['distinct_texts']} distinct caption texts. Device {r['device']}, {r['threads']} threads.", ""]
     lines += ["## Retrieval on the test split: raw against TEVI", "",
               f"{r['retrieval_images']} test images and all their captions; a hit is one of the image's own "
-              "captions (or a byte-identical text). Long = more than 32 tokens.", "",
-              "| captions | direction | raw R@1 | TEVI R@1 | raw R@5 | TEVI R@5 | raw R@10 | TEVI R@10 |",
-              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+              "captions (or a byte-identical text). Long = more than 32 tokens. raw+adapter: the raw image "
+              "embeddings against captions through a caption adapter of the same shape trained without the mask "
+              "(TEVI's own share is TEVI minus raw+adapter).", ""]
+    kinds = [k for k in ("raw", "raw_adapted", "tevi") if k in r["retrieval"]["short"]]
+    names = {"raw": "raw", "raw_adapted": "raw+adapter", "tevi": "TEVI"}
+    lines += ["| captions | direction | " + " | ".join(f"{names[k]} R@{n}" for n in KS for k in kinds) + " |",
+              "| --- | --- | " + " | ".join("---:" for _ in KS for _ in kinds) + " |"]
     for length in ("short", "long"):
         ret = r["retrieval"][length]
         for direction, label in (("t2i", "text->image"), ("i2t", "image->text")):
-            raw, tevi = ret["raw"][direction], ret["tevi"][direction]
-            cells = " | ".join(f"{_pct(raw[f'R@{k}'])} | {_pct(tevi[f'R@{k}'])}" for k in KS)
+            cells = " | ".join(_pct(ret[k][direction][f"R@{n}"]) for n in KS for k in kinds)
             lines.append(f"| {length} ({ret['captions']} captions) | {label} | {cells} |")
     h = r["dictionary"]
     lines += ["", "## Dictionary health (TopK SAE)", "",
               f"{h['latents']} latents, k = {r['config']['sae_k']}: dead share {_pct(h['dead_share'])}% (never active "
               f"on train), test FVU {h['test_fvu']:.4f}, mean active {h['mean_active']:.1f}; mean mask "
               f"{h['mean_mask']:.3f}, an image's own caption keeps {_pct(h['kept_share_of_active'])}% of its active "
-              "latents (mask > 0.5).", ""]
+              f"latents (mask > 0.5) and {_pct(h['kept_mass'])}% of its code mass. Dense latents (active on more than "
+              f"half the test images): {h['dense_latents']}, carrying {_pct(h['dense_mass_share'])}% of the code mass. "
+              f"Kept sets of two different captions overlap (Jaccard) {h['kept_set_jaccard']['all']:.2f}, two long "
+              f"captions {h['kept_set_jaccard']['long']:.2f}.", ""]
     a = r["align"]
     lines += ["## AlignVLM connector", ""]
     if a.get("images"):
@@ -265,9 +308,15 @@ def write_report(r, path):
                      f"{info['validation_score']:.4f} |")
     sweep = r["choices"]["mask"].get("sweep", [])
     if len(sweep) > 1:
-        lines += ["", "Mask invariance weight swept on validation: " + "; ".join(
-            f"{v['invariance']:g}: {v['validation_score']:.4f} at step {v['chosen_step']}" for v in sweep)
-            + f"; chosen {r['choices']['mask']['invariance']:g}."]
+        lines += ["", "Candidates compared on validation (TEVI R@1, mean of both directions; share of an image's code "
+                  "mass its own caption's mask keeps). Rule: the smallest kept mass among the candidates within "
+                  f"{r['config']['choice_tolerance']:g} of the best R@1.", "",
+                  "| SAE k | dense penalty | keep penalty | invariance | validation FVU | R@1 | kept mass | chosen |",
+                  "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+        for v in sweep:
+            lines.append(f"| {v['sae_k']} | {v['sae_dense_penalty']:g} | {v['mask_keep']:g} | {v['invariance']:g} | "
+                         f"{v['validation_fvu']:.4f} | {v['validation_score']:.4f} | {v['validation_kept_mass']:.3f} | "
+                         f"{'yes' if v.get('chosen') else ''} |")
     raw = r["choices"]["mask"].get("raw_validation_score")
     if raw is not None and raw == raw:
         lines += ["", f"The raw embeddings score {raw:.4f} on the mask's validation criterion."]

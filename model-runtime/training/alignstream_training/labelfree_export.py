@@ -26,9 +26,11 @@ def golden_inputs(data):
     return images, captions
 
 
-def export_heads(bundle_dir, manifest, data, sae, mask, align, cfg):
+def export_heads(bundle_dir, manifest, data, sae, mask, align, cfg, adapter=None):
     sae.eval(), mask.eval(), align.eval()
-    head = TeviHead(sae, mask).eval()
+    if adapter is not None:
+        adapter.eval()
+    head = TeviHead(sae, mask, adapter).eval()
     images, captions = golden_inputs(data)
     x, t = data.x[images], data.t[captions]
     tokens = data.patch_tokens(images)
@@ -36,7 +38,8 @@ def export_heads(bundle_dir, manifest, data, sae, mask, align, cfg):
         tevi_out = head(x, t)
         align_out = align(tokens)
     tevi_path, align_path = (os.path.join(bundle_dir, name) for name in WRITTEN[:2])
-    _export(head, (x, t), tevi_path, ["image_embedding", "caption_embedding"], ["aligned_embedding", "sparse_codes", "mask"])
+    tevi_outputs = ["aligned_embedding", "sparse_codes", "mask"] + (["caption_aligned"] if adapter is not None else [])
+    _export(head, (x, t), tevi_path, ["image_embedding", "caption_embedding"], tevi_outputs)
     _export(AlignExport(align), (tokens,), align_path, ["patch_tokens"], ["projected_tokens", "pooled", "top_ids", "top_weights"])
 
     golden = {
@@ -53,7 +56,8 @@ def export_heads(bundle_dir, manifest, data, sae, mask, align, cfg):
         "vision": {"embedding": [_floats(v) for v in x], "patch_tokens": [_floats(v) for v in tokens]},
         "tevi": {"aligned_embedding": [_floats(v) for v in tevi_out[0]],
                  "sparse_codes": [_floats(v) for v in tevi_out[1]],
-                 "mask": [_floats(v) for v in tevi_out[2]]},
+                 "mask": [_floats(v) for v in tevi_out[2]],
+                 **({"caption_aligned": [_floats(v) for v in tevi_out[3]]} if adapter is not None else {})},
         "align": {"projected_tokens": [_floats(v) for v in align_out[0]],
                   "pooled": [_floats(v) for v in align_out[1]],
                   "top_ids": align_out[2].tolist(),
@@ -66,12 +70,13 @@ def export_heads(bundle_dir, manifest, data, sae, mask, align, cfg):
     d, m = data.d, cfg["sae_latents"]
     T, dp = int(data.patches.shape[1]), int(data.patches.shape[2])
     D, top = int(data.word_embeddings.shape[1]), int(align.top)
-    manifest["dims"].update({"sae_latents": m, "sae_k": cfg["sae_k"], "align_vocabulary": int(align.E_text.shape[0]),
+    manifest["dims"].update({"sae_latents": m, "sae_k": int(sae.k), "align_vocabulary": int(align.E_text.shape[0]),
                              "align_top": top, "word_embedding": D})
     manifest["heads"]["tevi"] = {
         "file": "tevi.onnx", "macs_per_item": count_macs(tevi_path),
         "inputs": {"image_embedding": ["batch", d], "caption_embedding": ["batch", d]},
-        "outputs": {"aligned_embedding": ["batch", d], "sparse_codes": ["batch", m], "mask": ["batch", m]}}
+        "outputs": {"aligned_embedding": ["batch", d], "sparse_codes": ["batch", m], "mask": ["batch", m],
+                    **({"caption_aligned": ["batch", d]} if adapter is not None else {})}}
     manifest["heads"]["align"] = {
         "file": "align.onnx", "macs_per_item": count_macs(align_path),
         "inputs": {"patch_tokens": ["batch", T, dp]},

@@ -104,7 +104,7 @@ class LabelFreeTrainerTest(unittest.TestCase):
         self.assertEqual(tevi["file"], "tevi.onnx")
         self.assertEqual(tevi["inputs"], {"image_embedding": ["batch", d], "caption_embedding": ["batch", d]})
         self.assertEqual(tevi["outputs"], {"aligned_embedding": ["batch", d], "sparse_codes": ["batch", 8 * d],
-                                           "mask": ["batch", 8 * d]})
+                                           "mask": ["batch", 8 * d], "caption_aligned": ["batch", d]})
         self.assertEqual(align["file"], "align.onnx")
         self.assertEqual(align["inputs"], {"patch_tokens": ["batch", T, dp]})
         self.assertEqual(align["outputs"], {"projected_tokens": ["batch", T, D], "pooled": ["batch", D],
@@ -153,9 +153,10 @@ class LabelFreeTrainerTest(unittest.TestCase):
         tokens = torch.tensor(g["vision"]["patch_tokens"]).reshape(len(images), *ds.patches.shape[1:])
         np.testing.assert_allclose(tokens.numpy(), ds.patch_tokens(images).numpy(), atol=1e-6)
         with torch.no_grad():
-            aligned, codes, mask = TeviHead(heads["sae"], heads["mask"]).eval()(x, t)
+            aligned, codes, mask, caption = TeviHead(heads["sae"], heads["mask"], heads["adapter"]).eval()(x, t)
             projected, pooled, top_ids, top_w = heads["align"].eval()(tokens)
-        for name, value in (("aligned_embedding", aligned), ("sparse_codes", codes), ("mask", mask)):
+        for name, value in (("aligned_embedding", aligned), ("sparse_codes", codes), ("mask", mask),
+                            ("caption_aligned", caption)):
             np.testing.assert_allclose(np.array(g["tevi"][name]), value.numpy(), atol=1e-5, err_msg=name)
         for name, value in (("projected_tokens", projected.flatten(1)), ("pooled", pooled), ("top_weights", top_w)):
             np.testing.assert_allclose(np.array(g["align"][name]), value.numpy(), atol=1e-5, err_msg=name)

@@ -92,19 +92,48 @@ class CaptionMask(nn.Module):
         return torch.sigmoid(self.gain * self.net(t))
 
 
-class TeviHead(nn.Module):
-    """The exported TEVI head: (image embedding, caption embedding) -> aligned, codes, mask."""
+class CaptionAdapter(nn.Module):
+    """The trained caption side (issue 17): q = normalise(t + W2 GELU(W1 t)).
 
-    def __init__(self, sae, mask):
+    The paper trains the text tower together with the mask; a frozen text head moves as much for
+    a change of sentence template as for a change of attribute. A residual MLP on the caption
+    embedding is the smallest trained caption side that can re-weight what the caption names.
+    W2 starts at zero, so the untrained adapter is the identity (on unit-norm captions).
+    """
+
+    def __init__(self, d=EMBED_DIM, hidden=512):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(d, hidden), nn.GELU(), nn.Linear(hidden, d))
+        nn.init.zeros_(self.net[2].weight)
+        nn.init.zeros_(self.net[2].bias)
+
+    def forward(self, t):
+        return F.normalize(t + self.net(t), dim=-1)
+
+
+def query(adapter, t):
+    """The caption embedding TEVI aligns to: the adapter's output, or t itself without one."""
+    return t if adapter is None else adapter(t)
+
+
+class TeviHead(nn.Module):
+    """The exported TEVI head: (image embedding, caption embedding) -> aligned, codes, mask, and
+    with a caption adapter also caption_aligned (the adapted caption: the query side)."""
+
+    def __init__(self, sae, mask, adapter=None):
         super().__init__()
         self.sae = sae
         self.mask = mask
+        self.adapter = adapter
 
     def forward(self, image_embedding, caption_embedding):
+        q = query(self.adapter, caption_embedding)
         z = self.sae.encode(image_embedding)
-        mask = self.mask(caption_embedding)
+        mask = self.mask(q)
         aligned = F.normalize(self.sae.decode(z * mask), dim=-1)
-        return aligned, z, mask
+        if self.adapter is None:
+            return aligned, z, mask
+        return aligned, z, mask, q
 
 
 def sparse_codes(sae, z):
