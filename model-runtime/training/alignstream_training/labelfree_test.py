@@ -211,5 +211,42 @@ class LabelFreeTrainerTest(unittest.TestCase):
             LF.run(LF.parse_args(["--data", data, "--bundle", bundle, "--quick"]))
 
 
+    def test_the_sweep_compares_every_candidate_on_validation_and_reports_the_choice(self):
+        mask = self.results["choices"]["mask"]
+        sweep = mask["sweep"]
+        self.assertEqual([v["mask_keep"] for v in sweep], [0.0, 0.5])           # QUICK's grid
+        self.assertEqual(sum(bool(v.get("chosen")) for v in sweep), 1)
+        chosen = next(v for v in sweep if v.get("chosen"))
+        self.assertEqual((chosen["mask_keep"], chosen["validation_score"]), (mask["keep"], mask["validation_score"]))
+        self.assertIn("raw+adapter", self.results["choices"])
+        for length in ("short", "long"):
+            self.assertEqual(set(self.results["retrieval"][length]) - {"captions", "images"},
+                             {"raw", "raw_adapted", "tevi"})
+        with open(os.path.join(self.root, "report.md"), encoding="utf-8") as f:
+            report = f.read()
+        self.assertIn("raw+adapter R@1", report)
+        self.assertIn("| yes |", report)
+
+
+class ChoiceRuleTest(unittest.TestCase):
+    """choose_variant: the most filtering candidate that retrieval does not pay for."""
+
+    @staticmethod
+    def candidate(score, kept):
+        return {"criterion": "TEVI R@1", "validation_score": score, "validation_kept_mass": kept}
+
+    def test_given_candidates_within_tolerance_when_choosing_then_the_one_keeping_least_wins(self):
+        candidates = [self.candidate(0.600, 0.80), self.candidate(0.597, 0.40), self.candidate(0.590, 0.10)]
+        self.assertEqual(LF.choose_variant(candidates, 0.005), 1)
+
+    def test_given_no_candidate_near_the_best_when_choosing_then_the_best_wins(self):
+        candidates = [self.candidate(0.50, 0.2), self.candidate(0.60, 0.9)]
+        self.assertEqual(LF.choose_variant(candidates, 0.005), 1)
+
+    def test_given_no_validation_data_when_choosing_then_the_first_candidate_is_kept(self):
+        candidates = [dict(self.candidate(0.0, 0.9), criterion=LF.NO_VALIDATION), self.candidate(1.0, 0.1)]
+        self.assertEqual(LF.choose_variant(candidates, 0.005), 0)
+
+
 if __name__ == "__main__":
     unittest.main()
