@@ -197,7 +197,8 @@ public final class QualityWindowProcessor implements Processor<String, Observati
         List<float[]> masks = new ArrayList<>(pairs.size());
         for (int start = 0; start < pairs.size(); start += MASK_CHUNK) {
             List<Observation.Pair> chunk = pairs.subList(start, Math.min(pairs.size(), start + MASK_CHUNK));
-            masks.addAll(session.masks(chunk.stream().map(Observation.Pair::captionEmbedding).toList()));
+            session.queries(chunk.stream().map(Observation.Pair::captionEmbedding).toList())
+                    .forEach(query -> masks.add(query.mask()));
         }
         List<PairSample> samples = new ArrayList<>(pairs.size());
         for (int i = 0; i < pairs.size(); i++) {

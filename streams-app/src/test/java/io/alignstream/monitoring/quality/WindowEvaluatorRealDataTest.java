@@ -16,6 +16,7 @@ import io.alignstream.runtime.ModelRuntime;
 import io.alignstream.runtime.bundle.ModelBundle;
 import io.alignstream.runtime.engine.EngineConfig;
 import io.alignstream.runtime.heads.AlignVlmProjection;
+import io.alignstream.runtime.heads.CaptionQuery;
 import io.alignstream.runtime.heads.SparseCode;
 import io.alignstream.runtime.heads.TeviAlignment;
 import io.alignstream.runtime.heads.VisionEmbedding;
@@ -277,7 +278,8 @@ class WindowEvaluatorRealDataTest {
                 }
             }
             List<float[]> embeddings = embedCaptions(captions);
-            return new Captions(captions, sceneOf, embeddings, session.masks(embeddings));
+            return new Captions(captions, sceneOf, embeddings,
+                    session.queries(embeddings).stream().map(CaptionQuery::mask).toList());
         }
 
         /** One pair per caption, with its scene's image and the TEVI head's aligned embedding. */
