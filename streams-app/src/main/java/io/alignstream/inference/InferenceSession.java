@@ -44,6 +44,12 @@ public interface InferenceSession extends AutoCloseable {
     /** m, the TEVI dictionary size (sparse code indices are below it). */
     int dictionarySize();
 
+    /**
+     * Whether the bundle's TEVI head has a caption adapter: its query embeddings q then differ
+     * from the caption embeddings and are published ({@code TeviEmbedding.queryEmbedding}).
+     */
+    boolean hasCaptionAdapter();
+
     @Override
     void close();
 }

@@ -142,6 +142,11 @@ public final class RuntimeInferenceModels implements InferenceModels {
         }
 
         @Override
+        public boolean hasCaptionAdapter() {
+            return runtime.bundle().manifest().hasCaptionAdapter();
+        }
+
+        @Override
         public void close() {
             vision.close();
             text.close();

@@ -31,6 +31,10 @@ public abstract class ForwardingModels implements InferenceModels {
         return session.embedTexts(texts);
     }
 
+    protected boolean hasCaptionAdapter(InferenceSession session) {
+        return session.hasCaptionAdapter();
+    }
+
     protected List<CaptionQuery> queries(InferenceSession session, List<float[]> captionEmbeddings) {
         return session.queries(captionEmbeddings);
     }
@@ -108,6 +112,11 @@ public abstract class ForwardingModels implements InferenceModels {
             @Override
             public int dictionarySize() {
                 return session.dictionarySize();
+            }
+
+            @Override
+            public boolean hasCaptionAdapter() {
+                return ForwardingModels.this.hasCaptionAdapter(session);
             }
 
             @Override

@@ -412,6 +412,11 @@ class ImageFetchRetryTest {
         }
 
         @Override
+        public boolean hasCaptionAdapter() {
+            return false;
+        }
+
+        @Override
         public void close() {
         }
     }
