@@ -49,7 +49,7 @@ final class NaiveModelCalls implements AutoCloseable {
                 new SubCaptionSplitter(models.tokenCounter(), SubCaptionSplitter.DEFAULT_MAX_TOKENS),
                 settings.captionMaxCharacters(), settings.captionMaxSubCaptions()), profile);
         this.records = new EmbeddingRecords(models.modelRef(), settings.alignVlmDtype(), settings.includeRawEmbedding(),
-                session.dictionarySize());
+                session.dictionarySize(), session.hasCaptionAdapter());
     }
 
     /** Decode, vision tower, TEVI code and AlignVLM projection of one image. */

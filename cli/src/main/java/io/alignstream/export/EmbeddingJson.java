@@ -40,6 +40,8 @@ public final class EmbeddingJson {
         json.set("model", model(record.getModel()));
         json.set("captionEmbedding", floats(record.getCaptionEmbedding()));
         json.set("alignedEmbedding", floats(record.getAlignedEmbedding()));
+        json.set("queryEmbedding", record.getQueryEmbedding() == null
+                ? mapper.nullNode() : floats(record.getQueryEmbedding()));
         json.set("rawImageEmbedding", record.getRawImageEmbedding() == null
                 ? mapper.nullNode() : floats(record.getRawImageEmbedding()));
         ObjectNode codes = json.putObject("codes");

@@ -1,6 +1,7 @@
 package io.alignstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.alignstream.app.AlignstreamApp;
 import io.alignstream.app.config.AlignstreamConfig;
@@ -8,6 +9,7 @@ import io.alignstream.app.config.ConfigSources;
 import io.alignstream.events.AlignVlmEmbedding;
 import io.alignstream.events.TeviEmbedding;
 import io.alignstream.registry.serde.KafkaAvroDeserializer;
+import io.alignstream.runtime.bundle.ModelBundle;
 import io.alignstream.testing.EmbeddedKafkaAndRegistry;
 import io.alignstream.world.CocoExport;
 import io.alignstream.world.Split;
@@ -34,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * encoders in Optimum's layout (the project's own stand-in, built in PyTorch) imported, a small
  * COCO-format set embedded through them, the TEVI and AlignVLM heads trained label-free in quick
  * mode, the bundle verified, then served: the topology on the embedded broker publishes a TEVI
- * record per caption and an AlignVLM record per image from the user's model.
+ * record per caption and an AlignVLM record per image from the user's model. The trainer exports
+ * a caption adapter with the TEVI head, so the TEVI records carry its query embeddings.
  */
 class BringYourOwnModelIntegrationTest {
 
@@ -82,7 +85,9 @@ class BringYourOwnModelIntegrationTest {
         // then the bundle verifies against its golden outputs
         CommandRun verified = run("model", "verify", "--bundle", bundle.toString());
         assertThat(verified.exitCode()).as(verified.out()).isZero();
-        assertThat(verified.out()).contains("text.embedding").contains("Verification PASSED");
+        assertThat(verified.out()).contains("text.embedding").contains("tevi.caption_aligned")
+                .contains("Verification PASSED");
+        int embedding = ModelBundle.load(bundle).dims().embedding();
 
         // and when the service runs on it and the first images are produced
         Map<String, String> overrides = new HashMap<>();
@@ -109,6 +114,11 @@ class BringYourOwnModelIntegrationTest {
             assertThat(tevi).hasSize(PRODUCED * CAPTIONS_PER_IMAGE).allSatisfy(record -> {
                 TeviEmbedding t = (TeviEmbedding) record;
                 assertThat(t.getModel().getId()).isEqualTo("stand-in-clip");
+                // with the adapter's query embedding q beside the text head's t, and TEVI scored against q
+                assertThat(t.getQueryEmbedding()).as("queryEmbedding").isNotNull().hasSize(embedding);
+                assertThat(t.getQueryEmbedding()).isNotEqualTo(t.getCaptionEmbedding());
+                assertThat((double) t.getScores().getTevi())
+                        .isCloseTo(cosine(t.getAlignedEmbedding(), t.getQueryEmbedding()), within(1e-4));
             });
             assertThat(align).hasSize(PRODUCED).allSatisfy(record -> {
                 AlignVlmEmbedding a = (AlignVlmEmbedding) record;
@@ -118,6 +128,18 @@ class BringYourOwnModelIntegrationTest {
             // and nothing good was dead-lettered
             assertThat(readCommitted(config.topicNames().deadLetters(), 1)).isEmpty();
         }
+    }
+
+    private static double cosine(List<Float> a, List<Float> b) {
+        double dot = 0;
+        double aa = 0;
+        double bb = 0;
+        for (int i = 0; i < a.size(); i++) {
+            dot += (double) a.get(i) * b.get(i);
+            aa += (double) a.get(i) * a.get(i);
+            bb += (double) b.get(i) * b.get(i);
+        }
+        return dot / Math.sqrt(aa * bb);
     }
 
     private static CommandRun run(String... args) {

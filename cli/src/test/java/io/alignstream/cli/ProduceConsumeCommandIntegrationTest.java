@@ -300,7 +300,8 @@ class ProduceConsumeCommandIntegrationTest {
         byte[] tokens = ByteBuffer.allocate(2 * 3 * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN)
                 .putFloat(1f).putFloat(2f).putFloat(3f).putFloat(4f).putFloat(5f).putFloat(6f).array();
         publish(tevi, "img-1", teviEmbedding("img-1", "cap-1", 0.25f));
-        publish(tevi, "img-1", teviEmbedding("img-1", "cap-2", 0.5f));
+        publish(tevi, "img-1", TeviEmbedding.newBuilder(teviEmbedding("img-1", "cap-2", 0.5f))
+                .setQueryEmbedding(List.of(0f, 1f)).build());
         publish(alignVlm, "img-1", alignVlmEmbedding("img-1", tokens));
         Path out = dir.resolve("embeddings.jsonl");
         String[] connection = topics.connection();
@@ -325,6 +326,8 @@ class ProduceConsumeCommandIntegrationTest {
         assertThat(first.at("/model/id").asText()).isEqualTo("test-model");
         assertThat(floats(first.get("alignedEmbedding"))).containsExactly(0.6f, 0.8f);
         assertThat(floats(first.get("captionEmbedding"))).containsExactly(1f, 0f);
+        assertThat(first.get("queryEmbedding").isNull()).isTrue();
+        assertThat(floats(teviLines.get(1).get("queryEmbedding"))).containsExactly(0f, 1f);
         assertThat(first.at("/codes/dictionarySize").asInt()).isEqualTo(16);
         assertThat(first.at("/codes/indices").toString()).isEqualTo("[2,7]");
         assertThat(first.at("/scores/raw").floatValue()).isEqualTo(0.25f);

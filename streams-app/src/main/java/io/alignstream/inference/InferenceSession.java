@@ -2,6 +2,7 @@ package io.alignstream.inference;
 
 import io.alignstream.faults.ServiceFaults;
 import io.alignstream.runtime.heads.AlignVlmProjection;
+import io.alignstream.runtime.heads.CaptionQuery;
 import io.alignstream.runtime.heads.SparseCode;
 import io.alignstream.runtime.heads.TeviAlignment;
 import io.alignstream.runtime.heads.VisionEmbedding;
@@ -27,10 +28,12 @@ public interface InferenceSession extends AutoCloseable {
     List<float[]> embedTexts(List<String> texts);
 
     /**
-     * TEVI's dense masks of caption embeddings over the dictionary (m values in [0, 1] each,
-     * image-independent): what {@code TeviRetrievalScorer.query} takes with the caption.
+     * Caption embeddings as TEVI queries (image-independent): each one's query embedding q (the
+     * caption through the bundle's caption adapter, or the caption embedding itself without one)
+     * and dense mask over the dictionary (m values in [0, 1]), what
+     * {@code TeviRetrievalScorer.query} takes.
      */
-    List<float[]> masks(List<float[]> captionEmbeddings);
+    List<CaptionQuery> queries(List<float[]> captionEmbeddings);
 
     /** TEVI-aligned embeddings of (image, caption) pairs, matched by position. */
     List<TeviAlignment> align(List<float[]> imageEmbeddings, List<float[]> captionEmbeddings);
@@ -40,6 +43,12 @@ public interface InferenceSession extends AutoCloseable {
 
     /** m, the TEVI dictionary size (sparse code indices are below it). */
     int dictionarySize();
+
+    /**
+     * Whether the bundle's TEVI head has a caption adapter: its query embeddings q then differ
+     * from the caption embeddings and are published ({@code TeviEmbedding.queryEmbedding}).
+     */
+    boolean hasCaptionAdapter();
 
     @Override
     void close();

@@ -6,6 +6,7 @@ import io.alignstream.runtime.ModelRuntime;
 import io.alignstream.runtime.bundle.BundleManifest;
 import io.alignstream.runtime.heads.AlignVlmProjection;
 import io.alignstream.runtime.heads.AlignVlmProjector;
+import io.alignstream.runtime.heads.CaptionQuery;
 import io.alignstream.runtime.heads.SparseCode;
 import io.alignstream.runtime.heads.TeviAlignment;
 import io.alignstream.runtime.heads.TeviAligner;
@@ -121,8 +122,8 @@ public final class RuntimeInferenceModels implements InferenceModels {
         }
 
         @Override
-        public List<float[]> masks(List<float[]> captionEmbeddings) {
-            return tevi.masks(captionEmbeddings);
+        public List<CaptionQuery> queries(List<float[]> captionEmbeddings) {
+            return tevi.queries(captionEmbeddings);
         }
 
         @Override
@@ -138,6 +139,11 @@ public final class RuntimeInferenceModels implements InferenceModels {
         @Override
         public int dictionarySize() {
             return runtime.bundle().dims().saeLatents();
+        }
+
+        @Override
+        public boolean hasCaptionAdapter() {
+            return runtime.bundle().manifest().hasCaptionAdapter();
         }
 
         @Override

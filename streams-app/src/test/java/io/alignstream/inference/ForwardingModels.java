@@ -3,6 +3,7 @@ package io.alignstream.inference;
 import io.alignstream.events.ModelRef;
 import io.alignstream.faults.ServiceFaults;
 import io.alignstream.runtime.heads.AlignVlmProjection;
+import io.alignstream.runtime.heads.CaptionQuery;
 import io.alignstream.runtime.heads.SparseCode;
 import io.alignstream.runtime.heads.TeviAlignment;
 import io.alignstream.runtime.heads.VisionEmbedding;
@@ -28,6 +29,14 @@ public abstract class ForwardingModels implements InferenceModels {
 
     protected List<float[]> embedTexts(InferenceSession session, List<String> texts) {
         return session.embedTexts(texts);
+    }
+
+    protected boolean hasCaptionAdapter(InferenceSession session) {
+        return session.hasCaptionAdapter();
+    }
+
+    protected List<CaptionQuery> queries(InferenceSession session, List<float[]> captionEmbeddings) {
+        return session.queries(captionEmbeddings);
     }
 
     protected List<TeviAlignment> align(InferenceSession session, List<float[]> imageEmbeddings,
@@ -86,8 +95,8 @@ public abstract class ForwardingModels implements InferenceModels {
             }
 
             @Override
-            public List<float[]> masks(List<float[]> captionEmbeddings) {
-                return session.masks(captionEmbeddings);
+            public List<CaptionQuery> queries(List<float[]> captionEmbeddings) {
+                return ForwardingModels.this.queries(session, captionEmbeddings);
             }
 
             @Override
@@ -103,6 +112,11 @@ public abstract class ForwardingModels implements InferenceModels {
             @Override
             public int dictionarySize() {
                 return session.dictionarySize();
+            }
+
+            @Override
+            public boolean hasCaptionAdapter() {
+                return ForwardingModels.this.hasCaptionAdapter(session);
             }
 
             @Override

@@ -9,6 +9,10 @@ import io.alignstream.events.DeadLetterReason;
 import io.alignstream.events.RetrievalQualityReport;
 import io.alignstream.events.TeviEmbedding;
 import io.alignstream.events.WindowKind;
+import io.alignstream.inference.ForwardingModels;
+import io.alignstream.inference.InferenceModels;
+import io.alignstream.inference.InferenceSession;
+import io.alignstream.runtime.heads.CaptionQuery;
 import io.alignstream.world.events.SyntheticEventFactory.SceneEvents;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
@@ -139,6 +143,55 @@ class MonitoringTopologyTest {
             // and a reset is taken once: the window after the new reference is not a reference again
             assertThat(control.takeResetRequest()).isFalse();
         }
+    }
+
+    @Test
+    void teviIsScoredWithEachCaptionsQueryEmbeddingAndRawWithItsCaptionEmbedding() {
+        // given the real models (the default bundle has no caption adapter: q = t) and the same
+        // models behind an adapter that turns every caption around (q = -t, the mask left as is)
+        InferenceModels turned = new ForwardingModels(published().models) {
+            @Override
+            protected List<CaptionQuery> queries(InferenceSession session, List<float[]> captionEmbeddings) {
+                return session.queries(captionEmbeddings).stream()
+                        .map(q -> new CaptionQuery(negated(q.query()), q.mask())).toList();
+            }
+
+            @Override
+            public void close() {
+                // the shared models stay open
+            }
+        };
+
+        // when each monitor observes the same 80 published pairs (one count window)
+        RetrievalQualityReport plain = oneCountWindow(published().models);
+        RetrievalQualityReport adapted = oneCountWindow(turned);
+
+        // then the raw figures are the same: they compare the records' caption embeddings t
+        for (String raw : List.of("raw.t2i.recall_at_10", "raw.i2t.mrr", "alignment.raw.true_pair_cosine",
+                "alignment.raw.modality_gap")) {
+            assertThat(metric(adapted, raw)).as(raw).isEqualTo(metric(plain, raw));
+        }
+        // and TEVI's are scored against q: every cosine changes sign, so the true pairs rank last
+        assertThat(metric(adapted, "alignment.tevi.true_pair_cosine"))
+                .isCloseTo(-metric(plain, "alignment.tevi.true_pair_cosine"), within(1e-5));
+        assertThat(metric(plain, "tevi.t2i.recall_at_10")).isGreaterThan(0.5);
+        assertThat(metric(adapted, "tevi.t2i.recall_at_10")).isLessThan(0.1);
+    }
+
+    private static RetrievalQualityReport oneCountWindow(InferenceModels models) {
+        try (MonitorHarness monitor = new MonitorHarness(null, settings(80, Duration.ofHours(1)), models,
+                published().evaluator, QualityExport.none(), new ReferenceControl())) {
+            published().healthy.get(0).tevi().subList(0, 80).forEach(monitor::publish);
+            return monitor.reports().get(0);
+        }
+    }
+
+    private static float[] negated(float[] vector) {
+        float[] out = new float[vector.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = -vector[i];
+        }
+        return out;
     }
 
     @Test

@@ -96,7 +96,78 @@ class AlignstreamTopologyTest {
             float[] tokens = TensorEncoding.decode(projected.getTokens(), projected.getDtype());
             assertClose(tokens, direct.project(List.of(vision.patchTokens())).get(0).projectedTokens());
             assertThat(published.getScores().getTevi()).isGreaterThan(published.getScores().getRaw() - 1f);
+            // and without a caption adapter there is no query embedding: TEVI's score is against t
+            assertThat(published.getQueryEmbedding()).isNull();
+            assertThat((double) published.getScores().getTevi())
+                    .isCloseTo(cosine(expected.alignedEmbedding(), caption), within(1e-5));
         }
+    }
+
+    @Test
+    void withACaptionAdapterTheTeviRecordCarriesTheQueryEmbeddingAndIsScoredAgainstIt() {
+        // given models whose TEVI head has a caption adapter (here: q is t with its halves swapped,
+        // a unit vector unlike t, in place of the bundle's trained one)
+        SharedModels.Decorated adapted = new SharedModels.Decorated(SharedModels.real()) {
+            @Override
+            protected boolean hasCaptionAdapter(InferenceSession session) {
+                return true;
+            }
+
+            @Override
+            protected List<TeviAlignment> align(InferenceSession session, List<float[]> images, List<float[]> captions) {
+                return session.align(images, captions).stream()
+                        .map(a -> new TeviAlignment(a.alignedEmbedding(), a.code(), a.mask(), halvesSwapped(a.query())))
+                        .toList();
+            }
+        };
+        try (TopologyHarness topology = new TopologyHarness(SETTINGS, adapted)) {
+            // when a scene's image and captions go through the topology
+            SceneEvents scene = scene(4);
+            topology.send(scene.image());
+            scene.captions().forEach(topology::send);
+            topology.flushBatches();
+
+            // then every TEVI record keeps the text head's t as captionEmbedding, carries q as
+            // queryEmbedding, and scores TEVI as cos(x_tevi, q)
+            List<TeviEmbedding> tevi = topology.tevi();
+            assertThat(tevi).hasSize(scene.captions().size()).allSatisfy(record -> {
+                float[] t = floats(record.getCaptionEmbedding());
+                float[] aligned = floats(record.getAlignedEmbedding());
+                assertThat(record.getQueryEmbedding()).isNotNull();
+                float[] q = floats(record.getQueryEmbedding());
+                assertThat(q).containsExactly(halvesSwapped(t));
+                assertThat((double) record.getScores().getTevi()).isCloseTo(cosine(aligned, q), within(1e-5));
+                assertThat(Math.abs(record.getScores().getTevi() - cosine(aligned, t))).isGreaterThan(1e-3);
+            });
+        }
+    }
+
+    private static float[] halvesSwapped(float[] vector) {
+        int half = vector.length / 2;
+        float[] out = new float[vector.length];
+        System.arraycopy(vector, half, out, 0, vector.length - half);
+        System.arraycopy(vector, 0, out, vector.length - half, half);
+        return out;
+    }
+
+    private static float[] floats(List<Float> values) {
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values.get(i);
+        }
+        return out;
+    }
+
+    private static double cosine(float[] a, float[] b) {
+        double dot = 0;
+        double aa = 0;
+        double bb = 0;
+        for (int i = 0; i < a.length; i++) {
+            dot += (double) a[i] * b[i];
+            aa += (double) a[i] * a[i];
+            bb += (double) b[i] * b[i];
+        }
+        return dot / Math.sqrt(aa * bb);
     }
 
     @Test

@@ -33,6 +33,12 @@ public record BundleManifest(
     public static final List<String> HEADS = List.of(VISION, TEXT, TEVI, ALIGN);
     /** The encoders a user imports: a bundle of these alone can embed data, not be served. */
     public static final List<String> ENCODERS = List.of(VISION, TEXT);
+    /**
+     * The TEVI head's optional output: the caption embedding through the bundle's caption adapter,
+     * q = normalise(t + MLP(t)), which the mask is computed from and the aligned embedding is
+     * aligned to (docs/bundle-format-2.md). Without it, q is the caption embedding t itself.
+     */
+    public static final String CAPTION_ALIGNED = "caption_aligned";
 
     public BundleManifest {
         heads = Map.copyOf(heads);
@@ -41,6 +47,12 @@ public record BundleManifest(
 
     public Head head(String name) {
         return heads.get(name);
+    }
+
+    /** Whether the TEVI head declares {@link #CAPTION_ALIGNED}: it has a caption adapter. */
+    public boolean hasCaptionAdapter() {
+        Head tevi = head(TEVI);
+        return tevi != null && tevi.outputs().containsKey(CAPTION_ALIGNED);
     }
 
     /** Whether every head of {@link #HEADS} is present, as serving needs. */

@@ -52,6 +52,12 @@ public final class GoldenOutputs {
         return floats(root.path("caption_embedding").get(item));
     }
 
+    /** Whether golden.json has this head output for every golden item. */
+    public boolean has(String head, String output) {
+        JsonNode items = root.path(head).path(output);
+        return items.isArray() && items.size() == count();
+    }
+
     /** One head output of one item, flattened. */
     public float[] output(String head, String output, int item) {
         return floats(root.path(head).path(output).get(item));

@@ -51,7 +51,9 @@ final class HeadContract {
                         "caption_embedding", floats(batch, embedding)),
                 OUTPUTS, ordered("aligned_embedding", floats(batch, embedding),
                         "sparse_codes", floats(batch, latents),
-                        "mask", floats(batch, latents))));
+                        "mask", floats(batch, latents),
+                        // only a bundle trained with a caption adapter has it
+                        BundleManifest.CAPTION_ALIGNED, optional(floats(batch, embedding)))));
         heads.put(BundleManifest.ALIGN, Map.of(
                 INPUTS, ordered("patch_tokens", floats(batch, tokens, patchDim)),
                 OUTPUTS, ordered("projected_tokens", floats(batch, tokens, words),
@@ -63,6 +65,10 @@ final class HeadContract {
 
     private static Tensor floats(Dim... dims) {
         return new Tensor(List.of(dims), Initializer.FLOAT, true);
+    }
+
+    private static Tensor optional(Tensor tensor) {
+        return new Tensor(tensor.dims(), tensor.elementType(), false);
     }
 
     private static Tensor ids(boolean required, Dim... dims) {

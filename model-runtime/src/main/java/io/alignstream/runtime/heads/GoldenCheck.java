@@ -2,7 +2,9 @@ package io.alignstream.runtime.heads;
 
 import io.alignstream.runtime.ModelRuntime;
 import io.alignstream.runtime.bundle.Agreement;
+import io.alignstream.runtime.bundle.BundleManifest;
 import io.alignstream.runtime.bundle.GoldenOutputs;
+import io.alignstream.runtime.bundle.InvalidBundleException;
 import io.alignstream.text.LongCaptionEncoder;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,7 +17,9 @@ import java.util.function.IntFunction;
  * (criterion: {@link Agreement#withinParity()}), and AlignVLM's top word ids exactly. Each head
  * gets the golden inputs, not the previous head's outputs, so a mismatch is pinned to one head.
  * The text head is checked through the caption rule the service uses: the golden captions'
- * texts must give the golden caption embeddings that the other heads were fed.
+ * texts must give the golden caption embeddings that the other heads were fed. A TEVI head with
+ * a caption adapter is checked on its {@code caption_aligned} output too, so its golden.json
+ * must have it.
  */
 public final class GoldenCheck {
 
@@ -36,10 +40,23 @@ public final class GoldenCheck {
         }
     }
 
-    /** Every output of every head, in manifest order. */
+    /**
+     * Every output of every head, in manifest order.
+     *
+     * @throws InvalidBundleException when the TEVI head has a caption adapter but golden.json has
+     *                                no {@code tevi.caption_aligned} rows to check it against
+     */
     public static List<Result> run(ModelRuntime runtime) {
         GoldenOutputs golden = GoldenOutputs.of(runtime.bundle());
         int n = golden.count();
+        BundleManifest manifest = runtime.bundle().manifest();
+        boolean adapter = manifest.hasCaptionAdapter();
+        if (adapter && !golden.has(BundleManifest.TEVI, BundleManifest.CAPTION_ALIGNED)) {
+            throw new InvalidBundleException(runtime.bundle().toString(), List.of(manifest.golden() + ": tevi."
+                    + BundleManifest.CAPTION_ALIGNED + " is missing or has not one row per golden item (" + n
+                    + "), but manifest.json heads.tevi.outputs declares " + BundleManifest.CAPTION_ALIGNED
+                    + ": the caption adapter cannot be checked"));
+        }
         List<Result> results = new ArrayList<>();
         try (VisionTower tower = runtime.newVisionTower();
              TextTower text = runtime.newTextTower();
@@ -62,13 +79,17 @@ public final class GoldenCheck {
             results.add(worst("text", "embedding", n, i -> Agreement.of(embedded[i], captions.get(i))));
 
             List<TeviAlignment> tevi = aligner.align(golden.outputs("vision", "embedding"), captions);
-            List<float[]> masks = aligner.masks(captions);
+            List<CaptionQuery> queries = aligner.queries(captions);
             int latents = runtime.bundle().dims().saeLatents();
             results.add(worst("tevi", "aligned_embedding", n, i -> Agreement.of(tevi.get(i).alignedEmbedding(),
                     golden.output("tevi", "aligned_embedding", i))));
             results.add(worst("tevi", "sparse_codes", n, i -> Agreement.of(tevi.get(i).code().toDense(latents),
                     golden.output("tevi", "sparse_codes", i))));
-            results.add(worst("tevi", "mask", n, i -> Agreement.of(masks.get(i), golden.output("tevi", "mask", i))));
+            results.add(worst("tevi", "mask", n, i -> Agreement.of(queries.get(i).mask(), golden.output("tevi", "mask", i))));
+            if (adapter) {
+                results.add(worst("tevi", BundleManifest.CAPTION_ALIGNED, n, i -> Agreement.of(tevi.get(i).query(),
+                        golden.output("tevi", BundleManifest.CAPTION_ALIGNED, i))));
+            }
 
             List<AlignVlmProjection> align = projector.project(golden.outputs("vision", "patch_tokens"));
             results.add(worst("align", "projected_tokens", n, i -> Agreement.of(align.get(i).projectedTokens(),

@@ -7,8 +7,10 @@ import java.util.List;
 
 /**
  * The TEVI head ({@code tevi.onnx}): (image embedding, caption embedding) pairs to aligned
- * embeddings, sparse codes and mask statistics; also an image's code alone and a caption's mask
- * alone, which the retrieval scorer indexes and queries with.
+ * embeddings, sparse codes and mask statistics; also an image's code alone and a caption's query
+ * embedding and mask alone, which the retrieval scorer indexes and queries with. A bundle with a
+ * caption adapter ({@link BundleManifest#CAPTION_ALIGNED}) aligns to the adapted caption q; one
+ * without aligns to the caption embedding itself, so q = t.
  *
  * <p>Threading: as {@link VisionTower}: one thread at a time per instance.
  */
@@ -16,11 +18,13 @@ public final class TeviAligner implements AutoCloseable {
 
     private final HeadSession session;
     private final int embedding;
+    private final boolean adapter;
 
     /** An aligner over the bundle's loaded TEVI model (the model stays owned by the caller). */
     public TeviAligner(Model model, BundleManifest manifest) {
         this.session = new HeadSession(BundleManifest.TEVI, model, manifest.head(BundleManifest.TEVI));
         this.embedding = manifest.dims().embedding();
+        this.adapter = manifest.hasCaptionAdapter();
     }
 
     /**
@@ -35,10 +39,11 @@ public final class TeviAligner implements AutoCloseable {
         List<float[]> aligned = HeadSession.rows(out.floats("aligned_embedding"), batch);
         List<float[]> codes = HeadSession.rows(out.floats("sparse_codes"), batch);
         List<float[]> masks = HeadSession.rows(out.floats("mask"), batch);
+        List<float[]> queries = queries(out, captionEmbeddings);
         List<TeviAlignment> results = new ArrayList<>(batch);
         for (int i = 0; i < batch; i++) {
             SparseCode code = SparseCode.fromDense(codes.get(i));
-            results.add(new TeviAlignment(aligned.get(i), code, MaskStatistics.of(masks.get(i), code)));
+            results.add(new TeviAlignment(aligned.get(i), code, MaskStatistics.of(masks.get(i), code), queries.get(i)));
         }
         return results;
     }
@@ -51,10 +56,25 @@ public final class TeviAligner implements AutoCloseable {
                 .map(SparseCode::fromDense).toList();
     }
 
-    /** The dense masks of captions over the dictionary (they do not depend on any image). */
-    public synchronized List<float[]> masks(List<float[]> captionEmbeddings) {
+    /**
+     * Captions as queries: each one's query embedding q and dense mask over the dictionary (they
+     * do not depend on any image).
+     */
+    public synchronized List<CaptionQuery> queries(List<float[]> captionEmbeddings) {
         HeadSession.Outputs out = run(captionEmbeddings, captionEmbeddings);
-        return HeadSession.rows(out.floats("mask"), captionEmbeddings.size());
+        List<float[]> masks = HeadSession.rows(out.floats("mask"), captionEmbeddings.size());
+        List<float[]> queries = queries(out, captionEmbeddings);
+        List<CaptionQuery> results = new ArrayList<>(masks.size());
+        for (int i = 0; i < masks.size(); i++) {
+            results.add(new CaptionQuery(queries.get(i), masks.get(i)));
+        }
+        return results;
+    }
+
+    /** q per caption: the adapter's output, or the caption embeddings themselves without one. */
+    private List<float[]> queries(HeadSession.Outputs out, List<float[]> captionEmbeddings) {
+        return adapter ? HeadSession.rows(out.floats(BundleManifest.CAPTION_ALIGNED), captionEmbeddings.size())
+                : captionEmbeddings;
     }
 
     private HeadSession.Outputs run(List<float[]> imageEmbeddings, List<float[]> captionEmbeddings) {

@@ -15,18 +15,20 @@ import java.util.stream.IntStream;
  * each image's score is the exact cosine the head would give.
  *
  * <h2>The score</h2>
- * With W = W_dec [d x m], b = b_dec, the caption's mask m_t = mask(t), an image's code z with
- * active latents A (|A| = k) and v = z * m_t (zero outside A), TEVI's aligned embedding is
- * x = W v + b, normalised. Its cosine with the caption embedding t is
+ * A caption queries with q, its embedding t through the bundle's caption adapter, or t itself
+ * when the bundle has none ({@link io.alignstream.runtime.heads.CaptionQuery}); the head computes
+ * the mask from q and aligns to q. With W = W_dec [d x m], b = b_dec, the caption's mask
+ * m_q = mask(q), an image's code z with active latents A (|A| = k) and v = z * m_q (zero outside
+ * A), TEVI's aligned embedding is x = W v + b, normalised. Its cosine with q is
  * <pre>
- *   cos(x_tevi, t) = (u_t . z + b . t)
- *                    / ( ||t|| * sqrt( sum_{i,j in A} v_i v_j G_ij + 2 sum_{i in A} v_i c_i + b . b ) )
+ *   cos(x_tevi, q) = (u_q . z + b . q)
+ *                    / ( ||q|| * sqrt( sum_{i,j in A} v_i v_j G_ij + 2 sum_{i in A} v_i c_i + b . b ) )
  *
- *   u_t = m_t * (W^T t)   (one weight per latent, computed once per caption)
+ *   u_q = m_q * (W^T q)   (one weight per latent, computed once per caption)
  *   G   = W^T W           (the decoder's Gram matrix, m x m, computed once per bundle)
  *   c   = W^T b           (m, once per bundle)
  * </pre>
- * because x . t = v . (W^T t) + b . t = u_t . z + b . t, and
+ * because x . q = v . (W^T q) + b . q = u_q . z + b . q, and
  * ||x||^2 = v^T W^T W v + 2 v . W^T b + b . b, where v is non-zero only on A. The numerator is
  * O(k) per image (a sparse dot product, so an inverted index over z could serve it), the norm
  * O(k^2) from G's k x k block. Normalising x first does not change the cosine; b_dec is kept in
@@ -84,39 +86,39 @@ public final class TeviRetrievalScorer {
     /**
      * A caption as a query.
      *
-     * @param captionEmbedding t, the caption's MiniLM embedding (dims.embedding)
-     * @param mask             mask(t) over the dictionary, from
-     *                         {@link io.alignstream.runtime.heads.TeviAligner#masks}
+     * @param queryEmbedding q, the caption's query embedding (dims.embedding)
+     * @param mask           mask(q) over the dictionary; both from
+     *                       {@link io.alignstream.runtime.heads.TeviAligner#queries}
      */
-    public Query query(float[] captionEmbedding, float[] mask) {
-        requireQueryShape(captionEmbedding, mask);
+    public Query query(float[] queryEmbedding, float[] mask) {
+        requireQueryShape(queryEmbedding, mask);
         double[] weights = new double[latents];
         for (int i = 0; i < latents; i++) {
-            weights[i] = mask[i] * decoder.atomDot(i, captionEmbedding);
+            weights[i] = mask[i] * decoder.atomDot(i, queryEmbedding);
         }
-        return query(captionEmbedding, mask, weights);
+        return query(queryEmbedding, mask, weights);
     }
 
     /**
-     * One caption's cosines with each of a few images: exactly {@code score(query(t, mask), code)}
-     * for each code, but the caption's weights u_t are computed only on the latents active in
+     * One caption's cosines with each of a few images: exactly {@code score(query(q, mask), code)}
+     * for each code, but the caption's weights u_q are computed only on the latents active in
      * {@code codes}, O(|their union| d) instead of O(m d). For scoring a caption against a small
      * set of images (a monitoring window: a few hundred images share a few hundred latents) rather
      * than a whole index, where {@link #query} once and {@link #score} per image is the way.
      */
-    public double[] scores(float[] captionEmbedding, float[] mask, List<SparseCode> codes) {
-        requireQueryShape(captionEmbedding, mask);
+    public double[] scores(float[] queryEmbedding, float[] mask, List<SparseCode> codes) {
+        requireQueryShape(queryEmbedding, mask);
         double[] weights = new double[latents];
         boolean[] computed = new boolean[latents];
         for (SparseCode code : codes) {
             for (int latent : code.indices()) {
                 if (!computed[latent]) {
-                    weights[latent] = mask[latent] * decoder.atomDot(latent, captionEmbedding);
+                    weights[latent] = mask[latent] * decoder.atomDot(latent, queryEmbedding);
                     computed[latent] = true;
                 }
             }
         }
-        Query query = query(captionEmbedding, mask, weights);
+        Query query = query(queryEmbedding, mask, weights);
         double[] out = new double[codes.size()];
         for (int j = 0; j < out.length; j++) {
             out[j] = score(query, codes.get(j));
@@ -124,25 +126,25 @@ public final class TeviRetrievalScorer {
         return out;
     }
 
-    private void requireQueryShape(float[] captionEmbedding, float[] mask) {
-        if (captionEmbedding.length != decoder.dimension() || mask.length != latents) {
-            throw new IllegalArgumentException("caption embedding of " + captionEmbedding.length + " and mask of "
+    private void requireQueryShape(float[] queryEmbedding, float[] mask) {
+        if (queryEmbedding.length != decoder.dimension() || mask.length != latents) {
+            throw new IllegalArgumentException("query embedding of " + queryEmbedding.length + " and mask of "
                     + mask.length + " values; expected " + decoder.dimension() + " and " + latents);
         }
     }
 
-    private Query query(float[] captionEmbedding, float[] mask, double[] weights) {
-        double bt = 0;
-        double tt = 0;
+    private Query query(float[] queryEmbedding, float[] mask, double[] weights) {
+        double bq = 0;
+        double qq = 0;
         float[] bias = decoder.biasView();
-        for (int d = 0; d < captionEmbedding.length; d++) {
-            bt += (double) bias[d] * captionEmbedding[d];
-            tt += (double) captionEmbedding[d] * captionEmbedding[d];
+        for (int d = 0; d < queryEmbedding.length; d++) {
+            bq += (double) bias[d] * queryEmbedding[d];
+            qq += (double) queryEmbedding[d] * queryEmbedding[d];
         }
-        return new Query(weights, mask.clone(), bt, Math.sqrt(tt));
+        return new Query(weights, mask.clone(), bq, Math.sqrt(qq));
     }
 
-    /** cos(x_tevi(image, caption), t): exactly what the TEVI head's aligned embedding gives. */
+    /** cos(x_tevi(image, caption), q): exactly what the TEVI head's aligned embedding gives. */
     public double score(Query query, SparseCode code) {
         int[] active = code.indices();
         float[] z = code.values();
@@ -186,10 +188,10 @@ public final class TeviRetrievalScorer {
     /**
      * A caption turned into dictionary weights.
      *
-     * @param weights        u_t = mask(t) * (W_dec^T t), one per latent
-     * @param mask           mask(t), for the norm term
-     * @param biasDotCaption b_dec . t
-     * @param captionNorm    ||t||
+     * @param weights        u_q = mask(q) * (W_dec^T q), one per latent
+     * @param mask           mask(q), for the norm term
+     * @param biasDotCaption b_dec . q
+     * @param captionNorm    ||q||
      */
     public record Query(double[] weights, float[] mask, double biasDotCaption, double captionNorm) {
     }

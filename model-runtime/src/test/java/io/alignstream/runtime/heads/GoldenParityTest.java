@@ -89,14 +89,14 @@ class GoldenParityTest {
             captions.add(golden.captionEmbedding(i));
         }
         List<TeviAlignment> out = aligner.align(golden.outputs("vision", "embedding"), captions);
-        List<float[]> masks = aligner.masks(captions);
+        List<CaptionQuery> queries = aligner.queries(captions);
         int latents = runtime.bundle().dims().saeLatents();
 
         // then aligned embeddings, codes and masks agree with PyTorch
         Map<String, Agreement> worst = new LinkedHashMap<>();
         worst.put("aligned_embedding", worstOver(i -> Agreement.of(out.get(i).alignedEmbedding(), golden.output("tevi", "aligned_embedding", i))));
         worst.put("sparse_codes", worstOver(i -> Agreement.of(out.get(i).code().toDense(latents), golden.output("tevi", "sparse_codes", i))));
-        worst.put("mask", worstOver(i -> Agreement.of(masks.get(i), golden.output("tevi", "mask", i))));
+        worst.put("mask", worstOver(i -> Agreement.of(queries.get(i).mask(), golden.output("tevi", "mask", i))));
         assertAllWithinParity("tevi", worst);
         // and each code has the bundle's k active latents
         out.forEach(a -> assertThat(a.code().size()).isEqualTo(runtime.bundle().dims().saeK()));

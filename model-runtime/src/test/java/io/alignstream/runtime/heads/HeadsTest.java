@@ -114,11 +114,28 @@ class HeadsTest {
     }
 
     @Test
+    void withoutACaptionAdapterTeviQueriesWithTheCaptionEmbeddingItself() {
+        // given the default bundle, whose tevi head has no caption_aligned output
+        assertThat(runtime.bundle().manifest().hasCaptionAdapter()).isFalse();
+        List<float[]> embeddings = tower.embed(images.subList(0, 2)).stream().map(VisionEmbedding::embedding).toList();
+
+        // when pairs are aligned and the captions taken as queries alone
+        List<TeviAlignment> aligned = aligner.align(embeddings, captions.subList(0, 2));
+        List<CaptionQuery> queries = aligner.queries(captions.subList(0, 2));
+
+        // then q is t, value for value, on both paths
+        for (int i = 0; i < 2; i++) {
+            assertThat(aligned.get(i).query()).containsExactly(captions.get(i));
+            assertThat(queries.get(i).query()).containsExactly(captions.get(i));
+        }
+    }
+
+    @Test
     void teviGivesAUnitAlignedEmbeddingAKSparseCodeAndMaskStatistics() {
         // given an image and one of its web captions
         float[] embedding = tower.embed(images.subList(0, 1)).get(0).embedding();
         TeviAlignment alignment = aligner.align(List.of(embedding), List.of(captions.get(0))).get(0);
-        float[] mask = aligner.masks(List.of(captions.get(0))).get(0);
+        float[] mask = aligner.queries(List.of(captions.get(0))).get(0).mask();
 
         // then the aligned embedding is unit length, the code has k ascending active latents
         assertThat(norm(alignment.alignedEmbedding())).isCloseTo(1.0, within(1e-5));

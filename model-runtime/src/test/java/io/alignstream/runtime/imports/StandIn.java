@@ -38,39 +38,52 @@ final class StandIn {
         Path done = dir.resolve(".built-with");
         String args = String.join(" ", options);
         // The script's own bytes in the marker: an edited standin.py rebuilds, a rerun reuses.
-        String marker;
         try {
-            marker = args + "\n" + ClipImport.sha256(Files.readAllBytes(
+            String marker = args + "\n" + ClipImport.sha256(Files.readAllBytes(
                     moduleDir().resolve("training/alignstream_training/standin.py")));
             if (Files.isRegularFile(done) && Files.readString(done).equals(marker)) {
                 return dir;
             }
             deleteTree(dir);
-            List<String> command = new ArrayList<>(List.of(PYTHON.toString(), "-m", "alignstream_training.standin",
-                    dir.toString()));
-            command.addAll(List.of(options));
+            List<String> arguments = new ArrayList<>(List.of(dir.toString()));
+            arguments.addAll(List.of(options));
+            python("standin", 120, arguments);
+            Files.writeString(done, marker);
+            return dir;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Runs {@code python3 -m alignstream_training.MODULE ARGS} in model-runtime/training and
+     * returns its output; fails the test on a non-zero exit, a timeout or a missing PyTorch.
+     */
+    static String python(String module, long timeoutSeconds, List<String> args) {
+        List<String> command = new ArrayList<>(List.of(PYTHON.toString(), "-m", "alignstream_training." + module));
+        command.addAll(args);
+        try {
             Process process = new ProcessBuilder(command).directory(moduleDir().resolve("training").toFile())
                     .redirectErrorStream(true).start();
             String output;
             try (var in = process.getInputStream()) {
                 output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             }
-            if (!process.waitFor(120, TimeUnit.SECONDS)) {
+            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
-                fail("standin.py did not finish in 120 s:\n" + output);
+                fail(module + " did not finish in " + timeoutSeconds + " s:\n" + output);
             }
             if (output.contains("No module named 'torch'") || output.contains("No module named 'onnx'")) {
-                fail("the stand-in encoders need PyTorch and onnx for Debian's python3: "
+                fail(module + " needs PyTorch and onnx for Debian's python3: "
                         + "apt-get install python3-torch python3-onnx libopenblas0-pthread (.ci/run does)\n" + output);
             }
             if (process.exitValue() != 0) {
-                fail("standin.py " + args + " exited " + process.exitValue() + ":\n" + output);
+                fail(module + " " + String.join(" ", args) + " exited " + process.exitValue() + ":\n" + output);
             }
-            Files.writeString(done, marker);
-            return dir;
+            return output;
         } catch (IOException e) {
             if (!Files.isExecutable(PYTHON)) {
-                fail(PYTHON + " is missing: the stand-in encoders need Debian's python3 with "
+                fail(PYTHON + " is missing: the training scripts need Debian's python3 with "
                         + "python3-torch python3-onnx libopenblas0-pthread (.ci/run installs them)");
             }
             throw new java.io.UncheckedIOException(e);
@@ -101,7 +114,7 @@ final class StandIn {
         return Files.isDirectory(here.resolve("training")) ? here : here.resolve("model-runtime");
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.alignstream.runtime.ModelRuntime;
+import io.alignstream.runtime.heads.CaptionQuery;
 import io.alignstream.runtime.heads.SparseCode;
 import io.alignstream.runtime.heads.TeviAligner;
 import io.alignstream.runtime.heads.TeviAlignment;
@@ -79,7 +80,7 @@ class TeviRetrievalScorerTest {
     void everyPairScoresAsTheHeadsAlignedEmbeddingDoes() {
         // given the images indexed by their codes and the captions as queries
         List<SparseCode> codes = aligner.codes(imageEmbeddings);
-        List<float[]> masks = aligner.masks(captionEmbeddings);
+        List<CaptionQuery> queries = aligner.queries(captionEmbeddings);
 
         // when every pair is also run through the TEVI head (brute force)
         List<float[]> pairImages = new ArrayList<>();
@@ -95,9 +96,10 @@ class TeviRetrievalScorerTest {
         // then the scorer's cosine equals the head's for every pair
         double worst = 0;
         for (int c = 0; c < captionEmbeddings.size(); c++) {
-            TeviRetrievalScorer.Query query = scorer.query(captionEmbeddings.get(c), masks.get(c));
+            TeviRetrievalScorer.Query query = scorer.query(queries.get(c).query(), queries.get(c).mask());
             for (int j = 0; j < IMAGES; j++) {
-                double expected = cosine(bruteForce.get(c * IMAGES + j).alignedEmbedding(), captionEmbeddings.get(c));
+                TeviAlignment pair = bruteForce.get(c * IMAGES + j);
+                double expected = cosine(pair.alignedEmbedding(), pair.query());
                 double actual = scorer.score(query, codes.get(j));
                 assertThat(actual).as("caption %d '%s', image %d", c, captionTexts.get(c), j)
                         .isCloseTo(expected, within(TOLERANCE));
@@ -110,14 +112,15 @@ class TeviRetrievalScorerTest {
 
     @Test
     void scoringACaptionAgainstAFewCodesGivesExactlyTheQueryScores() {
-        // given the images' codes and every caption's mask
+        // given the images' codes and every caption's query embedding and mask
         List<SparseCode> codes = aligner.codes(imageEmbeddings);
-        List<float[]> masks = aligner.masks(captionEmbeddings);
+        List<CaptionQuery> queries = aligner.queries(captionEmbeddings);
         for (int c = 0; c < captionEmbeddings.size(); c++) {
+            CaptionQuery caption = queries.get(c);
             // when a caption is scored against the codes directly (weights only on their latents)
-            double[] direct = scorer.scores(captionEmbeddings.get(c), masks.get(c), codes);
+            double[] direct = scorer.scores(caption.query(), caption.mask(), codes);
             // then each score is the full query's, to the bit
-            TeviRetrievalScorer.Query query = scorer.query(captionEmbeddings.get(c), masks.get(c));
+            TeviRetrievalScorer.Query query = scorer.query(caption.query(), caption.mask());
             for (int j = 0; j < IMAGES; j++) {
                 assertThat(direct[j]).as("caption %d, image %d", c, j).isEqualTo(scorer.score(query, codes.get(j)));
             }
@@ -129,12 +132,13 @@ class TeviRetrievalScorerTest {
         // given one long caption as the query
         int c = 0;
         List<SparseCode> codes = aligner.codes(imageEmbeddings);
-        TeviRetrievalScorer.Query query = scorer.query(captionEmbeddings.get(c), aligner.masks(List.of(captionEmbeddings.get(c))).get(0));
+        CaptionQuery caption = aligner.queries(List.of(captionEmbeddings.get(c))).get(0);
+        TeviRetrievalScorer.Query query = scorer.query(caption.query(), caption.mask());
 
         // when the top 5 are taken, then they are brute force's top 5 in order
         List<TeviAlignment> pairs = aligner.align(imageEmbeddings, imageEmbeddings.stream().map(i -> captionEmbeddings.get(c)).toList());
         List<Integer> expected = IntStream.range(0, IMAGES).boxed()
-                .sorted(Comparator.comparingDouble((Integer j) -> -cosine(pairs.get(j).alignedEmbedding(), captionEmbeddings.get(c))))
+                .sorted(Comparator.comparingDouble((Integer j) -> -cosine(pairs.get(j).alignedEmbedding(), caption.query())))
                 .limit(5).toList();
         assertThat(scorer.top(query, codes, 5)).extracting(TeviRetrievalScorer.Hit::image).containsExactlyElementsOf(expected);
     }
@@ -143,7 +147,7 @@ class TeviRetrievalScorerTest {
     void theDecoderReadFromTheOnnxFileReproducesTheAlignedEmbedding() {
         // given one pair's code and mask from the head
         TeviAlignment pair = aligner.align(List.of(imageEmbeddings.get(3)), List.of(captionEmbeddings.get(1))).get(0);
-        float[] mask = aligner.masks(List.of(captionEmbeddings.get(1))).get(0);
+        float[] mask = aligner.queries(List.of(captionEmbeddings.get(1))).get(0).mask();
         TeviDecoder decoder = TeviDecoder.read(runtime.bundle().graph("tevi"), "sparse_codes", "mask");
 
         // when W_dec (z * mask) + b_dec is computed from the initializers and normalised

@@ -5,7 +5,8 @@ import io.alignstream.runtime.retrieval.TeviRetrievalScorer;
 import java.util.List;
 
 /**
- * TEVI's scores of one caption against a window's images, cos(x_tevi(image code, caption mask), t).
+ * TEVI's scores of one caption against a window's images, cos(x_tevi(image code, caption mask), q),
+ * q the caption's query embedding (t through the bundle's caption adapter, or t without one).
  * {@link #of(TeviRetrievalScorer)} is the production implementation (exact); tests may supply a
  * dense one.
  */
@@ -13,10 +14,10 @@ import java.util.List;
 public interface TeviScoring {
 
     /**
-     * The TEVI cosine of the caption (embedding t, dense mask over the m latents) with each image
-     * code, in order.
+     * The TEVI cosine of the caption (query embedding q, dense mask(q) over the m latents) with
+     * each image code, in order.
      */
-    double[] scores(float[] captionEmbedding, float[] captionMask, List<SparseCode> imageCodes);
+    double[] scores(float[] captionQuery, float[] captionMask, List<SparseCode> imageCodes);
 
     /**
      * The runtime's exact scorer, through {@link TeviRetrievalScorer#scores}: the caption's

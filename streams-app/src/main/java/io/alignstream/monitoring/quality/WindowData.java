@@ -21,7 +21,10 @@ final class WindowData {
     final List<double[]> images = new ArrayList<>();
     final List<SparseCode> codes = new ArrayList<>();
     final int[] imageOfPair;
+    /** t̂ per pair: raw retrieval and caption drift. */
     final List<double[]> captions = new ArrayList<>();
+    /** q̂ per pair, the captions TEVI aligned to: the TEVI modality gap. */
+    final List<double[]> queries = new ArrayList<>();
 
     private WindowData(List<PairSample> pairs) {
         this.pairs = pairs;
@@ -41,11 +44,12 @@ final class WindowData {
             }
             imageOfPair[p] = index;
             captions.add(Vectors.normalised(pair.captionEmbedding()));
+            queries.add(Vectors.normalised(pair.captionQuery()));
         }
     }
 
     /**
-     * Validates every pair against the first: one embedding width d for image, caption and
+     * Validates every pair against the first: one embedding width d for image, caption, query and
      * aligned embeddings, one dictionary size m for masks and codes, finite values, masks in
      * [0, 1], code indices ascending within [0, m).
      *
@@ -79,6 +83,7 @@ final class WindowData {
     private static void validate(int p, PairSample pair, int d, int m) {
         requireVector(p, pair, "image embedding", pair.imageEmbedding(), d);
         requireVector(p, pair, "caption embedding", pair.captionEmbedding(), d);
+        requireVector(p, pair, "caption query", pair.captionQuery(), d);
         if (pair.alignedEmbedding() != null) {
             requireVector(p, pair, "aligned embedding", pair.alignedEmbedding(), d);
         }

@@ -118,7 +118,8 @@ public final class WindowEvaluator {
         double[][] s = new double[data.images.size()][data.pairs.size()];
         for (int j = 0; j < data.pairs.size(); j++) {
             PairSample pair = data.pairs.get(j);
-            double[] column = tevi.scores(pair.captionEmbedding(), pair.captionMask(), data.codes);
+            // TEVI aligns the image to q, the caption through the bundle's caption adapter (t without one)
+            double[] column = tevi.scores(pair.captionQuery(), pair.captionMask(), data.codes);
             for (int i = 0; i < s.length; i++) {
                 s[i][j] = column[i];
             }
@@ -245,12 +246,12 @@ public final class WindowEvaluator {
         for (int j = 0; j < pairs; j++) {
             pairImages.add(data.images.get(data.imageOfPair[j]));
         }
-        double[] captionCentroid = Vectors.centroid(data.captions);
-        double rawGap = Vectors.distance(Vectors.centroid(pairImages), captionCentroid);
+        double rawGap = Vectors.distance(Vectors.centroid(pairImages), Vectors.centroid(data.captions));
         OptionalDouble teviGap = OptionalDouble.empty();
         if (data.pairs.stream().allMatch(p -> p.alignedEmbedding() != null)) {
             List<double[]> aligned = data.pairs.stream().map(p -> Vectors.normalised(p.alignedEmbedding())).toList();
-            teviGap = OptionalDouble.of(Vectors.distance(Vectors.centroid(aligned), captionCentroid));
+            // x_tevi is aligned to q, so its gap is to the queries' centroid (t's without an adapter)
+            teviGap = OptionalDouble.of(Vectors.distance(Vectors.centroid(aligned), Vectors.centroid(data.queries)));
         }
         return new Alignment(rawCosines, teviCosines, rawGap, teviGap);
     }

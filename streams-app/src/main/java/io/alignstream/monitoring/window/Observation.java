@@ -15,7 +15,11 @@ import org.apache.kafka.common.serialization.Serdes;
  */
 public sealed interface Observation permits Observation.Pair, Observation.Image, Observation.DeadLetter {
 
-    /** A published TEVI pair. */
+    /**
+     * A published TEVI pair. It keeps the caption embedding t only: the caption's query embedding
+     * and mask are re-derived from t by the TEVI head when a window closes (image-independent),
+     * so stored entries need no format change when a bundle has a caption adapter.
+     */
     record Pair(String imageId, String captionId, float[] imageEmbedding, int[] codeIndices, float[] codeValues,
                 float[] captionEmbedding, float[] alignedEmbedding, long eventTimeMs) implements Observation {
         public Pair {

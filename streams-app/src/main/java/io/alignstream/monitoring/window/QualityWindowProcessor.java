@@ -14,6 +14,7 @@ import io.alignstream.monitoring.quality.QualityFigures;
 import io.alignstream.monitoring.quality.QualityWindow;
 import io.alignstream.monitoring.quality.ReferenceWindow;
 import io.alignstream.monitoring.quality.WindowEvaluator;
+import io.alignstream.runtime.heads.CaptionQuery;
 import io.alignstream.runtime.heads.SparseCode;
 import io.alignstream.topology.state.SequencedBuffer;
 import java.time.Duration;
@@ -45,8 +46,8 @@ public final class QualityWindowProcessor implements Processor<String, Observati
     public static final String TIME_WINDOW_STORE = "quality-time-window";
     public static final String REFERENCE_STORE = "quality-reference";
     private static final Logger log = LoggerFactory.getLogger(QualityWindowProcessor.class);
-    /** Caption masks are computed in chunks of this many (the TEVI head's batch). */
-    private static final int MASK_CHUNK = 256;
+    /** Caption queries and masks are computed in chunks of this many (the TEVI head's batch). */
+    private static final int QUERY_CHUNK = 256;
 
     private final MonitorSettings settings;
     private final Supplier<InferenceSession> sessions;
@@ -193,18 +194,22 @@ public final class QualityWindowProcessor implements Processor<String, Observati
         }
     }
 
+    /**
+     * The pairs with each caption's query embedding and mask re-derived from its embedding t by
+     * the TEVI head (image-independent), so an observation stores t alone.
+     */
     private List<PairSample> samples(List<Observation.Pair> pairs) {
-        List<float[]> masks = new ArrayList<>(pairs.size());
-        for (int start = 0; start < pairs.size(); start += MASK_CHUNK) {
-            List<Observation.Pair> chunk = pairs.subList(start, Math.min(pairs.size(), start + MASK_CHUNK));
-            masks.addAll(session.masks(chunk.stream().map(Observation.Pair::captionEmbedding).toList()));
+        List<CaptionQuery> queries = new ArrayList<>(pairs.size());
+        for (int start = 0; start < pairs.size(); start += QUERY_CHUNK) {
+            List<Observation.Pair> chunk = pairs.subList(start, Math.min(pairs.size(), start + QUERY_CHUNK));
+            queries.addAll(session.queries(chunk.stream().map(Observation.Pair::captionEmbedding).toList()));
         }
         List<PairSample> samples = new ArrayList<>(pairs.size());
         for (int i = 0; i < pairs.size(); i++) {
             Observation.Pair pair = pairs.get(i);
             samples.add(new PairSample(pair.imageId(), pair.captionId(), pair.imageEmbedding(),
-                    new SparseCode(pair.codeIndices(), pair.codeValues()), pair.captionEmbedding(), masks.get(i),
-                    pair.alignedEmbedding()));
+                    new SparseCode(pair.codeIndices(), pair.codeValues()), pair.captionEmbedding(),
+                    queries.get(i).query(), queries.get(i).mask(), pair.alignedEmbedding()));
         }
         return samples;
     }

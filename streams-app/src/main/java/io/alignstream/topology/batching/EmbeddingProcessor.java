@@ -118,7 +118,7 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
         this.captionEmbedder = new CaptionEmbedder(session, preparer, metrics);
         this.aligner = new PairAligner(session, metrics);
         this.records = new EmbeddingRecords(models.modelRef(), settings.alignVlmDtype(), settings.includeRawEmbedding(),
-                session.dictionarySize());
+                session.dictionarySize(), session.hasCaptionAdapter());
         this.imagesWaiting = (int) buffer.peek().stream().filter(input -> input.event() instanceof ImageEvent).count();
         this.startedAtMs = context.currentSystemTimeMs();
         this.lastGraceCheckMs = startedAtMs;

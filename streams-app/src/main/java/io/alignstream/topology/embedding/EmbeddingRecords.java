@@ -23,12 +23,19 @@ public final class EmbeddingRecords {
     private final TensorDType dtype;
     private final boolean includeRawEmbedding;
     private final int dictionarySize;
+    private final boolean captionAdapter;
 
-    public EmbeddingRecords(ModelRef model, TensorDType dtype, boolean includeRawEmbedding, int dictionarySize) {
+    /**
+     * @param captionAdapter whether the bundle's TEVI head has a caption adapter: TEVI records
+     *                       then carry the query embedding q the alignment was made with
+     */
+    public EmbeddingRecords(ModelRef model, TensorDType dtype, boolean includeRawEmbedding, int dictionarySize,
+                            boolean captionAdapter) {
         this.model = model;
         this.dtype = dtype;
         this.includeRawEmbedding = includeRawEmbedding;
         this.dictionarySize = dictionarySize;
+        this.captionAdapter = captionAdapter;
     }
 
     public AlignVlmEmbedding alignVlm(ImageEvent image, VisionEmbedding vision, AlignVlmProjection projection,
@@ -54,7 +61,8 @@ public final class EmbeddingRecords {
 
     /**
      * A TEVI record for one (image, caption) pair. Its event time is the later of the two
-     * events' times: the moment the pair was complete.
+     * events' times: the moment the pair was complete. {@code captionEmbedding} is the text
+     * head's t; the TEVI score is against the alignment's query q (t without an adapter).
      */
     public TeviEmbedding tevi(CaptionEvent caption, float[] captionEmbedding, float[] imageEmbedding,
                               Instant imageEventTime, TeviAlignment alignment, Instant now) {
@@ -65,6 +73,7 @@ public final class EmbeddingRecords {
                 .setModel(model)
                 .setCaptionEmbedding(boxed(captionEmbedding))
                 .setAlignedEmbedding(boxed(alignment.alignedEmbedding()))
+                .setQueryEmbedding(captionAdapter ? boxed(alignment.query()) : null)
                 .setRawImageEmbedding(includeRawEmbedding ? boxed(imageEmbedding) : null)
                 .setCodes(SparseCode.newBuilder()
                         .setDictionarySize(dictionarySize)
@@ -78,7 +87,7 @@ public final class EmbeddingRecords {
                         .build())
                 .setScores(SimilarityScores.newBuilder()
                         .setRaw((float) cosine(imageEmbedding, captionEmbedding))
-                        .setTevi((float) cosine(alignment.alignedEmbedding(), captionEmbedding))
+                        .setTevi((float) cosine(alignment.alignedEmbedding(), alignment.query()))
                         .build())
                 .setEventTime(eventTime)
                 .setProcessingTime(now)

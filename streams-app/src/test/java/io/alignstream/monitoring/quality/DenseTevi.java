@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * TEVI by its definition, densely, for hand-built cases: x_tevi = W (z * mask) + b, score =
- * cos(x_tevi, t). With W the identity and b = 0, an image's code is its embedding and a mask
+ * cos(x_tevi, q), q the caption's query embedding. With W the identity and b = 0, an image's code is its embedding and a mask
  * keeps the coordinates it names.
  */
 final class DenseTevi implements TeviScoring {
@@ -27,8 +27,8 @@ final class DenseTevi implements TeviScoring {
     }
 
     @Override
-    public double[] scores(float[] captionEmbedding, float[] captionMask, List<SparseCode> imageCodes) {
-        return imageCodes.stream().mapToDouble(code -> cosine(aligned(code, captionMask), captionEmbedding)).toArray();
+    public double[] scores(float[] captionQuery, float[] captionMask, List<SparseCode> imageCodes) {
+        return imageCodes.stream().mapToDouble(code -> cosine(aligned(code, captionMask), captionQuery)).toArray();
     }
 
     double[] aligned(SparseCode code, float[] mask) {

@@ -16,6 +16,7 @@ import io.alignstream.runtime.ModelRuntime;
 import io.alignstream.runtime.bundle.ModelBundle;
 import io.alignstream.runtime.engine.EngineConfig;
 import io.alignstream.runtime.heads.AlignVlmProjection;
+import io.alignstream.runtime.heads.CaptionQuery;
 import io.alignstream.runtime.heads.SparseCode;
 import io.alignstream.runtime.heads.TeviAlignment;
 import io.alignstream.runtime.heads.VisionEmbedding;
@@ -108,7 +109,8 @@ class WindowEvaluatorRealDataTest {
         List<PairSample> out = new ArrayList<>();
         for (int p = 0; p < pairs.size(); p++) {
             PairSample donor = pairs.get(order.get(p));
-            out.add(pairs.get(p).withCaption(donor.captionId(), donor.captionEmbedding(), donor.captionMask()));
+            out.add(pairs.get(p).withCaption(donor.captionId(), donor.captionEmbedding(), donor.captionQuery(),
+                    donor.captionMask()));
         }
         return new QualityWindow(out, window.alignVlm(), window.deadLetters());
     }
@@ -151,7 +153,7 @@ class WindowEvaluatorRealDataTest {
         // given the healthy window, whose pairs carry the TEVI head's aligned embeddings
         QualityFigures figures = evaluator.evaluate(healthy);
         double headMean = healthy.pairs().stream()
-                .mapToDouble(p -> Vectors.dot(Vectors.normalised(p.alignedEmbedding()), Vectors.normalised(p.captionEmbedding())))
+                .mapToDouble(p -> Vectors.dot(Vectors.normalised(p.alignedEmbedding()), Vectors.normalised(p.captionQuery())))
                 .average().orElseThrow();
         // then the evaluator's TEVI true-pair cosine (from codes and masks through the scorer) agrees
         assertThat(figures.alignment().orElseThrow().tevi().truePairs()).isCloseTo(headMean, within(1e-5));
@@ -188,7 +190,7 @@ class WindowEvaluatorRealDataTest {
         for (int p = 0; p < 512; p++) {
             PairSample pair = all.get(p);
             distinct.add(new PairSample(pair.imageId() + "#" + p, pair.captionId(), pair.imageEmbedding(), pair.imageCode(),
-                    pair.captionEmbedding(), pair.captionMask(), pair.alignedEmbedding()));
+                    pair.captionEmbedding(), pair.captionQuery(), pair.captionMask(), pair.alignedEmbedding()));
         }
         QualityWindow worst = new QualityWindow(distinct, healthy.alignVlm(), 0);
         // when each is evaluated on this thread, with drift, after a warm-up
@@ -266,7 +268,7 @@ class WindowEvaluatorRealDataTest {
             return new Images(embeddings, session.sparseCodes(embeddings), words);
         }
 
-        /** The scenes' captions in order, with their scene, embedding and TEVI mask. */
+        /** The scenes' captions in order, with their scene, embedding and TEVI query and mask. */
         Captions captions(List<SceneEvents> scenes) throws CaptionRejectedException {
             List<CaptionEvent> captions = new ArrayList<>();
             List<Integer> sceneOf = new ArrayList<>();
@@ -277,7 +279,7 @@ class WindowEvaluatorRealDataTest {
                 }
             }
             List<float[]> embeddings = embedCaptions(captions);
-            return new Captions(captions, sceneOf, embeddings, session.masks(embeddings));
+            return new Captions(captions, sceneOf, embeddings, session.queries(embeddings));
         }
 
         /** One pair per caption, with its scene's image and the TEVI head's aligned embedding. */
@@ -289,7 +291,7 @@ class WindowEvaluatorRealDataTest {
                 int s = captions.sceneOf().get(p);
                 pairs.add(new PairSample(scenes.get(s).image().getImageId(), captions.events().get(p).getCaptionId(),
                         images.embeddings().get(s), images.codes().get(s), captions.embeddings().get(p),
-                        captions.masks().get(p), aligned.get(p).alignedEmbedding()));
+                        captions.queries().get(p).query(), captions.queries().get(p).mask(), aligned.get(p).alignedEmbedding()));
             }
             return new QualityWindow(pairs, images.alignVlm(), 0);
         }
@@ -324,6 +326,7 @@ class WindowEvaluatorRealDataTest {
     private record Images(List<float[]> embeddings, List<SparseCode> codes, List<AlignVlmSample> alignVlm) {
     }
 
-    private record Captions(List<CaptionEvent> events, List<Integer> sceneOf, List<float[]> embeddings, List<float[]> masks) {
+    private record Captions(List<CaptionEvent> events, List<Integer> sceneOf, List<float[]> embeddings,
+                            List<CaptionQuery> queries) {
     }
 }

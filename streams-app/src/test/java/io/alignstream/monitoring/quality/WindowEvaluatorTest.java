@@ -217,6 +217,36 @@ class WindowEvaluatorTest {
     }
 
     @Nested
+    class CaptionAdapter {
+
+        @Test
+        void teviScoresAndItsGapUseTheCaptionsQueryEmbeddingWhileRawKeepsTheCaptionEmbedding() {
+            // given three orthogonal images; caption a0's embedding t points at image b, but its query
+            // embedding q (the bundle's caption adapter's output) at its own image a, and x_tevi = q
+            List<PairSample> pairs = List.of(
+                    new PairSample("a", "a0", basis(6, 0), SparseCode.fromDense(basis(6, 0)), basis(6, 1), basis(6, 0),
+                            ones(6), basis(6, 0)),
+                    new PairSample("b", "b0", basis(6, 1), SparseCode.fromDense(basis(6, 1)), basis(6, 1), ones(6), basis(6, 1)),
+                    new PairSample("c", "c0", basis(6, 2), SparseCode.fromDense(basis(6, 2)), basis(6, 2), ones(6), basis(6, 2)));
+
+            // when the window is evaluated
+            QualityFigures figures = evaluator.evaluate(QualityWindow.of(pairs));
+
+            // then raw retrieval, from t, misses a0's image (it ties at 0 with c, behind b) ...
+            QualityFigures.Retrieval r = figures.retrieval().orElseThrow();
+            assertThat(r.raw().textToImage().recallAt(1)).isCloseTo(2.0 / 3, within(EPS));
+            // ... and TEVI, from q, finds every image first
+            assertThat(r.tevi().textToImage().recallAt(1)).isCloseTo(1.0, within(EPS));
+            QualityFigures.Alignment a = figures.alignment().orElseThrow();
+            assertThat(a.raw().truePairs()).isCloseTo(2.0 / 3, within(EPS));
+            assertThat(a.tevi().truePairs()).isCloseTo(1.0, within(EPS));
+            // and the TEVI gap is to the queries' centroid, which the aligned embeddings equal (to t's
+            // centroid it would be sqrt(2) / 3)
+            assertThat(a.teviModalityGap().getAsDouble()).isCloseTo(0.0, within(EPS));
+        }
+    }
+
+    @Nested
     class Drift {
 
         /** n points around {@code mean} with unit Gaussian noise, d = 8 (normalised by the evaluator). */

@@ -18,6 +18,7 @@ import io.alignstream.fetch.TestFetchers;
 import io.alignstream.inference.InferenceSession;
 import io.alignstream.metrics.PipelineMetrics;
 import io.alignstream.runtime.heads.AlignVlmProjection;
+import io.alignstream.runtime.heads.CaptionQuery;
 import io.alignstream.runtime.heads.SparseCode;
 import io.alignstream.runtime.heads.TeviAlignment;
 import io.alignstream.runtime.heads.VisionEmbedding;
@@ -396,7 +397,7 @@ class ImageFetchRetryTest {
         }
 
         @Override
-        public List<float[]> masks(List<float[]> captionEmbeddings) {
+        public List<CaptionQuery> queries(List<float[]> captionEmbeddings) {
             throw new UnsupportedOperationException("not an image head");
         }
 
@@ -408,6 +409,11 @@ class ImageFetchRetryTest {
         @Override
         public int dictionarySize() {
             return 1;
+        }
+
+        @Override
+        public boolean hasCaptionAdapter() {
+            return false;
         }
 
         @Override
