@@ -200,9 +200,9 @@ class AlignConnector(nn.Module):
 class MlpConnector(nn.Module):
     """The baseline: the usual two-layer MLP projector, trained the same way."""
 
-    def __init__(self, d=EMBED_DIM):
+    def __init__(self, d=EMBED_DIM, patch_dim=PATCH_DIM):
         super().__init__()
-        self.net = nn.Sequential(nn.Linear(128, d), nn.GELU(), nn.Linear(d, d))
+        self.net = nn.Sequential(nn.Linear(patch_dim, d), nn.GELU(), nn.Linear(d, d))
 
     def forward(self, tokens):
         projected = self.net(tokens)

@@ -17,6 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import io.alignstream.world.CocoExport;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,27 +32,35 @@ import org.junit.jupiter.api.io.TempDir;
 class DefaultEncodersImportTest {
 
     @TempDir
-    Path dir;
+    static Path dir;
 
-    @Test
-    void theDefaultEncodersImportedFromOptimumsLayoutEmbedAsTheDefaultBundleDoes() throws Exception {
+    /** The default bundle's encoders in Optimum's layout, imported as a user's model (shared by the tests). */
+    private static Path optimum;
+    private static Path bundle;
+
+    @BeforeAll
+    static void importTheDefaultEncoders() throws Exception {
         // given the default tower's vision.onnx and the MiniLM artifact the default bundle references
         Path vision = dir.resolve("vision.onnx");
-        try (InputStream in = getClass().getClassLoader().getResourceAsStream("io/alignstream/bundle/default/vision.onnx")) {
+        try (InputStream in = DefaultEncodersImportTest.class.getClassLoader()
+                .getResourceAsStream("io/alignstream/bundle/default/vision.onnx")) {
             Files.copy(in, vision);
         }
-        URL minilm = getClass().getClassLoader().getResource("all-minilm-l6-v2.onnx");
+        URL minilm = DefaultEncodersImportTest.class.getClassLoader().getResource("all-minilm-l6-v2.onnx");
         String jar = Path.of(java.net.URI.create(minilm.getPath().substring(0, minilm.getPath().indexOf("!/")))).toString();
 
         // when they are written in Optimum's layout and imported as a user's model
-        Path optimum = dir.resolve("optimum");
+        optimum = dir.resolve("optimum");
         TrainingPython.run("optimum_layout", 120, "--vision", vision.toString(), "--minilm-jar", jar, optimum.toString());
-        Path bundle = dir.resolve("bundle");
+        bundle = dir.resolve("bundle");
         CommandRun imported = CommandRun.of("model", "import", optimum.toString(), "--out", bundle.toString(),
                 "--model-id", "default-encoders", "--text-embeds", "last_hidden_state", "--text-pooling", "mean",
                 "--word-embeddings", "embeddings.word_embeddings.weight", "--max-length", "128");
         assertThat(imported.exitCode()).as(imported.err()).isZero();
+    }
 
+    @Test
+    void theDefaultEncodersImportedFromOptimumsLayoutEmbedAsTheDefaultBundleDoes() throws Exception {
         // then synthetic-world scenes and captions embed as through the default bundle
         List<float[]> images = new ArrayList<>();
         List<String> captions = new ArrayList<>();
@@ -82,6 +92,32 @@ class DefaultEncodersImportTest {
             for (int i = 0; i < captions.size(); i++) {
                 assertClose(gotText[i], wantText[i]);
             }
+        }
+    }
+
+    @Test
+    void alignVlmsNoiseTestReadsConnectorTokensWithTheTextHeadRebuiltInPyTorch() throws Exception {
+        // given a few hundred scenes embedded through the imported encoders (MiniLM as the text head)
+        Path coco = dir.resolve("coco");
+        CocoExport.write(new SyntheticWorld(13), Split.TRAIN, 240, coco);
+        Path data = dir.resolve("data");
+        CommandRun embedded = CommandRun.of("model", "embed", "--bundle", bundle.toString(),
+                "--coco-captions", coco.resolve(CocoExport.CAPTIONS).toString(),
+                "--images", coco.resolve(CocoExport.IMAGES).toString(), "--out", data.toString());
+        assertThat(embedded.exitCode()).as(embedded.err()).isZero();
+
+        // when the fair robustness test runs in quick mode with the bundle's text head as the language model
+        Path report = dir.resolve("noise.md");
+        String output = TrainingPython.run("align_noise", 300, "--data", data.toString(),
+                "--text-model", optimum.resolve("text_model.onnx").toString(), "--report", report.toString(), "--quick");
+
+        // then the PyTorch rebuild is the text head (it reproduces the Java-computed caption embeddings),
+        // and both connectors are swept over every noise level
+        assertThat(output).contains("rebuilt text head against the Java-computed caption embeddings");
+        String markdown = Files.readString(report);
+        assertThat(markdown).contains("| ALIGN |", "| MLP |", "| MLP matched |");
+        for (String sigma : List.of("| 0 |", "| 0.1 |", "| 0.3 |", "| 1 |", "| 3 |")) {
+            assertThat(markdown).contains(sigma);
         }
     }
 
