@@ -68,6 +68,7 @@ def compare(data_dir, bundles):
             "retrieval": rs.metrics(sae, mask, adapter),
             "dictionary": LE.dictionary_health(sae, mask, data.x[everything], rs, adapter),
             "probes": LE.probes(data, sae, mask, train, test, {"probe_images": 5000}, adapter),
+            "named_probes": LE.named_probes(data, sae, mask, train, test, {"probe_images": 5000}, adapter),
         }
     return out
 
@@ -98,6 +99,16 @@ def markdown(r):
             lines.append(f"| {attr} | {100 * row['chance']:.1f} | {100 * row['raw']:.1f} | "
                          + " | ".join(f"{100 * r['bundles'][n]['probes'][attr]['tevi_own_caption']:.1f}" for n in names)
                          + " |")
+    named = r["bundles"][names[0]].get("named_probes")
+    if named:
+        lines += ["", "Named against unnamed (probe accuracy on TEVI conditioned on a short caption naming the "
+                  "attribute / not naming it; targets: named >= 90% of raw, unnamed loses >= half of raw - chance):", "",
+                  "| attribute | chance | raw | " + " | ".join(f"{n} named | {n} unnamed" for n in names) + " |",
+                  "| --- | ---: | ---: | " + " | ".join("---: | ---:" for _ in names) + " |"]
+        for attr, row in named.items():
+            cells = " | ".join(f"{100 * r['bundles'][n]['named_probes'][attr]['named']:.1f} | "
+                               f"{100 * r['bundles'][n]['named_probes'][attr]['unnamed']:.1f}" for n in names)
+            lines.append(f"| {attr} | {100 * row['chance']:.1f} | {100 * row['raw']:.1f} | {cells} |")
     return "\n".join(lines) + "\n"
 
 
