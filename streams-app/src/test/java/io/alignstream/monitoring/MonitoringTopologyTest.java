@@ -91,6 +91,13 @@ class MonitoringTopologyTest {
                 assertThat(report.getPairCount()).isEqualTo(20);
                 assertThat(metric(report, "volume.images")).isEqualTo(4);
                 assertThat(metric(report, "volume.alignvlm_images")).isEqualTo(4);
+                // and the short and long captions (by the sub-caption count the TEVI records carry) have figures of
+                // their own: 4 web captions and 1 long description per scene
+                assertThat(metric(report, "volume.short_captions")).isEqualTo(16);
+                assertThat(metric(report, "volume.long_captions")).isEqualTo(4);
+                assertThat(metric(report, "long.tevi_minus_raw.t2i.recall_at_1")).isCloseTo(
+                        metric(report, "long.tevi.t2i.recall_at_1") - metric(report, "long.raw.t2i.recall_at_1"), within(1e-12));
+                assertThat(metric(report, "short.raw.i2t.mrr")).isBetween(0.0, 1.0);
                 assertThat(Duration.between(report.getWindowStart(), report.getWindowEnd())).isGreaterThanOrEqualTo(Duration.ofMinutes(1));
                 assertThat(report.getTopWords()).isNotEmpty();
             });
