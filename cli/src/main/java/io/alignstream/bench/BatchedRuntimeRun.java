@@ -55,7 +55,7 @@ public final class BatchedRuntimeRun {
             }
             List<float[]> captionEmbeddings = new ArrayList<>(workload.pairs());
             for (List<CaptionEvent> chunk : settings.inModelCalls(workload.captions())) {
-                captions.embed(chunk).forEach(result -> captionEmbeddings.add(value(result)));
+                captions.embed(chunk).forEach(result -> captionEmbeddings.add(value(result).embedding()));
             }
             for (int from = 0; from < workload.pairs(); from += batch) {
                 int to = Math.min(workload.pairs(), from + batch);

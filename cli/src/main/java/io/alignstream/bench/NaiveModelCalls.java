@@ -13,6 +13,7 @@ import io.alignstream.text.CaptionPreparer;
 import io.alignstream.text.SubCaptionSplitter;
 import io.alignstream.topology.TopologySettings;
 import io.alignstream.topology.embedding.CaptionEmbedder;
+import io.alignstream.topology.embedding.EmbeddedCaption;
 import io.alignstream.topology.embedding.EmbeddedImage;
 import io.alignstream.topology.embedding.EmbeddingRecords;
 import io.alignstream.topology.embedding.ImageEmbedder;
@@ -62,7 +63,8 @@ final class NaiveModelCalls implements AutoCloseable {
 
     /** The caption's embedding (sub-caption rule) on its own. */
     synchronized NaiveSerdes.CaptionVector embedCaption(CaptionEvent caption) {
-        return new NaiveSerdes.CaptionVector(caption, value(captions.embed(List.of(caption)).get(0)));
+        EmbeddedCaption embedded = value(captions.embed(List.of(caption)).get(0));
+        return new NaiveSerdes.CaptionVector(caption, embedded.embedding(), embedded.subCaptions());
     }
 
     /** The TEVI-aligned embedding of one pair. */
@@ -71,7 +73,7 @@ final class NaiveModelCalls implements AutoCloseable {
         TeviAlignment alignment = session.align(List.of(pair.image().embedding()),
                 List.of(pair.caption().embedding())).get(0);
         profile.batch(InferenceStage.TEVI, 1, System.nanoTime() - start);
-        return records.tevi(pair.caption().caption(), pair.caption().embedding(), pair.image().embedding(),
+        return records.tevi(pair.caption().caption(), pair.caption().embedded(), pair.image().embedding(),
                 Instant.ofEpochMilli(pair.image().eventTimeMs()), alignment, Instant.now());
     }
 

@@ -1,6 +1,7 @@
 package io.alignstream.bench;
 
 import io.alignstream.events.CaptionEvent;
+import io.alignstream.topology.embedding.EmbeddedCaption;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -15,8 +16,12 @@ final class NaiveSerdes {
     /** An image's raw embedding and event time: what its captions' TEVI calls need. */
     record ImageVector(float[] embedding, long eventTimeMs) { }
 
-    /** A caption and its embedding. */
-    record CaptionVector(CaptionEvent caption, float[] embedding) { }
+    /** A caption, its embedding and its sub-caption count (what its TEVI record says of its length). */
+    record CaptionVector(CaptionEvent caption, float[] embedding, int subCaptions) {
+        EmbeddedCaption embedded() {
+            return new EmbeddedCaption(embedding, subCaptions);
+        }
+    }
 
     static Serde<ImageVector> imageVector() {
         return Serdes.serdeFrom((topic, v) -> {
@@ -39,9 +44,10 @@ final class NaiveSerdes {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            ByteBuffer out = ByteBuffer.allocate(4 + caption.remaining() + 4 + 4 * v.embedding().length);
+            ByteBuffer out = ByteBuffer.allocate(4 + caption.remaining() + 4 + 4 * v.embedding().length + 4);
             out.putInt(caption.remaining()).put(caption);
             putFloats(out, v.embedding());
+            out.putInt(v.subCaptions());
             return out.array();
         }, (topic, bytes) -> {
             ByteBuffer in = ByteBuffer.wrap(bytes);
@@ -49,7 +55,7 @@ final class NaiveSerdes {
             ByteBuffer caption = in.slice(in.position(), length);
             in.position(in.position() + length);
             try {
-                return new CaptionVector(CaptionEvent.fromByteBuffer(caption), getFloats(in));
+                return new CaptionVector(CaptionEvent.fromByteBuffer(caption), getFloats(in), in.getInt());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

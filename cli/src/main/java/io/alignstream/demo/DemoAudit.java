@@ -7,6 +7,7 @@ import io.alignstream.events.DeadLetter;
 import io.alignstream.events.DeadLetterReason;
 import io.alignstream.events.RetrievalQualityReport;
 import io.alignstream.events.TeviEmbedding;
+import io.alignstream.events.WindowKind;
 import io.alignstream.schemas.TopicNames;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -38,19 +39,19 @@ final class DemoAudit implements AutoCloseable {
         volatile long firstSentNanos;
         volatile long lastReadNanos;
 
-        boolean complete(DemoTraffic.Sent sent, boolean needReport) {
+        boolean complete(DemoTraffic.Sent sent, int reportsNeeded) {
             Map<DeadLetterReason, Long> got = letters.stream().collect(Collectors.groupingBy(DeadLetter::getReason,
                     () -> new EnumMap<>(DeadLetterReason.class), Collectors.counting()));
             boolean lettersIn = sent.expectedReasons().entrySet().stream()
                     .allMatch(e -> got.getOrDefault(e.getKey(), 0L) >= e.getValue());
             return teviKeys.size() >= sent.pairs.get() && alignKeys.size() >= sent.images.size() && lettersIn
-                    && (!needReport || !reports.isEmpty());
+                    && reports.stream().filter(r -> r.getWindowKind() == WindowKind.COUNT).count() >= reportsNeeded;
         }
 
-        /** Waits until everything sent came back (and a quality report, if {@code needReport}), or the timeout. */
-        void await(DemoTraffic.Sent sent, boolean needReport, Duration timeout) throws InterruptedException {
+        /** Waits until everything sent came back, with at least {@code reportsNeeded} count windows' reports, or the timeout. */
+        void await(DemoTraffic.Sent sent, int reportsNeeded, Duration timeout) throws InterruptedException {
             long deadline = System.nanoTime() + timeout.toNanos();
-            while (!complete(sent, needReport) && System.nanoTime() < deadline) {
+            while (!complete(sent, reportsNeeded) && System.nanoTime() < deadline) {
                 Thread.sleep(100);
             }
         }

@@ -80,7 +80,7 @@ final class DemoProgress implements AutoCloseable {
                 .max(Comparator.comparingLong(QualityHistory.WindowPoint::endMs))
                 .map(w -> {
                     Map<String, Map<String, Double>> t2i = w.recall().get("text_to_image");
-                    return String.format("%.2f -> TEVI %.2f (%s window, %d pairs)",
+                    return String.format("%.2f -> TEVI %.2f (latest %s window, %d pairs)",
                             t2i.getOrDefault("raw", Map.of()).getOrDefault("1", Double.NaN),
                             t2i.getOrDefault("tevi", Map.of()).getOrDefault("1", Double.NaN), w.window(), w.pairs());
                 });

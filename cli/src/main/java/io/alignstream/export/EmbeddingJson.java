@@ -42,6 +42,8 @@ public final class EmbeddingJson {
         json.set("alignedEmbedding", floats(record.getAlignedEmbedding()));
         json.set("queryEmbedding", record.getQueryEmbedding() == null
                 ? mapper.nullNode() : floats(record.getQueryEmbedding()));
+        json.set("subCaptions", record.getSubCaptions() == null
+                ? mapper.nullNode() : mapper.getNodeFactory().numberNode(record.getSubCaptions().intValue()));
         json.set("rawImageEmbedding", record.getRawImageEmbedding() == null
                 ? mapper.nullNode() : floats(record.getRawImageEmbedding()));
         ObjectNode codes = json.putObject("codes");

@@ -301,7 +301,7 @@ class ProduceConsumeCommandIntegrationTest {
                 .putFloat(1f).putFloat(2f).putFloat(3f).putFloat(4f).putFloat(5f).putFloat(6f).array();
         publish(tevi, "img-1", teviEmbedding("img-1", "cap-1", 0.25f));
         publish(tevi, "img-1", TeviEmbedding.newBuilder(teviEmbedding("img-1", "cap-2", 0.5f))
-                .setQueryEmbedding(List.of(0f, 1f)).build());
+                .setQueryEmbedding(List.of(0f, 1f)).setSubCaptions(2).build());
         publish(alignVlm, "img-1", alignVlmEmbedding("img-1", tokens));
         Path out = dir.resolve("embeddings.jsonl");
         String[] connection = topics.connection();
@@ -328,6 +328,8 @@ class ProduceConsumeCommandIntegrationTest {
         assertThat(floats(first.get("captionEmbedding"))).containsExactly(1f, 0f);
         assertThat(first.get("queryEmbedding").isNull()).isTrue();
         assertThat(floats(teviLines.get(1).get("queryEmbedding"))).containsExactly(0f, 1f);
+        assertThat(first.get("subCaptions").isNull()).as("a record without the count (before v3)").isTrue();
+        assertThat(teviLines.get(1).get("subCaptions").asInt()).isEqualTo(2);
         assertThat(first.at("/codes/dictionarySize").asInt()).isEqualTo(16);
         assertThat(first.at("/codes/indices").toString()).isEqualTo("[2,7]");
         assertThat(first.at("/scores/raw").floatValue()).isEqualTo(0.25f);

@@ -38,7 +38,12 @@ public final class CaptionPreparer {
     }
 
     /** A caption ready to embed: its cleaned text and the sub-captions it is embedded as. */
-    public record PreparedCaption(String text, List<String> subCaptions) { }
+    public record PreparedCaption(String text, List<String> subCaptions) {
+        /** Short (one sub-caption) or long (more): {@link CaptionLength}. */
+        public CaptionLength length() {
+            return CaptionLength.of(subCaptions.size());
+        }
+    }
 
     public PreparedCaption prepare(String raw) throws CaptionRejectedException {
         if (raw == null) {

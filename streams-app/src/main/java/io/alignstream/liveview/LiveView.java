@@ -22,7 +22,8 @@ import org.apache.kafka.streams.KafkaStreams;
  *   <li>{@code GET /} and {@code GET /live}: the page (HTML, with {@code /live.css} and
  *       {@code /live.js}; it loads nothing else and draws its charts itself as inline SVG);</li>
  *   <li>{@code GET /api/live}: what the page draws, as JSON: the quality windows kept by
- *       {@link QualityHistory}, the latest AlignVLM top words, the pipeline samples of
+ *       {@link QualityHistory} (with their figures over short and over long captions), TEVI's gain
+ *       per caption length over those windows, the latest AlignVLM top words, the pipeline samples of
  *       {@link ThroughputSampler}, the Kafka Streams state and the monitor's settings.</li>
  * </ul>
  * Closing it stops the sampler; the routes go with the server.
@@ -101,6 +102,7 @@ public final class LiveView implements AutoCloseable {
         body.put("refreshMs", REFRESH_MS);
         body.put("monitor", monitor);
         body.put("quality", history.windows());
+        body.put("gainByCaptionLength", history.gainSpreads());
         body.put("topWords", history.latestTopWords().map(w -> {
             Map<String, Object> words = new LinkedHashMap<>();
             words.put("window", w.window());

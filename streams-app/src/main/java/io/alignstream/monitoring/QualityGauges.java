@@ -3,6 +3,7 @@ package io.alignstream.monitoring;
 import static io.alignstream.monitoring.QualityMetricNames.EMBEDDING_RAW;
 import static io.alignstream.monitoring.QualityMetricNames.EMBEDDING_TEVI;
 import static io.alignstream.monitoring.QualityMetricNames.IMAGE_TO_TEXT;
+import static io.alignstream.monitoring.QualityMetricNames.LABEL_CAPTION_LENGTH;
 import static io.alignstream.monitoring.QualityMetricNames.LABEL_DIRECTION;
 import static io.alignstream.monitoring.QualityMetricNames.LABEL_EMBEDDING;
 import static io.alignstream.monitoring.QualityMetricNames.LABEL_K;
@@ -14,9 +15,11 @@ import static io.alignstream.monitoring.QualityMetricNames.MODALITY_IMAGE;
 import static io.alignstream.monitoring.QualityMetricNames.TEXT_TO_IMAGE;
 
 import io.alignstream.monitoring.quality.QualityFigures;
+import io.alignstream.text.CaptionLength;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
 
@@ -24,13 +27,19 @@ import java.util.OptionalDouble;
  * The monitor's figures as Prometheus gauges, named in {@link QualityMetricNames} (the ops kit's
  * dashboard and alert rules are tested against the same constants). Each closed window
  * overwrites its window kind's series; a figure a window could not compute keeps its previous
- * value (the window timestamp says how fresh the figures are).
+ * value (the window timestamp says how fresh the figures are), except the figures by caption
+ * length: a window without figures for a length removes that length's series of its window kind,
+ * because a feed without long captions is common and a stale long figure would look live.
  */
 public final class QualityGauges implements QualityExport {
     private final Gauge recall;
     private final Gauge recallReference;
     private final Gauge mrr;
     private final Gauge teviGain;
+    private final Gauge recallByLength;
+    private final Gauge mrrByLength;
+    private final Gauge teviGainByLength;
+    private final Gauge windowCaptions;
     private final Gauge truePairCosine;
     private final Gauge randomPairCosine;
     private final Gauge modalityGap;
@@ -56,6 +65,17 @@ public final class QualityGauges implements QualityExport {
                 LABEL_DIRECTION, LABEL_EMBEDDING, LABEL_WINDOW);
         teviGain = gauge(registry, QualityMetricNames.TEVI_RECALL_GAIN, "TEVI Recall@K minus raw Recall@K in the last window.",
                 LABEL_DIRECTION, LABEL_K, LABEL_WINDOW);
+        recallByLength = gauge(registry, QualityMetricNames.RECALL_BY_CAPTION_LENGTH,
+                "Recall@K of the last window's in-window retrieval over its short or its long captions only.",
+                LABEL_DIRECTION, LABEL_EMBEDDING, LABEL_K, LABEL_CAPTION_LENGTH, LABEL_WINDOW);
+        mrrByLength = gauge(registry, QualityMetricNames.MRR_BY_CAPTION_LENGTH,
+                "Mean reciprocal rank in the last window over its short or its long captions only.",
+                LABEL_DIRECTION, LABEL_EMBEDDING, LABEL_CAPTION_LENGTH, LABEL_WINDOW);
+        teviGainByLength = gauge(registry, QualityMetricNames.TEVI_RECALL_GAIN_BY_CAPTION_LENGTH,
+                "TEVI Recall@K minus raw Recall@K in the last window over its short or its long captions only.",
+                LABEL_DIRECTION, LABEL_K, LABEL_CAPTION_LENGTH, LABEL_WINDOW);
+        windowCaptions = gauge(registry, QualityMetricNames.WINDOW_CAPTIONS,
+                "(image, caption) pairs of each caption length in the last window.", LABEL_CAPTION_LENGTH, LABEL_WINDOW);
         truePairCosine = gauge(registry, QualityMetricNames.TRUE_PAIR_COSINE,
                 "Mean cosine of an image (raw, or TEVI-aligned) and its own caption.", LABEL_EMBEDDING, LABEL_WINDOW);
         randomPairCosine = gauge(registry, QualityMetricNames.RANDOM_PAIR_COSINE,
@@ -101,6 +121,27 @@ public final class QualityGauges implements QualityExport {
             r.teviMinusRaw().imageToText().recallAtK().forEach((k, v) ->
                     teviGain.labelValues(IMAGE_TO_TEXT, k.toString(), window).set(v));
         });
+        for (CaptionLength length : CaptionLength.values()) {
+            String label = length.key();
+            Optional<QualityFigures.LengthRetrieval> byLength = figures.retrieval(length);
+            if (byLength.isPresent()) {
+                QualityFigures.Retrieval r = byLength.get().retrieval();
+                rankingByLength(window, label, EMBEDDING_RAW, r.raw());
+                rankingByLength(window, label, EMBEDDING_TEVI, r.tevi());
+                r.teviMinusRaw().textToImage().recallAtK().forEach((k, v) ->
+                        teviGainByLength.labelValues(TEXT_TO_IMAGE, k.toString(), label, window).set(v));
+                r.teviMinusRaw().imageToText().recallAtK().forEach((k, v) ->
+                        teviGainByLength.labelValues(IMAGE_TO_TEXT, k.toString(), label, window).set(v));
+            } else {
+                // no sample, no value: this window kind's series of the length go away (caption_length
+                // and window are the last two labels of each)
+                for (Gauge gauge : List.of(recallByLength, mrrByLength, teviGainByLength)) {
+                    gauge.removeIf(labels -> labels.get(labels.size() - 2).equals(label)
+                            && labels.get(labels.size() - 1).equals(window));
+                }
+            }
+            windowCaptions.labelValues(label, window).set(figures.volume().captions(length));
+        }
         reference.flatMap(QualityFigures::retrieval).ifPresent(r -> {
             referenceRanking(EMBEDDING_RAW, r.raw());
             referenceRanking(EMBEDDING_TEVI, r.tevi());
@@ -141,6 +182,15 @@ public final class QualityGauges implements QualityExport {
         directions.imageToText().recallAtK().forEach((k, v) -> recall.labelValues(IMAGE_TO_TEXT, embedding, k.toString(), window).set(v));
         mrr.labelValues(TEXT_TO_IMAGE, embedding, window).set(directions.textToImage().meanReciprocalRank());
         mrr.labelValues(IMAGE_TO_TEXT, embedding, window).set(directions.imageToText().meanReciprocalRank());
+    }
+
+    private void rankingByLength(String window, String length, String embedding, QualityFigures.Directions directions) {
+        directions.textToImage().recallAtK().forEach((k, v) ->
+                recallByLength.labelValues(TEXT_TO_IMAGE, embedding, k.toString(), length, window).set(v));
+        directions.imageToText().recallAtK().forEach((k, v) ->
+                recallByLength.labelValues(IMAGE_TO_TEXT, embedding, k.toString(), length, window).set(v));
+        mrrByLength.labelValues(TEXT_TO_IMAGE, embedding, length, window).set(directions.textToImage().meanReciprocalRank());
+        mrrByLength.labelValues(IMAGE_TO_TEXT, embedding, length, window).set(directions.imageToText().meanReciprocalRank());
     }
 
     private void referenceRanking(String embedding, QualityFigures.Directions directions) {

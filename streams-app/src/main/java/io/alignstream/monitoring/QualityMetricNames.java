@@ -1,5 +1,6 @@
 package io.alignstream.monitoring;
 
+import io.alignstream.text.CaptionLength;
 import java.util.List;
 
 /**
@@ -53,6 +54,16 @@ public final class QualityMetricNames {
     /** {@link #LABEL_MODALITY} value: caption embeddings. */
     public static final String MODALITY_CAPTION = "caption";
 
+    /**
+     * Label: which captions a figure is over, {@link #CAPTION_LENGTH_SHORT} or {@link #CAPTION_LENGTH_LONG}
+     * ({@link CaptionLength}: a caption embedded as more than one 32-token sub-caption is long).
+     */
+    public static final String LABEL_CAPTION_LENGTH = "caption_length";
+    /** {@link #LABEL_CAPTION_LENGTH} value: captions of one sub-caption (short web captions). */
+    public static final String CAPTION_LENGTH_SHORT = CaptionLength.SHORT.key();
+    /** {@link #LABEL_CAPTION_LENGTH} value: captions of more than one sub-caption (long descriptions). */
+    public static final String CAPTION_LENGTH_LONG = CaptionLength.LONG.key();
+
     /** Label: an AlignVLM vocabulary word (of {@link #ALIGNVLM_TOP_WORD_SHARE}). */
     public static final String LABEL_WORD = "word";
 
@@ -66,6 +77,20 @@ public final class QualityMetricNames {
     public static final String MRR = "alignstream_quality_mrr";
     /** Gauge, labels direction, k, window: TEVI Recall@K minus raw Recall@K in the same window (positive: TEVI better). */
     public static final String TEVI_RECALL_GAIN = "alignstream_quality_tevi_recall_gain";
+
+    // ---- retrieval by caption length (docs/monitoring-figures.md, "Short and long captions") --
+    // Each is the figure above over one length's captions. A window without captions of a length
+    // (from at least 2 images) has no series for it: the last window's series of that length are
+    // removed, so a window of short captions only shows no long figure rather than a stale or 0 one.
+
+    /** Gauge, labels direction, embedding, k, caption_length, window: {@link #RECALL} over one caption length's captions. */
+    public static final String RECALL_BY_CAPTION_LENGTH = "alignstream_quality_recall_by_caption_length";
+    /** Gauge, labels direction, embedding, caption_length, window: {@link #MRR} over one caption length's captions. */
+    public static final String MRR_BY_CAPTION_LENGTH = "alignstream_quality_mrr_by_caption_length";
+    /** Gauge, labels direction, k, caption_length, window: {@link #TEVI_RECALL_GAIN} over one caption length's captions. */
+    public static final String TEVI_RECALL_GAIN_BY_CAPTION_LENGTH = "alignstream_quality_tevi_recall_gain_by_caption_length";
+    /** Gauge, labels caption_length, window: pairs of each caption length in the last window (0 included). */
+    public static final String WINDOW_CAPTIONS = "alignstream_quality_window_captions";
 
     // ---- alignment ---------------------------------------------------------------------------
 
@@ -113,6 +138,7 @@ public final class QualityMetricNames {
     /** Every gauge above, in the order they are listed. */
     public static final List<String> GAUGES = List.of(
             RECALL, RECALL_REFERENCE, MRR, TEVI_RECALL_GAIN,
+            RECALL_BY_CAPTION_LENGTH, MRR_BY_CAPTION_LENGTH, TEVI_RECALL_GAIN_BY_CAPTION_LENGTH, WINDOW_CAPTIONS,
             TRUE_PAIR_COSINE, RANDOM_PAIR_COSINE, MODALITY_GAP,
             DRIFT_CENTROID_DISTANCE, DRIFT_MMD2,
             DEAD_LATENT_RATIO, FREQUENT_LATENT_RATIO, MASK_DENSITY_MEAN,
@@ -125,6 +151,7 @@ public final class QualityMetricNames {
     /** Every metric name the monitor exports: {@link #GAUGES} then {@link #COUNTERS}. */
     public static final List<String> ALL = List.of(
             RECALL, RECALL_REFERENCE, MRR, TEVI_RECALL_GAIN,
+            RECALL_BY_CAPTION_LENGTH, MRR_BY_CAPTION_LENGTH, TEVI_RECALL_GAIN_BY_CAPTION_LENGTH, WINDOW_CAPTIONS,
             TRUE_PAIR_COSINE, RANDOM_PAIR_COSINE, MODALITY_GAP,
             DRIFT_CENTROID_DISTANCE, DRIFT_MMD2,
             DEAD_LATENT_RATIO, FREQUENT_LATENT_RATIO, MASK_DENSITY_MEAN,

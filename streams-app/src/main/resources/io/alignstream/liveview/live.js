@@ -7,6 +7,7 @@
   const RAW = '#8a94a6';
   const TEVI = '#2f6fd6';
   const DIRECTIONS = { t2i: 'text_to_image', i2t: 'image_to_text' };
+  const LENGTHS = { short: 'short captions', long: 'long captions' };
 
   let refreshMs = 3000;
   let kindChosenByUser = false;
@@ -47,6 +48,13 @@
     const d = new Date(ms);
     const pad = (n) => String(n).padStart(2, '0');
     return pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds());
+  }
+
+  // a gain with its sign: +0.020, -0.100, 0.000
+  function signed(v, digits) {
+    if (!finite(v)) return '–';
+    const rounded = Number(v.toFixed(digits));
+    return (rounded > 0 ? '+' : '') + (rounded === 0 ? 0 : rounded).toFixed(digits);
   }
 
   function rate(v) {
@@ -192,6 +200,115 @@
     return finite(v) ? v : null;
   }
 
+  // ---- short and long captions ----------------------------------------------------------------
+  function lengthOf(w, length) {
+    return w.byCaptionLength ? w.byCaptionLength[length] : undefined;
+  }
+
+  function lengthRecall(figures, direction, embedding, k) {
+    return figures ? recallOf(figures, direction, embedding, k) : null;
+  }
+
+  function lengthGain(figures, direction, k) {
+    const g = figures && figures.gain && figures.gain[direction];
+    const v = g ? g[k] : undefined;
+    return finite(v) ? v : null;
+  }
+
+  function arrowCell(raw, tevi, id) {
+    const cell = text('td');
+    cell.appendChild(numberSpan(raw, 3, id + '-raw'));
+    cell.appendChild(text('span', '→', 'arrow'));
+    cell.appendChild(numberSpan(tevi, 3, id + '-tevi'));
+    return cell;
+  }
+
+  function gainCell(gain, id) {
+    const cell = text('td');
+    const span = text('span', signed(gain, 3), 'gain' + (gain > 0 ? ' up' : gain < 0 ? ' down' : ''));
+    span.id = id;
+    if (finite(gain)) span.dataset.value = String(gain);
+    cell.appendChild(span);
+    return cell;
+  }
+
+  // spread: {windows, mean, sd (null for one window), min, max} of the gain over the kept windows
+  function spreadCell(spread, id) {
+    const cell = text('td');
+    cell.id = id;
+    if (!spread) {
+      cell.textContent = 'no window with such captions yet';
+      cell.className = 'muted';
+      return cell;
+    }
+    cell.dataset.windows = String(spread.windows);
+    cell.dataset.mean = String(spread.mean);
+    cell.dataset.min = String(spread.min);
+    cell.dataset.max = String(spread.max);
+    if (finite(spread.sd)) cell.dataset.sd = String(spread.sd);
+    const plural = spread.windows === 1 ? ' window' : ' windows';
+    cell.textContent = spread.windows === 1
+      ? signed(spread.mean, 3) + ' (1 window: no spread yet)'
+      : 'mean ' + signed(spread.mean, 3) + ' ± ' + fixed(spread.sd, 3) + ', from ' + signed(spread.min, 3) + ' to '
+        + signed(spread.max, 3) + ' (' + spread.windows + plural + ')';
+    return cell;
+  }
+
+  function renderByLength(api, kind, k, windows) {
+    const box = byId('by-length');
+    const body = byId('by-length-table').querySelector('tbody');
+    body.textContent = '';
+    const spreads = (api.gainByCaptionLength && api.gainByCaptionLength[kind]) || {};
+    if (windows.length === 0) {
+      box.hidden = true;
+    } else {
+      box.hidden = false;
+      const w = windows[windows.length - 1];
+      box.dataset.endMs = String(w.endMs);
+      box.dataset.window = kind;
+      box.dataset.k = k;
+      byId('by-length-spread-head').textContent = 'TEVI gain over the last ' + kind + ' windows (text → image)';
+      const longFigures = lengthOf(w, 'long');
+      byId('by-length-step').textContent = longFigures
+        ? 'In the latest window one long caption moves the long text → image figures by 1/' + longFigures.captions + ' = '
+          + fixed(1 / longFigures.captions, 3) + ': read the long gain over many windows.'
+        : '';
+      Object.keys(LENGTHS).forEach((length) => {
+        const row = text('tr');
+        row.id = 'length-' + length;
+        row.appendChild(text('td', LENGTHS[length]));
+        const figures = lengthOf(w, length);
+        const count = w.captions ? w.captions[length] : null;
+        const id = 'length-' + length;
+        if (figures) {
+          row.dataset.figures = 'present';
+          row.appendChild(text('td', figures.captions + ' captions of ' + figures.images + ' images'));
+          row.appendChild(arrowCell(lengthRecall(figures, 'text_to_image', 'raw', k), lengthRecall(figures, 'text_to_image', 'tevi', k), id + '-t2i'));
+          row.appendChild(gainCell(lengthGain(figures, 'text_to_image', k), id + '-t2i-gain'));
+        } else {
+          // no sample, no value: say why instead of drawing a 0
+          row.dataset.figures = 'none';
+          row.appendChild(text('td', count ? count + ' caption(s), all of one image' : 'none'));
+          const why = text('td', count ? 'one image ranks nothing: no figure' : 'no ' + LENGTHS[length] + ' in this window: no figure', 'muted');
+          why.colSpan = 2;
+          row.appendChild(why);
+        }
+        row.appendChild(spreadCell(spreads[length] && spreads[length].text_to_image && spreads[length].text_to_image[k], id + '-spread'));
+        row.appendChild(figures
+          ? arrowCell(lengthRecall(figures, 'image_to_text', 'raw', k), lengthRecall(figures, 'image_to_text', 'tevi', k), id + '-i2t')
+          : text('td', '–', 'muted'));
+        body.appendChild(row);
+      });
+    }
+    drawChart(byId('chart-gain-by-length'), [
+      { label: 'short captions', color: PALETTE[1], dashed: true,
+        points: windows.map((w) => ({ x: w.endMs, y: lengthGain(lengthOf(w, 'short'), 'text_to_image', k) })) },
+      { label: 'long captions', color: TEVI,
+        points: windows.map((w) => ({ x: w.endMs, y: lengthGain(lengthOf(w, 'long'), 'text_to_image', k) })) },
+    ], { empty: windows.length === 0 ? 'No window yet.' : 'No window yet had short or long captions of 2 images or more.',
+      yFormat: (v) => signed(v, 2) });
+  }
+
   // ---- quality ------------------------------------------------------------------------------
   function chosenKind(api) {
     const select = byId('window-kind');
@@ -262,6 +379,7 @@
         latestBox.appendChild(card('text → image MRR: raw → TEVI', fixed(mrr.raw, 3) + ' → ' + fixed(mrr.tevi, 3)));
       }
     }
+    renderByLength(api, kind, k, windows);
     const noRetrieval = windows.length === 0 ? 'No window yet.'
       : 'No retrieval figures: windows so far had fewer than 2 distinct images.';
     Object.keys(DIRECTIONS).forEach((short) => {

@@ -37,6 +37,8 @@ class LivePageBrowserIntegrationTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int WINDOW_PAIRS = 20;
     private static final int SCENES = 16;
+    /** Each synthetic scene: one image, four web captions and one long description. */
+    private static final int PAIRS_PER_SCENE = 5;
 
     @TempDir
     Path state;
@@ -151,6 +153,77 @@ class LivePageBrowserIntegrationTest {
                 assertThat(pageWords).isNotEmpty().isEqualTo(apiWords);
                 assertThat(api.path("topWords").path("words")).isNotEmpty();
 
+                // when every count window of the scenes has closed (80 pairs, windows of 20) and the page redrew
+                JsonNode all = awaitCountWindows(http, base, SCENES * PAIRS_PER_SCENE / WINDOW_PAIRS, Duration.ofSeconds(60));
+                JsonNode lastWindow = all.path("quality").path("count").path(SCENES * PAIRS_PER_SCENE / WINDOW_PAIRS - 1);
+                assertThat(browser.await("return document.getElementById('by-length').dataset.endMs === '"
+                        + lastWindow.path("endMs").asLong() + "';", Duration.ofSeconds(15)))
+                        .as("the page shows the last count window").isTrue();
+                JsonNode lengths = browser.execute("""
+                        const cell = (id) => document.getElementById(id);
+                        const value = (id) => { const e = cell(id); return e ? e.dataset.value || null : null; };
+                        const spread = (l) => { const e = cell('length-' + l + '-spread');
+                          return {windows: e.dataset.windows || null, mean: e.dataset.mean || null, sd: e.dataset.sd || null,
+                                  min: e.dataset.min || null, max: e.dataset.max || null, text: e.textContent}; };
+                        const row = (l) => ({figures: cell('length-' + l).dataset.figures, text: cell('length-' + l).textContent,
+                          raw: value('length-' + l + '-t2i-raw'), tevi: value('length-' + l + '-t2i-tevi'),
+                          gain: value('length-' + l + '-t2i-gain'), i2tTevi: value('length-' + l + '-i2t-tevi'),
+                          spread: spread(l)});
+                        const box = document.getElementById('by-length');
+                        return {shown: !box.hidden, k: box.dataset.k, short: row('short'), long: row('long'),
+                          chart: Array.from(document.querySelectorAll('#chart-gain-by-length g[data-series]'))
+                              .map((g) => ({series: g.dataset.series, points: g.querySelectorAll('circle.pt').length}))};""");
+                System.out.println("live page by caption length: " + lengths);
+                browser.screenshot(Path.of("target", "liveview", "live-page-caption-lengths.png"));
+
+                // then the page shows, for short and for long captions, the API's figures of that window:
+                // raw and TEVI text->image Recall@K, TEVI's gain, and the gain's spread over the kept windows
+                assertThat(lengths.path("shown").asBoolean()).isTrue();
+                String shownK = lengths.path("k").asText();
+                JsonNode spreads = all.path("gainByCaptionLength").path("count");
+                int windowsWithLong = 0;
+                for (JsonNode w : all.path("quality").path("count")) {
+                    windowsWithLong += w.path("byCaptionLength").has("long") ? 1 : 0;
+                }
+                assertThat(windowsWithLong).as("count windows with long figures: %s", all.path("quality")).isPositive();
+                for (String length : List.of("short", "long")) {
+                    JsonNode row = lengths.path(length);
+                    JsonNode shownFigures = lastWindow.path("byCaptionLength").path(length);
+                    if (shownFigures.isMissingNode()) {
+                        // no sample, no value: the row says so and shows no number
+                        assertThat(row.path("figures").asText()).isEqualTo("none");
+                        assertThat(row.path("gain").isNull()).isTrue();
+                    } else {
+                        assertThat(row.path("figures").asText()).isEqualTo("present");
+                        assertThat(Double.parseDouble(row.path("raw").asText()))
+                                .isEqualTo(shownFigures.path("recall").path("text_to_image").path("raw").path(shownK).asDouble());
+                        assertThat(Double.parseDouble(row.path("tevi").asText()))
+                                .isEqualTo(shownFigures.path("recall").path("text_to_image").path("tevi").path(shownK).asDouble());
+                        assertThat(Double.parseDouble(row.path("gain").asText()))
+                                .isEqualTo(shownFigures.path("gain").path("text_to_image").path(shownK).asDouble());
+                        assertThat(Double.parseDouble(row.path("i2tTevi").asText()))
+                                .isEqualTo(shownFigures.path("recall").path("image_to_text").path("tevi").path(shownK).asDouble());
+                    }
+                    JsonNode spread = spreads.path(length).path("text_to_image").path(shownK);
+                    assertThat(row.path("spread").path("windows").asInt()).isEqualTo(spread.path("windows").asInt());
+                    assertThat(Double.parseDouble(row.path("spread").path("mean").asText())).isEqualTo(spread.path("mean").asDouble());
+                    assertThat(Double.parseDouble(row.path("spread").path("min").asText())).isEqualTo(spread.path("min").asDouble());
+                    assertThat(Double.parseDouble(row.path("spread").path("max").asText())).isEqualTo(spread.path("max").asDouble());
+                    if (spread.path("windows").asInt() > 1) {
+                        assertThat(Double.parseDouble(row.path("spread").path("sd").asText())).isEqualTo(spread.path("sd").asDouble());
+                        assertThat(row.path("spread").path("text").asText()).contains("±")
+                                .contains("(" + spread.path("windows").asInt() + " windows)");
+                    }
+                }
+                assertThat(lengths.path("short").path("spread").path("windows").asInt())
+                        .isEqualTo(SCENES * PAIRS_PER_SCENE / WINDOW_PAIRS);
+                assertThat(lengths.path("long").path("spread").path("windows").asInt()).isEqualTo(windowsWithLong);
+                // and the gain chart has a point per window with figures, for each length
+                Map<String, Integer> points = new HashMap<>();
+                lengths.path("chart").forEach(series -> points.put(series.path("series").asText(), series.path("points").asInt()));
+                assertThat(points).containsEntry("short captions", SCENES * PAIRS_PER_SCENE / WINDOW_PAIRS)
+                        .containsEntry("long captions", windowsWithLong);
+
                 console.addAll(browser.browserLog());
             }
         }
@@ -188,6 +261,20 @@ class LivePageBrowserIntegrationTest {
             Thread.sleep(500);
         }
         throw new AssertionError("no closed window, traffic and dead letter in /api/live within " + timeout + ": " + api);
+    }
+
+    /** Polls /api/live until {@code windows} count windows have closed. */
+    private static JsonNode awaitCountWindows(HttpClient http, URI base, int windows, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        JsonNode api = null;
+        while (System.nanoTime() < deadline) {
+            api = api(http, base);
+            if (api.path("quality").path("count").size() >= windows) {
+                return api;
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError("fewer than " + windows + " count windows in /api/live within " + timeout + ": " + api);
     }
 
     private static JsonNode api(HttpClient http, URI base) throws Exception {

@@ -16,6 +16,8 @@ import io.alignstream.monitoring.quality.QualityFigures.Directions;
 import io.alignstream.monitoring.quality.QualityFigures.ModalityDrift;
 import io.alignstream.monitoring.quality.QualityFigures.Ranking;
 import io.alignstream.monitoring.quality.QualityFigures.WordShare;
+import io.alignstream.monitoring.quality.Spread;
+import io.alignstream.text.CaptionLength;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,6 +25,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -79,6 +82,67 @@ class LiveViewTest {
         // the time window had no AlignVLM words: the latest words stay the count window's
         assertThat(history.latestTopWords()).get().extracting(QualityHistory.WindowPoint::endMs).isEqualTo(4000L);
         assertThat(history.latestTopWords().get().topWords()).extracting(WordShare::word).containsExactly("red", "circle");
+    }
+
+    /** {@link #figures} with short captions gaining {@code shortGain} at Recall@1, and long ones {@code longGain} when not null. */
+    static QualityFigures split(double shortGain, Double longGain) {
+        QualityFigures base = figures(0.5, 0.5, 0);
+        Map<CaptionLength, QualityFigures.LengthRetrieval> byLength = new EnumMap<>(CaptionLength.class);
+        byLength.put(CaptionLength.SHORT, lengthFigures(16, 4, 0.25, 0.25 + shortGain));
+        if (longGain != null) {
+            byLength.put(CaptionLength.LONG, lengthFigures(4, 4, 0.75, 0.75 + longGain));
+        }
+        return new QualityFigures(new QualityFigures.Volume(20, 5, 5, 0, 16, longGain == null ? 0 : 4), base.retrieval(),
+                base.alignment(), base.drift(), base.dictionary(), base.alignVlm(), byLength);
+    }
+
+    private static QualityFigures.LengthRetrieval lengthFigures(int captions, int images, double raw, double tevi) {
+        Directions r = new Directions(ranking(raw), ranking(raw));
+        Directions t = new Directions(ranking(tevi), ranking(tevi));
+        Directions gain = new Directions(ranking(tevi - raw), ranking(tevi - raw));
+        return new QualityFigures.LengthRetrieval(captions, images, new QualityFigures.Retrieval(r, t, gain));
+    }
+
+    @Test
+    void historyKeepsEachCaptionLengthsFiguresAndTheSpreadOfTeviGainOverTheWindows() {
+        // given three count windows: short captions gain 0.1, -0.1, 0.3 at Recall@1; long ones gain 0.25
+        // and 0.0 in the first two, and the third window has no long captions
+        QualityHistory history = new QualityHistory();
+        history.windowClosed("count", split(0.1, 0.25), Optional.empty(), 1000L);
+        history.windowClosed("count", split(-0.1, 0.0), Optional.empty(), 2000L);
+        history.windowClosed("count", split(0.3, null), Optional.empty(), 3000L);
+
+        // then each window keeps its figures per length, and the third has no long entry (not a 0)
+        List<QualityHistory.WindowPoint> count = history.windows().get("count");
+        assertThat(count.get(0).byCaptionLength().get("long").gain().get("text_to_image").get("1")).isCloseTo(0.25, within(1e-12));
+        assertThat(count.get(0).byCaptionLength().get("long").recall().get("text_to_image").get("tevi").get("1")).isEqualTo(1.0);
+        assertThat(count.get(2).byCaptionLength()).containsOnlyKeys("short");
+        assertThat(count.get(2).captions()).containsEntry("short", 16).containsEntry("long", 0);
+        // and the gain's spread over the windows: short over 3 (mean 0.1, sample sd 0.2: deviations 0, 0.2, 0.2),
+        // long over the 2 that had long captions (mean 0.125, sd 0.25 / sqrt 2)
+        Map<String, Object> shortSpread = history.gainSpreads().get("count").get("short").get("text_to_image").get("1");
+        assertThat((Integer) shortSpread.get("windows")).isEqualTo(3);
+        assertThat((Double) shortSpread.get("mean")).isCloseTo(0.1, within(1e-12));
+        assertThat((Double) shortSpread.get("sd")).isCloseTo(0.2, within(1e-12));
+        assertThat((Double) shortSpread.get("min")).isCloseTo(-0.1, within(1e-12));
+        assertThat((Double) shortSpread.get("max")).isCloseTo(0.3, within(1e-12));
+        Map<String, Object> longSpread = history.gainSpreads().get("count").get("long").get("text_to_image").get("1");
+        assertThat((Integer) longSpread.get("windows")).isEqualTo(2);
+        assertThat((Double) longSpread.get("mean")).isCloseTo(0.125, within(1e-12));
+        assertThat((Double) longSpread.get("sd")).isCloseTo(0.25 / Math.sqrt(2), within(1e-12));
+        // and no time window closed, so there is no spread of time windows
+        assertThat(history.gainSpreads().get("time")).isEmpty();
+    }
+
+    @Test
+    void aSpreadOfOneWindowHasNoStandardDeviation() {
+        assertThat(Spread.of(List.of())).isEmpty();
+        assertThat(Spread.of(List.of(0.2))).get().satisfies(s -> {
+            assertThat(s.windows()).isEqualTo(1);
+            assertThat(s.sd()).isEmpty();
+            assertThat(s.min()).isEqualTo(0.2);
+            assertThat(s.max()).isEqualTo(0.2);
+        });
     }
 
     @Test
@@ -210,6 +274,18 @@ class LiveViewTest {
             assertThat(json.path("throughput").path("totals").path("eventsIn").path("images").asDouble()).isEqualTo(1.0);
             assertThat(json.path("refreshMs").asLong()).isEqualTo(LiveView.refresh().toMillis());
             assertThat(JSON.readTree(view.json()).path("quality")).isEqualTo(json.path("quality"));
+
+            // and a window split by caption length shows both lengths and the gain's spread
+            history.windowClosed("count", split(0.1, 0.25), Optional.empty(), 124_000L);
+            JsonNode split = JSON.readTree(get(http, base, "/api/live").body());
+            JsonNode latest = split.path("quality").path("count").path(1);
+            assertThat(latest.path("captions").path("long").asInt()).isEqualTo(4);
+            assertThat(latest.path("byCaptionLength").path("long").path("gain").path("text_to_image").path("1").asDouble())
+                    .isCloseTo(0.25, within(1e-12));
+            assertThat(split.path("gainByCaptionLength").path("count").path("long").path("text_to_image").path("1")
+                    .path("windows").asInt()).isEqualTo(1);
+            assertThat(split.path("gainByCaptionLength").path("count").path("long").path("text_to_image").path("1")
+                    .path("sd").isNull()).isTrue();
         }
     }
 

@@ -13,6 +13,7 @@ import io.alignstream.inference.ForwardingModels;
 import io.alignstream.inference.InferenceModels;
 import io.alignstream.inference.InferenceSession;
 import io.alignstream.runtime.heads.CaptionQuery;
+import io.alignstream.text.CaptionLength;
 import io.alignstream.world.events.SyntheticEventFactory.SceneEvents;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
@@ -91,10 +92,76 @@ class MonitoringTopologyTest {
                 assertThat(report.getPairCount()).isEqualTo(20);
                 assertThat(metric(report, "volume.images")).isEqualTo(4);
                 assertThat(metric(report, "volume.alignvlm_images")).isEqualTo(4);
+                // and the short and long captions (by the sub-caption count the TEVI records carry) have figures of
+                // their own: 4 web captions and 1 long description per scene
+                assertThat(metric(report, "volume.short_captions")).isEqualTo(16);
+                assertThat(metric(report, "volume.long_captions")).isEqualTo(4);
+                assertThat(metric(report, "long.tevi_minus_raw.t2i.recall_at_1")).isCloseTo(
+                        metric(report, "long.tevi.t2i.recall_at_1") - metric(report, "long.raw.t2i.recall_at_1"), within(1e-12));
+                assertThat(metric(report, "short.raw.i2t.mrr")).isBetween(0.0, 1.0);
                 assertThat(Duration.between(report.getWindowStart(), report.getWindowEnd())).isGreaterThanOrEqualTo(Duration.ofMinutes(1));
                 assertThat(report.getTopWords()).isNotEmpty();
             });
         }
+    }
+
+    @Test
+    void theGaugesSplitByCaptionLengthAndAWindowWithoutLongCaptionsHasNoLongSeries() {
+        // given the monitor alone, count windows of one block (160 pairs), gauges on a fresh registry
+        PrometheusRegistry registry = new PrometheusRegistry();
+        int windowPairs = published().healthy.get(0).tevi().size();
+        try (MonitorHarness monitor = monitor(settings(windowPairs, Duration.ofHours(1)), new QualityGauges(registry),
+                new ReferenceControl())) {
+            // when a healthy block is published: 4 web captions and 1 long description per scene
+            monitor.publish(published().healthy.get(0));
+            RetrievalQualityReport both = monitor.reports().get(0);
+            SortedMap<String, Double> afterBoth = ExportedSeries.scrape(registry);
+
+            // then each length's gauges hold that length's figures of the report, and its caption count
+            for (String length : List.of(QualityMetricNames.CAPTION_LENGTH_SHORT, QualityMetricNames.CAPTION_LENGTH_LONG)) {
+                assertThat(afterBoth.get(recallByLength(length, "tevi", "1"))).isEqualTo(metric(both, length + ".tevi.t2i.recall_at_1"));
+                assertThat(afterBoth.get(recallByLength(length, "raw", "1"))).isEqualTo(metric(both, length + ".raw.t2i.recall_at_1"));
+                assertThat(afterBoth.get(gainByLength(length))).isEqualTo(metric(both, length + ".tevi_minus_raw.t2i.recall_at_1"));
+                assertThat(afterBoth.get(ExportedSeries.selector(QualityMetricNames.MRR_BY_CAPTION_LENGTH, Map.of("direction",
+                        "image_to_text", "embedding", "tevi", "caption_length", length, "window", "count"))))
+                        .isEqualTo(metric(both, length + ".tevi.i2t.mrr"));
+                assertThat(afterBoth.get(captions(length))).isEqualTo(metric(both, "volume." + length + "_captions")).isPositive();
+            }
+
+            // when the next window holds short captions only (the web captions of the next blocks)
+            List<TeviEmbedding> webOnly = published().healthy.subList(1, 3).stream().flatMap(b -> b.tevi().stream())
+                    .filter(t -> CaptionLength.of(t.getSubCaptions()) == CaptionLength.SHORT).limit(windowPairs).toList();
+            assertThat(webOnly).hasSize(windowPairs);
+            webOnly.forEach(monitor::publish);
+            RetrievalQualityReport shortOnly = monitor.reports().get(0);
+            SortedMap<String, Double> afterShort = ExportedSeries.scrape(registry);
+
+            // then the report has no long figure, and neither has /metrics: no long series of count
+            // windows (not a 0, not the previous window's), 0 long captions counted, short figures current
+            assertThat(shortOnly.getMetrics().keySet()).noneMatch(name -> name.startsWith("long."));
+            assertThat(afterShort.keySet()).filteredOn(series -> series.contains("caption_length=\"long\"")
+                    && !ExportedSeries.name(series).equals(QualityMetricNames.WINDOW_CAPTIONS)).isEmpty();
+            assertThat(afterShort.get(captions(QualityMetricNames.CAPTION_LENGTH_LONG))).isZero();
+            assertThat(afterShort.get(recallByLength(QualityMetricNames.CAPTION_LENGTH_SHORT, "tevi", "1")))
+                    .isEqualTo(metric(shortOnly, "short.tevi.t2i.recall_at_1"));
+            // and the window's own figures are there as always
+            assertThat(afterShort.get(ExportedSeries.selector(QualityMetricNames.RECALL, Map.of("direction", "text_to_image",
+                    "embedding", "tevi", "k", "1", "window", "count")))).isEqualTo(metric(shortOnly, "tevi.t2i.recall_at_1"));
+        }
+    }
+
+    private static String recallByLength(String length, String embedding, String k) {
+        return ExportedSeries.selector(QualityMetricNames.RECALL_BY_CAPTION_LENGTH, Map.of("direction", "text_to_image",
+                "embedding", embedding, "k", k, "caption_length", length, "window", "count"));
+    }
+
+    private static String gainByLength(String length) {
+        return ExportedSeries.selector(QualityMetricNames.TEVI_RECALL_GAIN_BY_CAPTION_LENGTH, Map.of("direction",
+                "text_to_image", "k", "1", "caption_length", length, "window", "count"));
+    }
+
+    private static String captions(String length) {
+        return ExportedSeries.selector(QualityMetricNames.WINDOW_CAPTIONS, Map.of("caption_length", length, "window", "count"));
     }
 
     @Test

@@ -15,16 +15,23 @@ import io.alignstream.world.events.SyntheticEventFactory;
 import io.alignstream.world.events.SyntheticEventFactory.SceneEvents;
 import io.alignstream.runtime.heads.TeviAlignment;
 import io.alignstream.runtime.heads.VisionEmbedding;
+import io.alignstream.text.CaptionLength;
 import io.alignstream.text.LongCaptionEncoder;
 import io.alignstream.text.SubCaptionSplitter;
 import io.alignstream.topology.embedding.TensorEncoding;
+import io.alignstream.topology.join.CaptionJoin;
+import io.alignstream.topology.state.PendingCaption;
 import io.alignstream.world.Split;
 import io.alignstream.world.SyntheticWorld;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -190,6 +197,65 @@ class AlignstreamTopologyTest {
             topology.advance(Duration.ofSeconds(60));
             assertThat(topology.tevi()).isEmpty();
             assertThat(topology.deadLetters()).isEmpty();
+        }
+    }
+
+    @Test
+    void eachTeviRecordSaysHowManySubCaptionsItsCaptionWasEmbeddedAsWhicheverCameFirst() {
+        try (TopologyHarness topology = new TopologyHarness(SETTINGS, SharedModels.real())) {
+            // given two scenes (four web captions and one long description each): one image before its
+            // captions, one after them
+            SceneEvents first = scene(6);
+            SceneEvents late = scene(7);
+            topology.send(first.image());
+            first.captions().forEach(topology::send);
+            late.captions().forEach(topology::send);
+            topology.advance(Duration.ofSeconds(1));
+            topology.send(late.image());
+            topology.flushBatches();
+
+            // then every record carries its caption's count by the service's own rule (the text head's
+            // tokenizer, 32-token sub-captions), held captions included
+            SubCaptionSplitter splitter = new SubCaptionSplitter(SharedModels.real().tokenCounter(),
+                    SubCaptionSplitter.DEFAULT_MAX_TOKENS);
+            Map<String, String> texts = new HashMap<>();
+            Stream.concat(first.captions().stream(), late.captions().stream())
+                    .forEach(c -> texts.put(c.getCaptionId(), c.getText()));
+            List<TeviEmbedding> tevi = topology.tevi();
+            assertThat(tevi).hasSize(texts.size()).allSatisfy(record -> assertThat(record.getSubCaptions())
+                    .as(record.getCaptionId()).isEqualTo(splitter.chunks(texts.get(record.getCaptionId())).size()));
+            // and the web captions are one sub-caption (short), the long descriptions more (long)
+            assertThat(tevi).filteredOn(r -> r.getCaptionId().contains("-web-"))
+                    .hasSize(8).allSatisfy(r -> assertThat(CaptionLength.of(r.getSubCaptions())).isEqualTo(CaptionLength.SHORT));
+            assertThat(tevi).filteredOn(r -> r.getCaptionId().endsWith("-long"))
+                    .hasSize(2).allSatisfy(r -> assertThat(CaptionLength.of(r.getSubCaptions())).isEqualTo(CaptionLength.LONG));
+        }
+    }
+
+    @Test
+    void aCaptionHeldByAVersionThatKeptNoCountIsCountedFromItsTextWhenItsImageComes() {
+        try (TopologyHarness topology = new TopologyHarness(SETTINGS, SharedModels.real())) {
+            // given a scene's long description waiting for its image, as a pending-captions entry of a
+            // version that did not keep the sub-caption count (format 2 reads as 0)
+            SceneEvents scene = scene(8);
+            CaptionEvent description = scene.captions().stream().filter(c -> c.getCaptionId().endsWith("-long"))
+                    .findFirst().orElseThrow();
+            topology.send(description);
+            topology.flushBatches();
+            KeyValueStore<String, PendingCaption> pending = topology.driver.getKeyValueStore(StoreNames.PENDING_CAPTIONS);
+            String key = CaptionJoin.pairKey(description.getImageId(), description.getCaptionId());
+            PendingCaption held = pending.get(key);
+            assertThat(held.subCaptions()).isGreaterThan(1);
+            pending.put(key, new PendingCaption(held.caption(), held.captionEmbedding(), 0, held.source(), held.timestamp(),
+                    held.heldSinceMs(), held.heldAtStreamTimeMs()));
+
+            // when its image comes
+            topology.send(scene.image());
+            topology.flushBatches();
+
+            // then its record has the count its text gives, the same the caption was embedded with
+            assertThat(topology.tevi()).singleElement()
+                    .satisfies(record -> assertThat(record.getSubCaptions()).isEqualTo(held.subCaptions()));
         }
     }
 

@@ -1,6 +1,7 @@
 package io.alignstream.monitoring.quality;
 
 import io.alignstream.runtime.heads.SparseCode;
+import io.alignstream.text.CaptionLength;
 import java.util.Objects;
 
 /**
@@ -22,9 +23,13 @@ import java.util.Objects;
  * @param alignedEmbedding x_tevi of this pair (d values, as published in {@code TeviEmbedding}),
  *                         or {@code null}: only the TEVI modality gap needs it, and it is absent
  *                         from the figures unless every pair of the window has one
+ * @param captionLength    short or long ({@link CaptionLength}: more than one sub-caption), or
+ *                         {@code null} when unknown (a record from before TeviEmbedding v3): such
+ *                         a pair counts in every figure except the short and long ones
  */
 public record PairSample(String imageId, String captionId, float[] imageEmbedding, SparseCode imageCode,
-                         float[] captionEmbedding, float[] captionQuery, float[] captionMask, float[] alignedEmbedding) {
+                         float[] captionEmbedding, float[] captionQuery, float[] captionMask, float[] alignedEmbedding,
+                         CaptionLength captionLength) {
 
     public PairSample {
         Objects.requireNonNull(imageId, "imageId");
@@ -34,6 +39,12 @@ public record PairSample(String imageId, String captionId, float[] imageEmbeddin
         Objects.requireNonNull(captionEmbedding, "captionEmbedding");
         Objects.requireNonNull(captionQuery, "captionQuery");
         Objects.requireNonNull(captionMask, "captionMask");
+    }
+
+    /** A pair whose caption length is unknown. */
+    public PairSample(String imageId, String captionId, float[] imageEmbedding, SparseCode imageCode,
+                      float[] captionEmbedding, float[] captionQuery, float[] captionMask, float[] alignedEmbedding) {
+        this(imageId, captionId, imageEmbedding, imageCode, captionEmbedding, captionQuery, captionMask, alignedEmbedding, null);
     }
 
     /** A pair from a bundle without a caption adapter (q = t). */
@@ -48,10 +59,16 @@ public record PairSample(String imageId, String captionId, float[] imageEmbeddin
         this(imageId, captionId, imageEmbedding, imageCode, captionEmbedding, captionMask, null);
     }
 
-    /** The same pair with another caption (embedding, query, mask, id): for shuffling tests and what-ifs. */
+    /** The same pair with another caption (embedding, query, mask, id, length): for shuffling tests and what-ifs. */
     public PairSample withCaption(String newCaptionId, float[] newCaptionEmbedding, float[] newCaptionQuery,
-                                  float[] newCaptionMask) {
+                                  float[] newCaptionMask, CaptionLength newCaptionLength) {
         return new PairSample(imageId, newCaptionId, imageEmbedding, imageCode, newCaptionEmbedding, newCaptionQuery,
-                newCaptionMask, null);
+                newCaptionMask, null, newCaptionLength);
+    }
+
+    /** The same pair with its caption's length said (or unknown: {@code null}). */
+    public PairSample withCaptionLength(CaptionLength length) {
+        return new PairSample(imageId, captionId, imageEmbedding, imageCode, captionEmbedding, captionQuery, captionMask,
+                alignedEmbedding, length);
     }
 }

@@ -1,6 +1,8 @@
 package io.alignstream.monitoring.quality;
 
+import io.alignstream.text.CaptionLength;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -21,10 +23,13 @@ import java.util.TreeMap;
  * @param drift      against the reference window; absent without a reference or with no pairs
  * @param dictionary TEVI dictionary health; absent with no pairs
  * @param alignVlm   AlignVLM entropy and top words; absent with no AlignVLM samples
+ * @param byCaptionLength retrieval over the window's short captions and over its long ones
+ *                        ({@link CaptionLength}); a length is absent unless its captions come from
+ *                        at least 2 distinct images (a window of short captions only has no long entry)
  */
 public record QualityFigures(Volume volume, Optional<Retrieval> retrieval, Optional<Alignment> alignment,
                              Optional<Drift> drift, Optional<DictionaryHealth> dictionary,
-                             Optional<AlignVlmFigures> alignVlm) {
+                             Optional<AlignVlmFigures> alignVlm, Map<CaptionLength, LengthRetrieval> byCaptionLength) {
 
     public QualityFigures {
         Objects.requireNonNull(volume, "volume");
@@ -33,6 +38,20 @@ public record QualityFigures(Volume volume, Optional<Retrieval> retrieval, Optio
         Objects.requireNonNull(drift, "drift");
         Objects.requireNonNull(dictionary, "dictionary");
         Objects.requireNonNull(alignVlm, "alignVlm");
+        EnumMap<CaptionLength, LengthRetrieval> lengths = new EnumMap<>(CaptionLength.class);
+        lengths.putAll(Objects.requireNonNull(byCaptionLength, "byCaptionLength"));
+        byCaptionLength = Collections.unmodifiableMap(lengths);
+    }
+
+    /** Figures without a short/long split (no pair's caption length known). */
+    public QualityFigures(Volume volume, Optional<Retrieval> retrieval, Optional<Alignment> alignment,
+                          Optional<Drift> drift, Optional<DictionaryHealth> dictionary, Optional<AlignVlmFigures> alignVlm) {
+        this(volume, retrieval, alignment, drift, dictionary, alignVlm, Map.of());
+    }
+
+    /** The retrieval figures over the captions of one length, when the window has them. */
+    public Optional<LengthRetrieval> retrieval(CaptionLength length) {
+        return Optional.ofNullable(byCaptionLength.get(length));
     }
 
     /**
@@ -40,8 +59,32 @@ public record QualityFigures(Volume volume, Optional<Retrieval> retrieval, Optio
      * @param images         distinct images (the retrieval gallery)
      * @param alignVlmImages distinct images with AlignVLM top words
      * @param deadLetters    dead letters recorded in the window
+     * @param shortCaptions  pairs whose caption is short (one sub-caption)
+     * @param longCaptions   pairs whose caption is long (more than one sub-caption); pairs of
+     *                       unknown length (records from before TeviEmbedding v3) are in neither
      */
-    public record Volume(int pairs, int images, int alignVlmImages, long deadLetters) {
+    public record Volume(int pairs, int images, int alignVlmImages, long deadLetters, int shortCaptions, int longCaptions) {
+        /** Counts of a window whose captions' lengths are unknown. */
+        public Volume(int pairs, int images, int alignVlmImages, long deadLetters) {
+            this(pairs, images, alignVlmImages, deadLetters, 0, 0);
+        }
+
+        /** Pairs of this caption length. */
+        public int captions(CaptionLength length) {
+            return length == CaptionLength.LONG ? longCaptions : shortCaptions;
+        }
+    }
+
+    /**
+     * Retrieval restricted to the captions of one length: text->image ranks each of those
+     * captions against all the window's images (as the whole window does); image->text ranks, for
+     * each image with a caption of that length, the captions of that length only.
+     *
+     * @param captions  captions of this length (text->image queries)
+     * @param images    distinct images with at least one caption of this length (image->text queries)
+     * @param retrieval raw, TEVI and TEVI minus raw, both directions
+     */
+    public record LengthRetrieval(int captions, int images, Retrieval retrieval) {
     }
 
     /** Retrieval with raw embeddings, with TEVI, and TEVI minus raw (figure by figure). */
@@ -156,7 +199,9 @@ public record QualityFigures(Volume volume, Optional<Retrieval> retrieval, Optio
      * {@code volume.*}, {@code {raw,tevi,tevi_minus_raw}.{t2i,i2t}.{recall_at_K,mrr}},
      * {@code alignment.{raw,tevi}.{true_pair_cosine,random_pair_cosine,modality_gap}},
      * {@code drift.{image,caption}.{centroid_distance,mmd2,bandwidth}},
-     * {@code dictionary.*}, {@code alignvlm.mean_entropy_nats}.
+     * {@code dictionary.*}, {@code alignvlm.mean_entropy_nats}, and per caption length
+     * {@code {short,long}.{raw,tevi,tevi_minus_raw}.{t2i,i2t}.{recall_at_K,mrr}} with the counts
+     * {@code volume.{short,long}_captions}.
      */
     public SortedMap<String, Double> metrics() {
         SortedMap<String, Double> m = new TreeMap<>();
@@ -164,6 +209,14 @@ public record QualityFigures(Volume volume, Optional<Retrieval> retrieval, Optio
         m.put("volume.images", (double) volume.images());
         m.put("volume.alignvlm_images", (double) volume.alignVlmImages());
         m.put("volume.dead_letters", (double) volume.deadLetters());
+        for (CaptionLength length : CaptionLength.values()) {
+            m.put("volume." + length.key() + "_captions", (double) volume.captions(length));
+        }
+        byCaptionLength.forEach((length, figures) -> {
+            putDirections(m, length.key() + ".raw", figures.retrieval().raw());
+            putDirections(m, length.key() + ".tevi", figures.retrieval().tevi());
+            putDirections(m, length.key() + ".tevi_minus_raw", figures.retrieval().teviMinusRaw());
+        });
         retrieval.ifPresent(r -> {
             putDirections(m, "raw", r.raw());
             putDirections(m, "tevi", r.tevi());

@@ -5,6 +5,7 @@ import io.alignstream.monitoring.quality.QualityFigures.Alignment;
 import io.alignstream.monitoring.quality.QualityFigures.DictionaryHealth;
 import io.alignstream.monitoring.quality.QualityFigures.Directions;
 import io.alignstream.monitoring.quality.QualityFigures.Drift;
+import io.alignstream.monitoring.quality.QualityFigures.LengthRetrieval;
 import io.alignstream.monitoring.quality.QualityFigures.ModalityDrift;
 import io.alignstream.monitoring.quality.QualityFigures.PairCosines;
 import io.alignstream.monitoring.quality.QualityFigures.Ranking;
@@ -13,8 +14,11 @@ import io.alignstream.monitoring.quality.QualityFigures.Volume;
 import io.alignstream.monitoring.quality.QualityFigures.WordShare;
 import io.alignstream.runtime.heads.SparseCode;
 import io.alignstream.runtime.retrieval.TeviRetrievalScorer;
+import io.alignstream.text.CaptionLength;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -85,20 +89,42 @@ public final class WindowEvaluator {
         reference.ifPresent(r -> data.requireDimension(r.dimension(), "the reference window"));
         Optional<AlignVlmFigures> alignVlm = alignVlm(window.alignVlm());
         Volume volume = new Volume(data.pairs.size(), data.images.size(),
-                alignVlm.map(AlignVlmFigures::images).orElse(0), window.deadLetters());
+                alignVlm.map(AlignVlmFigures::images).orElse(0), window.deadLetters(),
+                count(data, CaptionLength.SHORT), count(data, CaptionLength.LONG));
         if (data.pairs.isEmpty()) {
             return new QualityFigures(volume, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), alignVlm);
         }
         double[][] raw = rawScores(data);
         double[][] teviScores = teviScores(data);
         Optional<Retrieval> retrieval = Optional.empty();
+        Map<CaptionLength, LengthRetrieval> byLength = new EnumMap<>(CaptionLength.class);
         if (data.images.size() >= 2) {
-            Directions rawDirections = directions(raw, data);
-            Directions teviDirections = directions(teviScores, data);
-            retrieval = Optional.of(new Retrieval(rawDirections, teviDirections, minus(teviDirections, rawDirections)));
+            boolean[] all = new boolean[data.pairs.size()];
+            Arrays.fill(all, true);
+            retrieval = Optional.of(retrieval(raw, teviScores, data, all));
+            for (CaptionLength length : CaptionLength.values()) {
+                boolean[] included = new boolean[data.pairs.size()];
+                Set<Integer> images = new HashSet<>();
+                int captions = 0;
+                for (int j = 0; j < included.length; j++) {
+                    included[j] = data.pairs.get(j).captionLength() == length;
+                    if (included[j]) {
+                        captions++;
+                        images.add(data.imageOfPair[j]);
+                    }
+                }
+                // a length whose captions all describe one image ranks nothing: no figure, never a fake one
+                if (images.size() >= 2) {
+                    byLength.put(length, new LengthRetrieval(captions, images.size(), retrieval(raw, teviScores, data, included)));
+                }
+            }
         }
         return new QualityFigures(volume, retrieval, Optional.of(alignment(data, raw, teviScores)),
-                reference.map(r -> drift(data, r)), Optional.of(dictionary(data)), alignVlm);
+                reference.map(r -> drift(data, r)), Optional.of(dictionary(data)), alignVlm, byLength);
+    }
+
+    private static int count(WindowData data, CaptionLength length) {
+        return (int) data.pairs.stream().filter(p -> p.captionLength() == length).count();
     }
 
     // ---- scores: images x captions ----
@@ -129,14 +155,33 @@ public final class WindowEvaluator {
 
     // ---- retrieval ----
 
-    private Directions directions(double[][] scores, WindowData data) {
-        return new Directions(textToImage(scores, data.imageOfPair), imageToText(scores, data.imageOfPair));
+    /** Raw, TEVI and their difference over the captions {@code included} (all of them, or one length's). */
+    private Retrieval retrieval(double[][] raw, double[][] teviScores, WindowData data, boolean[] included) {
+        Directions rawDirections = directions(raw, data.imageOfPair, included);
+        Directions teviDirections = directions(teviScores, data.imageOfPair, included);
+        return new Retrieval(rawDirections, teviDirections, minus(teviDirections, rawDirections));
+    }
+
+    private Directions directions(double[][] scores, int[] imageOf, boolean[] included) {
+        return new Directions(ranking(textToImageRanks(scores, imageOf, included)),
+                ranking(imageToTextRanks(scores, imageOf, included)));
     }
 
     /** Per caption: rank of its image among all images. Ties count against the true item. */
     static int[] textToImageRanks(double[][] scores, int[] imageOf) {
-        int[] ranks = new int[imageOf.length];
+        boolean[] all = new boolean[imageOf.length];
+        Arrays.fill(all, true);
+        return textToImageRanks(scores, imageOf, all);
+    }
+
+    /** Per included caption, in order: rank of its image among all images (the gallery is every image either way). */
+    static int[] textToImageRanks(double[][] scores, int[] imageOf, boolean[] included) {
+        int[] ranks = new int[countTrue(included)];
+        int q = 0;
         for (int j = 0; j < imageOf.length; j++) {
+            if (!included[j]) {
+                continue;
+            }
             int truth = imageOf[j];
             double trueScore = scores[truth][j];
             int rank = 1;
@@ -145,38 +190,56 @@ public final class WindowEvaluator {
                     rank++;
                 }
             }
-            ranks[j] = rank;
+            ranks[q++] = rank;
         }
         return ranks;
     }
 
     /** Per image: rank of its best-scoring caption among all captions (the first true one in the ranking). */
     static int[] imageToTextRanks(double[][] scores, int[] imageOf) {
+        boolean[] all = new boolean[imageOf.length];
+        Arrays.fill(all, true);
+        return imageToTextRanks(scores, imageOf, all);
+    }
+
+    /**
+     * Per image with at least one included caption, in image order: the rank of its best-scoring
+     * included caption among the included captions (the gallery is the included captions only).
+     */
+    static int[] imageToTextRanks(double[][] scores, int[] imageOf, boolean[] included) {
         int[] ranks = new int[scores.length];
+        int q = 0;
         for (int i = 0; i < scores.length; i++) {
             double best = Double.NEGATIVE_INFINITY;
+            boolean hasCaption = false;
             for (int j = 0; j < imageOf.length; j++) {
-                if (imageOf[j] == i) {
+                if (included[j] && imageOf[j] == i) {
                     best = Math.max(best, scores[i][j]);
+                    hasCaption = true;
                 }
+            }
+            if (!hasCaption) {
+                continue;
             }
             int rank = 1;
             for (int j = 0; j < imageOf.length; j++) {
-                if (imageOf[j] != i && scores[i][j] >= best) {
+                if (included[j] && imageOf[j] != i && scores[i][j] >= best) {
                     rank++;
                 }
             }
-            ranks[i] = rank;
+            ranks[q++] = rank;
         }
-        return ranks;
+        return Arrays.copyOf(ranks, q);
     }
 
-    private Ranking textToImage(double[][] scores, int[] imageOf) {
-        return ranking(textToImageRanks(scores, imageOf));
-    }
-
-    private Ranking imageToText(double[][] scores, int[] imageOf) {
-        return ranking(imageToTextRanks(scores, imageOf));
+    private static int countTrue(boolean[] values) {
+        int n = 0;
+        for (boolean v : values) {
+            if (v) {
+                n++;
+            }
+        }
+        return n;
     }
 
     private Ranking ranking(int[] ranks) {

@@ -1,10 +1,12 @@
 package io.alignstream.monitoring.window;
 
+import io.alignstream.text.CaptionLength;
 import io.alignstream.topology.state.BinaryFormat;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
@@ -19,9 +21,13 @@ public sealed interface Observation permits Observation.Pair, Observation.Image,
      * A published TEVI pair. It keeps the caption embedding t only: the caption's query embedding
      * and mask are re-derived from t by the TEVI head when a window closes (image-independent),
      * so stored entries need no format change when a bundle has a caption adapter.
+     *
+     * @param subCaptions how many sub-captions the caption was embedded as (the record's
+     *                    {@code subCaptions}; {@link CaptionLength#of}); 0 when unknown: a record
+     *                    from before TeviEmbedding v3, or an observation stored in format 1
      */
     record Pair(String imageId, String captionId, float[] imageEmbedding, int[] codeIndices, float[] codeValues,
-                float[] captionEmbedding, float[] alignedEmbedding, long eventTimeMs) implements Observation {
+                float[] captionEmbedding, float[] alignedEmbedding, long eventTimeMs, int subCaptions) implements Observation {
         public Pair {
             Objects.requireNonNull(imageEmbedding, "imageEmbedding");
             Objects.requireNonNull(captionEmbedding, "captionEmbedding");
@@ -29,6 +35,14 @@ public sealed interface Observation permits Observation.Pair, Observation.Image,
             if (codeIndices.length != codeValues.length) {
                 throw new IllegalArgumentException("code indices and values differ in length");
             }
+            if (subCaptions < 0) {
+                throw new IllegalArgumentException("subCaptions must not be negative: " + subCaptions);
+            }
+        }
+
+        /** Short or long; empty when the count is unknown. */
+        public Optional<CaptionLength> captionLength() {
+            return CaptionLength.ofKnown(subCaptions);
         }
     }
 
@@ -40,7 +54,9 @@ public sealed interface Observation permits Observation.Pair, Observation.Image,
     record DeadLetter(String reason) implements Observation {
     }
 
-    byte FORMAT = 1;
+    /** Format 1 had no sub-caption count: its pairs read with 0 (unknown length). */
+    byte FORMAT_WITHOUT_SUB_CAPTIONS = 1;
+    byte FORMAT = 2;
 
     static Serde<Observation> serde() {
         return Serdes.serdeFrom((topic, value) -> value == null ? null : encode(value), (topic, data) -> decode(data));
@@ -58,6 +74,7 @@ public sealed interface Observation permits Observation.Pair, Observation.Image,
                 BinaryFormat.writeFloats(out, pair.captionEmbedding());
                 BinaryFormat.writeFloats(out, pair.alignedEmbedding());
                 out.writeLong(pair.eventTimeMs());
+                out.writeInt(pair.subCaptions());
             } else if (observation instanceof Image image) {
                 out.writeByte(2);
                 out.writeUTF(image.imageId());
@@ -73,12 +90,19 @@ public sealed interface Observation permits Observation.Pair, Observation.Image,
         });
     }
 
+    /**
+     * Reads both formats: entries written before the sub-caption count was kept (format 1, in the
+     * monitor's changelogged windows, its reference store and its repartition topic after an
+     * upgrade) read as pairs of unknown caption length.
+     */
     static Observation decode(byte[] data) {
-        return BinaryFormat.decode(data, FORMAT, "observation", in -> {
+        boolean withCount = data == null || data.length == 0 || data[0] != FORMAT_WITHOUT_SUB_CAPTIONS;
+        return BinaryFormat.decode(data, withCount ? FORMAT : FORMAT_WITHOUT_SUB_CAPTIONS, "observation", in -> {
             byte kind = in.readByte();
             return switch (kind) {
                 case 1 -> new Pair(in.readUTF(), in.readUTF(), BinaryFormat.readFloats(in), BinaryFormat.readInts(in),
-                        BinaryFormat.readFloats(in), BinaryFormat.readFloats(in), BinaryFormat.readFloats(in), in.readLong());
+                        BinaryFormat.readFloats(in), BinaryFormat.readFloats(in), BinaryFormat.readFloats(in), in.readLong(),
+                        withCount ? in.readInt() : 0);
                 case 2 -> {
                     String imageId = in.readUTF();
                     int count = in.readInt();

@@ -11,7 +11,11 @@ public final class Observations {
     private Observations() {
     }
 
-    /** A TEVI record as a pair, or null when it lacks the raw image embedding the monitor compares against. */
+    /**
+     * A TEVI record as a pair, or null when it lacks the raw image embedding the monitor compares
+     * against. A record without {@code subCaptions} (before TeviEmbedding v3) is a pair of unknown
+     * caption length: it counts in every figure but the short/long ones.
+     */
     public static Observation.Pair of(TeviEmbedding tevi) {
         if (tevi == null || tevi.getRawImageEmbedding() == null) {
             return null;
@@ -23,7 +27,8 @@ public final class Observations {
         }
         return new Observation.Pair(tevi.getImageId(), tevi.getCaptionId(), floats(tevi.getRawImageEmbedding()),
                 codeIndices, floats(tevi.getCodes().getValues()), floats(tevi.getCaptionEmbedding()),
-                floats(tevi.getAlignedEmbedding()), tevi.getEventTime().toEpochMilli());
+                floats(tevi.getAlignedEmbedding()), tevi.getEventTime().toEpochMilli(),
+                tevi.getSubCaptions() == null ? 0 : Math.max(0, tevi.getSubCaptions()));
     }
 
     public static Observation.Image of(AlignVlmEmbedding align) {

@@ -209,7 +209,8 @@ public final class QualityWindowProcessor implements Processor<String, Observati
             Observation.Pair pair = pairs.get(i);
             samples.add(new PairSample(pair.imageId(), pair.captionId(), pair.imageEmbedding(),
                     new SparseCode(pair.codeIndices(), pair.codeValues()), pair.captionEmbedding(),
-                    queries.get(i).query(), queries.get(i).mask(), pair.alignedEmbedding()));
+                    queries.get(i).query(), queries.get(i).mask(), pair.alignedEmbedding(),
+                    pair.captionLength().orElse(null)));
         }
         return samples;
     }

@@ -16,6 +16,7 @@ import io.alignstream.text.SubCaptionSplitter;
 import io.alignstream.topology.StoreNames;
 import io.alignstream.topology.TopologySettings;
 import io.alignstream.topology.embedding.CaptionEmbedder;
+import io.alignstream.topology.embedding.EmbeddedCaption;
 import io.alignstream.topology.embedding.EmbeddedImage;
 import io.alignstream.topology.embedding.EmbeddingRecords;
 import io.alignstream.topology.embedding.ImageEmbedder;
@@ -354,8 +355,11 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
         private void joinWaitingCaptions(String imageId, StoredImage image, long imageTimestamp) {
             for (PendingCaption waiting : join.waitingFor(imageId)) {
                 metrics.captionJoinWait(now.toEpochMilli() - waiting.heldSinceMs());
-                pairs.add(new Pair(waiting.caption(), waiting.captionEmbedding(), waiting.source(),
-                        Math.max(waiting.timestamp(), imageTimestamp), image, true));
+                // held by a version that did not keep the count: the same rule on the same text gives it
+                int subCaptions = waiting.subCaptions() > 0 ? waiting.subCaptions()
+                        : captionEmbedder.subCaptions(waiting.caption());
+                pairs.add(new Pair(waiting.caption(), new EmbeddedCaption(waiting.captionEmbedding(), subCaptions),
+                        waiting.source(), Math.max(waiting.timestamp(), imageTimestamp), image, true));
             }
         }
 
@@ -379,7 +383,7 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
             if (fresh.isEmpty()) {
                 return;
             }
-            List<StageResult<float[]>> results = new ArrayList<>(fresh.size());
+            List<StageResult<EmbeddedCaption>> results = new ArrayList<>(fresh.size());
             for (List<BufferedInput> call : settings.inModelCalls(fresh)) {
                 results.addAll(captionEmbedder.embed(call.stream().map(input -> (CaptionEvent) input.event()).toList(),
                         retryDeadlineNanos));
@@ -387,11 +391,11 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
             for (int i = 0; i < fresh.size(); i++) {
                 BufferedInput input = fresh.get(i);
                 CaptionEvent caption = (CaptionEvent) input.event();
-                if (results.get(i) instanceof StageResult.Rejected<float[]> rejected) {
+                if (results.get(i) instanceof StageResult.Rejected<EmbeddedCaption> rejected) {
                     deadLetter(input.source(), caption, input.timestamp(), rejected.reason(), rejected.message());
                     continue;
                 }
-                float[] embedding = ((StageResult.Done<float[]>) results.get(i)).value();
+                EmbeddedCaption embedding = ((StageResult.Done<EmbeddedCaption>) results.get(i)).value();
                 StoredImage image = images.get(caption.getImageId());
                 if (image != null) {
                     long imageTimestamp = imageTimestamps.getOrDefault(caption.getImageId(), image.eventTimeMs());
@@ -408,8 +412,8 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
                     // not make it expire at once), neither past the wall clock.
                     long heldAtStreamTimeMs = Math.min(Math.max(input.timestamp(), context.currentStreamTimeMs()),
                             context.currentSystemTimeMs());
-                    join.hold(new PendingCaption(caption, embedding, input.source(), input.timestamp(),
-                            input.arrivedAtMs(), heldAtStreamTimeMs));
+                    join.hold(new PendingCaption(caption, embedding.embedding(), embedding.subCaptions(), input.source(),
+                            input.timestamp(), input.arrivedAtMs(), heldAtStreamTimeMs));
                 }
             }
         }
@@ -424,7 +428,7 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
                         deadLetter(pair.source(), pair.caption(), pair.timestamp(), rejected.reason(), rejected.message());
                     } else {
                         TeviAlignment alignment = ((StageResult.Done<TeviAlignment>) aligned.get(i)).value();
-                        publish(pair.caption().getImageId(), records.tevi(pair.caption(), pair.captionEmbedding(),
+                        publish(pair.caption().getImageId(), records.tevi(pair.caption(), pair.captionEmbedded(),
                                         pair.image().embedding(), Instant.ofEpochMilli(pair.image().eventTimeMs()), alignment,
                                         now),
                                 pair.timestamp(), settings.topics().tevi(), laterOf(pair));
@@ -439,7 +443,8 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
 
         private List<StageResult<TeviAlignment>> alignChunk(List<Pair> chunk) {
             return aligner.align(chunk.stream()
-                    .map(pair -> new PairAligner.Embeddings(pair.image().embedding(), pair.captionEmbedding())).toList(),
+                    .map(pair -> new PairAligner.Embeddings(pair.image().embedding(), pair.captionEmbedded().embedding()))
+                    .toList(),
                     retryDeadlineNanos);
         }
 
@@ -451,7 +456,7 @@ public final class EmbeddingProcessor implements Processor<String, SpecificRecor
     }
 
     /** A caption ready to be aligned with its image; {@code waited}: it is in pending-captions until its outcome. */
-    private record Pair(CaptionEvent caption, float[] captionEmbedding, SourceCoordinates source, long timestamp,
+    private record Pair(CaptionEvent caption, EmbeddedCaption captionEmbedded, SourceCoordinates source, long timestamp,
                         StoredImage image, boolean waited) {
     }
 

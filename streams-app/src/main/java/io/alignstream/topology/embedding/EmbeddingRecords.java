@@ -61,11 +61,13 @@ public final class EmbeddingRecords {
 
     /**
      * A TEVI record for one (image, caption) pair. Its event time is the later of the two
-     * events' times: the moment the pair was complete. {@code captionEmbedding} is the text
-     * head's t; the TEVI score is against the alignment's query q (t without an adapter).
+     * events' times: the moment the pair was complete. {@code embedded} holds the text head's t
+     * and the caption's sub-caption count (published as {@code subCaptions}, null when unknown);
+     * the TEVI score is against the alignment's query q (t without an adapter).
      */
-    public TeviEmbedding tevi(CaptionEvent caption, float[] captionEmbedding, float[] imageEmbedding,
+    public TeviEmbedding tevi(CaptionEvent caption, EmbeddedCaption embedded, float[] imageEmbedding,
                               Instant imageEventTime, TeviAlignment alignment, Instant now) {
+        float[] captionEmbedding = embedded.embedding();
         Instant eventTime = caption.getEventTime().isAfter(imageEventTime) ? caption.getEventTime() : imageEventTime;
         return TeviEmbedding.newBuilder()
                 .setImageId(caption.getImageId())
@@ -74,6 +76,7 @@ public final class EmbeddingRecords {
                 .setCaptionEmbedding(boxed(captionEmbedding))
                 .setAlignedEmbedding(boxed(alignment.alignedEmbedding()))
                 .setQueryEmbedding(captionAdapter ? boxed(alignment.query()) : null)
+                .setSubCaptions(embedded.subCaptions() > 0 ? embedded.subCaptions() : null)
                 .setRawImageEmbedding(includeRawEmbedding ? boxed(imageEmbedding) : null)
                 .setCodes(SparseCode.newBuilder()
                         .setDictionarySize(dictionarySize)

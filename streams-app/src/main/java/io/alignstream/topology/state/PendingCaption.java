@@ -12,22 +12,29 @@ import org.apache.kafka.common.serialization.Serdes;
  * before images").
  *
  * @param captionEmbedding    the caption's MiniLM embedding (sub-caption rule applied)
+ * @param subCaptions         how many sub-captions it was embedded as (what makes it short or long);
+ *                            0 for a caption held by a version that did not keep the count (format 1 or 2)
  * @param timestamp           the caption record's timestamp
  * @param heldSinceMs         wall-clock time it started waiting
  * @param heldAtStreamTimeMs  the task's stream time when it started waiting: what its grace in
  *                            stream time counts from
  */
-public record PendingCaption(CaptionEvent caption, float[] captionEmbedding, SourceCoordinates source,
+public record PendingCaption(CaptionEvent caption, float[] captionEmbedding, int subCaptions, SourceCoordinates source,
                              long timestamp, long heldSinceMs, long heldAtStreamTimeMs) {
     /** Format 1 had no stream time; such a caption counts its stream-time grace from its record timestamp. */
     private static final byte FORMAT_WITHOUT_STREAM_TIME = 1;
-    private static final byte FORMAT = 2;
+    /** Format 2 had no sub-caption count; such a caption's is 0 (unknown) and recounted from its text when it pairs. */
+    private static final byte FORMAT_WITHOUT_SUB_CAPTIONS = 2;
+    private static final byte FORMAT = 3;
     private static final EventCodec<CaptionEvent> CAPTIONS = new EventCodec<>(CaptionEvent.class);
 
     public PendingCaption {
         Objects.requireNonNull(caption, "caption");
         Objects.requireNonNull(captionEmbedding, "captionEmbedding");
         Objects.requireNonNull(source, "source");
+        if (subCaptions < 0) {
+            throw new IllegalArgumentException("subCaptions must not be negative: " + subCaptions);
+        }
     }
 
     public static Serde<PendingCaption> serde() {
@@ -39,6 +46,7 @@ public record PendingCaption(CaptionEvent caption, float[] captionEmbedding, Sou
         return BinaryFormat.encode(FORMAT, out -> {
             BinaryFormat.writeBytes(out, CAPTIONS.encode(caption));
             BinaryFormat.writeFloats(out, captionEmbedding);
+            out.writeInt(subCaptions);
             BufferedInput.writeSource(out, source);
             out.writeLong(timestamp);
             out.writeLong(heldSinceMs);
@@ -54,11 +62,17 @@ public record PendingCaption(CaptionEvent caption, float[] captionEmbedding, Sou
                 float[] embedding = BinaryFormat.readFloats(in);
                 SourceCoordinates source = BufferedInput.readSource(in);
                 long timestamp = in.readLong();
-                return new PendingCaption(caption, embedding, source, timestamp, in.readLong(), timestamp);
+                return new PendingCaption(caption, embedding, 0, source, timestamp, in.readLong(), timestamp);
             });
         }
+        if (data != null && data.length > 0 && data[0] == FORMAT_WITHOUT_SUB_CAPTIONS) {
+            // Written before the sub-caption count was kept (restored from an older changelog).
+            return BinaryFormat.decode(data, FORMAT_WITHOUT_SUB_CAPTIONS, "pending caption", in -> new PendingCaption(
+                    CAPTIONS.decode(BinaryFormat.readBytes(in)), BinaryFormat.readFloats(in), 0,
+                    BufferedInput.readSource(in), in.readLong(), in.readLong(), in.readLong()));
+        }
         return BinaryFormat.decode(data, FORMAT, "pending caption", in -> new PendingCaption(
-                CAPTIONS.decode(BinaryFormat.readBytes(in)), BinaryFormat.readFloats(in),
+                CAPTIONS.decode(BinaryFormat.readBytes(in)), BinaryFormat.readFloats(in), in.readInt(),
                 BufferedInput.readSource(in), in.readLong(), in.readLong(), in.readLong()));
     }
 }

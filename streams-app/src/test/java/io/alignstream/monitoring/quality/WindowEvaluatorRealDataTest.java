@@ -24,6 +24,7 @@ import io.alignstream.runtime.heads.VocabularyWord;
 import io.alignstream.runtime.image.ImageLimits;
 import io.alignstream.runtime.image.ImageRejectedException;
 import io.alignstream.runtime.retrieval.TeviRetrievalScorer;
+import io.alignstream.text.CaptionLength;
 import io.alignstream.text.CaptionPreparer;
 import io.alignstream.text.CaptionRejectedException;
 import io.alignstream.text.LongCaptionEncoder;
@@ -37,6 +38,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Function;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -110,7 +112,7 @@ class WindowEvaluatorRealDataTest {
         for (int p = 0; p < pairs.size(); p++) {
             PairSample donor = pairs.get(order.get(p));
             out.add(pairs.get(p).withCaption(donor.captionId(), donor.captionEmbedding(), donor.captionQuery(),
-                    donor.captionMask()));
+                    donor.captionMask(), donor.captionLength()));
         }
         return new QualityWindow(out, window.alignVlm(), window.deadLetters());
     }
@@ -146,6 +148,99 @@ class WindowEvaluatorRealDataTest {
         // and the shuffled window did not drift: same images, same captions, other pairing
         assertThat(bad.drift().orElseThrow().images().mmd2().getAsDouble())
                 .isCloseTo(good.drift().orElseThrow().images().mmd2().getAsDouble(), within(1e-9));
+    }
+
+    @Test
+    void shortAndLongCaptionsEachGetTheirOwnFiguresInAWindowWithBoth() {
+        // given the healthy window: each scene's four web captions and its long description, each
+        // caption short or long by the service's rule (more than one 32-token sub-caption is long)
+        QualityFigures figures = evaluator.evaluate(healthy);
+        QualityWindow shortOnly = only(healthy, CaptionLength.SHORT);
+        QualityWindow longOnly = only(healthy, CaptionLength.LONG);
+        print("healthy, by caption length", figures);
+        QualityFigures.LengthRetrieval shortFigures = figures.retrieval(CaptionLength.SHORT).orElseThrow();
+        QualityFigures.LengthRetrieval longFigures = figures.retrieval(CaptionLength.LONG).orElseThrow();
+
+        // then both lengths are counted, and every pair is one or the other
+        assertThat(figures.volume().shortCaptions()).isEqualTo(shortOnly.pairs().size()).isPositive();
+        assertThat(figures.volume().longCaptions()).isEqualTo(longOnly.pairs().size()).isPositive();
+        assertThat(figures.volume().shortCaptions() + figures.volume().longCaptions()).isEqualTo(healthy.pairs().size());
+        assertThat(shortFigures.captions()).isEqualTo(figures.volume().shortCaptions());
+        assertThat(longFigures.captions()).isEqualTo(figures.volume().longCaptions());
+        // and the short figures are exactly those of a window of the short captions alone (every image has
+        // four, so that window has the same images), in both directions, raw, TEVI and their difference
+        assertSameRetrieval(shortFigures.retrieval(), evaluator.evaluate(shortOnly).retrieval().orElseThrow(), true);
+        // and the long figures' image->text is that of a window of the long captions alone (an image ranks
+        // the long captions only); their text->image ranks each long caption against all the window's
+        // images, so with the short ones the window's text->image is the captions' weighted mean
+        assertSameRetrieval(longFigures.retrieval(), evaluator.evaluate(longOnly).retrieval().orElseThrow(), false);
+        QualityFigures.Retrieval whole = figures.retrieval().orElseThrow();
+        int n = healthy.pairs().size();
+        for (int k : DefaultConfig.qualitySettings().ks()) {
+            for (Function<QualityFigures.Retrieval, QualityFigures.Directions> side
+                    : List.<Function<QualityFigures.Retrieval, QualityFigures.Directions>>of(
+                            QualityFigures.Retrieval::raw, QualityFigures.Retrieval::tevi)) {
+                double weighted = (side.apply(shortFigures.retrieval()).textToImage().recallAt(k) * shortFigures.captions()
+                        + side.apply(longFigures.retrieval()).textToImage().recallAt(k) * longFigures.captions()) / n;
+                assertThat(weighted).isCloseTo(side.apply(whole).textToImage().recallAt(k), within(1e-12));
+            }
+        }
+        // and the report's metrics name them by length
+        assertThat(figures.metrics()).containsKeys("short.raw.t2i.recall_at_1", "long.tevi.t2i.recall_at_1",
+                "long.tevi_minus_raw.t2i.recall_at_1", "short.tevi_minus_raw.i2t.mrr", "volume.long_captions");
+        assertThat(figures.metrics().get("long.tevi_minus_raw.t2i.recall_at_1"))
+                .isCloseTo(longFigures.retrieval().tevi().textToImage().recallAt(1)
+                        - longFigures.retrieval().raw().textToImage().recallAt(1), within(1e-12));
+    }
+
+    @Test
+    void aWindowOfShortCaptionsOnlyHasNoLongFigure() {
+        // given the healthy window's short captions alone
+        QualityWindow shortOnly = only(healthy, CaptionLength.SHORT);
+
+        // when it is evaluated
+        QualityFigures figures = evaluator.evaluate(shortOnly, reference);
+
+        // then it has short figures and no long ones: no entry, no metric, and a count of 0 long captions
+        assertThat(figures.retrieval(CaptionLength.SHORT)).isPresent();
+        assertThat(figures.retrieval(CaptionLength.LONG)).isEmpty();
+        assertThat(figures.metrics().keySet()).noneMatch(name -> name.startsWith("long."));
+        assertThat(figures.metrics()).containsEntry("volume.long_captions", 0.0)
+                .containsEntry("volume.short_captions", (double) shortOnly.pairs().size());
+    }
+
+    @Test
+    void pairsWhoseLengthIsUnknownCountInTheWindowButInNeitherLength() {
+        // given the healthy window as records from before TeviEmbedding v3 would give it: no length known
+        QualityWindow unknown = new QualityWindow(healthy.pairs().stream().map(p -> p.withCaptionLength(null)).toList(),
+                healthy.alignVlm(), healthy.deadLetters());
+
+        // when it is evaluated
+        QualityFigures figures = evaluator.evaluate(unknown);
+
+        // then the window's own figures are those of the healthy window, and there is no split
+        assertThat(figures.retrieval()).isEqualTo(evaluator.evaluate(healthy).retrieval());
+        assertThat(figures.byCaptionLength()).isEmpty();
+        assertThat(figures.volume().shortCaptions() + figures.volume().longCaptions()).isZero();
+    }
+
+    /** The window's pairs of one caption length (and its AlignVLM samples). */
+    private static QualityWindow only(QualityWindow window, CaptionLength length) {
+        return new QualityWindow(window.pairs().stream().filter(p -> p.captionLength() == length).toList(),
+                window.alignVlm(), window.deadLetters());
+    }
+
+    /** The same figures, image->text always, text->image when asked. */
+    private static void assertSameRetrieval(QualityFigures.Retrieval actual, QualityFigures.Retrieval expected,
+                                            boolean textToImageToo) {
+        List<Function<QualityFigures.Retrieval, QualityFigures.Directions>> sides =
+                List.of(QualityFigures.Retrieval::raw, QualityFigures.Retrieval::tevi, QualityFigures.Retrieval::teviMinusRaw);
+        for (Function<QualityFigures.Retrieval, QualityFigures.Directions> side : sides) {
+            assertThat(side.apply(actual).imageToText()).isEqualTo(side.apply(expected).imageToText());
+            if (textToImageToo) {
+                assertThat(side.apply(actual).textToImage()).isEqualTo(side.apply(expected).textToImage());
+            }
+        }
     }
 
     @Test
@@ -278,8 +373,9 @@ class WindowEvaluatorRealDataTest {
                     sceneOf.add(s);
                 }
             }
-            List<float[]> embeddings = embedCaptions(captions);
-            return new Captions(captions, sceneOf, embeddings, session.queries(embeddings));
+            List<CaptionLength> lengths = new ArrayList<>();
+            List<float[]> embeddings = embedCaptions(captions, lengths);
+            return new Captions(captions, sceneOf, embeddings, session.queries(embeddings), lengths);
         }
 
         /** One pair per caption, with its scene's image and the TEVI head's aligned embedding. */
@@ -291,18 +387,25 @@ class WindowEvaluatorRealDataTest {
                 int s = captions.sceneOf().get(p);
                 pairs.add(new PairSample(scenes.get(s).image().getImageId(), captions.events().get(p).getCaptionId(),
                         images.embeddings().get(s), images.codes().get(s), captions.embeddings().get(p),
-                        captions.queries().get(p).query(), captions.queries().get(p).mask(), aligned.get(p).alignedEmbedding()));
+                        captions.queries().get(p).query(), captions.queries().get(p).mask(), aligned.get(p).alignedEmbedding(),
+                        captions.lengths().get(p)));
             }
             return new QualityWindow(pairs, images.alignVlm(), 0);
         }
 
-        /** CaptionEmbedder's rule: sub-captions of at most 32 tokens, the caption the normalised mean of theirs. */
-        private List<float[]> embedCaptions(List<CaptionEvent> captions) throws CaptionRejectedException {
+        /**
+         * CaptionEmbedder's rule: sub-captions of at most 32 tokens, the caption the normalised mean of
+         * theirs; each caption's length ({@link CaptionLength}: more than one sub-caption is long) into {@code lengths}.
+         */
+        private List<float[]> embedCaptions(List<CaptionEvent> captions, List<CaptionLength> lengths)
+                throws CaptionRejectedException {
             List<List<String>> subCaptions = new ArrayList<>();
             List<String> all = new ArrayList<>();
             for (CaptionEvent caption : captions) {
-                List<String> parts = preparer.prepare(caption.getText()).subCaptions();
+                CaptionPreparer.PreparedCaption prepared = preparer.prepare(caption.getText());
+                List<String> parts = prepared.subCaptions();
                 subCaptions.add(parts);
+                lengths.add(prepared.length());
                 all.addAll(parts);
             }
             List<float[]> vectors = session.embedTexts(all);
@@ -327,6 +430,6 @@ class WindowEvaluatorRealDataTest {
     }
 
     private record Captions(List<CaptionEvent> events, List<Integer> sceneOf, List<float[]> embeddings,
-                            List<CaptionQuery> queries) {
+                            List<CaptionQuery> queries, List<CaptionLength> lengths) {
     }
 }

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.alignstream.app.config.DefaultConfig;
 import io.alignstream.monitoring.quality.QualityFigures.Ranking;
 import io.alignstream.runtime.heads.SparseCode;
+import io.alignstream.text.CaptionLength;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -163,6 +164,72 @@ class WindowEvaluatorTest {
                     .isCloseTo((4 / Math.sqrt(20) + 1 / Math.sqrt(10)) / 2, within(1e-6));
             // and TEVI finds both images first, as raw does (the masked-out image scores 0)
             assertThat(figures.retrieval().orElseThrow().tevi().textToImage().recallAt(1)).isEqualTo(1.0);
+        }
+    }
+
+    @Nested
+    class ByCaptionLength {
+
+        @Test
+        void anImageRanksOnlyTheCaptionsOfTheLengthAsked() {
+            // given images a = e0 and b = e1, each with a short caption equal to itself and a long one:
+            // a's long caption a1 = (0.3, 0, 1) leans away from a (cos 0.287), b's long caption
+            // b1 = (0.5, 1, 0) is closer to a (cos 0.447) than a1 is
+            List<PairSample> pairs = List.of(
+                    pair("a", "a0", basis(6, 0), basis(6, 0)).withCaptionLength(CaptionLength.SHORT),
+                    pair("a", "a1", basis(6, 0), vec(0.3, 0, 1, 0, 0, 0)).withCaptionLength(CaptionLength.LONG),
+                    pair("b", "b0", basis(6, 1), basis(6, 1)).withCaptionLength(CaptionLength.SHORT),
+                    pair("b", "b1", basis(6, 1), vec(0.5, 1, 0, 0, 0, 0)).withCaptionLength(CaptionLength.LONG));
+            // when the window is evaluated
+            QualityFigures figures = evaluator.evaluate(QualityWindow.of(pairs));
+            // then over all captions each image finds its own first (a: a0 at 1.0; b: b0 at 1.0)
+            assertThat(figures.retrieval().orElseThrow().raw().imageToText().recallAt(1)).isEqualTo(1.0);
+            // and over the long captions only, image a ranks b1 (0.447) above its own a1 (0.287): rank 2,
+            // image b finds b1 (0.894 against 0): Recall@1 = 1/2, MRR = (1/2 + 1) / 2
+            Ranking longI2t = figures.retrieval(CaptionLength.LONG).orElseThrow().retrieval().raw().imageToText();
+            assertThat(longI2t.queries()).isEqualTo(2);
+            assertThat(longI2t.recallAt(1)).isEqualTo(0.5);
+            assertThat(longI2t.meanReciprocalRank()).isCloseTo(0.75, within(EPS));
+            // and over the short captions both images find their own
+            assertThat(figures.retrieval(CaptionLength.SHORT).orElseThrow().retrieval().raw().imageToText().recallAt(1))
+                    .isEqualTo(1.0);
+            // and text->image ranks every caption against both images: a1 -> a (0.287 > 0), b1 -> b (0.894 > 0.447)
+            assertThat(figures.retrieval(CaptionLength.LONG).orElseThrow().retrieval().raw().textToImage().recallAt(1))
+                    .isEqualTo(1.0);
+            assertThat(figures.volume().shortCaptions()).isEqualTo(2);
+            assertThat(figures.volume().longCaptions()).isEqualTo(2);
+            assertThat(figures.metrics()).containsEntry("long.raw.i2t.recall_at_1", 0.5)
+                    .containsEntry("short.raw.i2t.recall_at_1", 1.0).containsEntry("long.tevi_minus_raw.i2t.recall_at_1", 0.0);
+        }
+
+        @Test
+        void aLengthWhoseCaptionsAllDescribeOneImageHasNoFigure() {
+            // given two images with short captions, and a long caption for image a only
+            List<PairSample> pairs = List.of(
+                    pair("a", "a0", basis(6, 0), basis(6, 0)).withCaptionLength(CaptionLength.SHORT),
+                    pair("a", "a1", basis(6, 0), basis(6, 0)).withCaptionLength(CaptionLength.LONG),
+                    pair("b", "b0", basis(6, 1), basis(6, 1)).withCaptionLength(CaptionLength.SHORT));
+            // when the window is evaluated
+            QualityFigures figures = evaluator.evaluate(QualityWindow.of(pairs));
+            // then the long caption is counted but ranks nothing that can miss (one image, one gallery
+            // entry): no long figure, rather than a Recall of 1 that means nothing
+            assertThat(figures.volume().longCaptions()).isEqualTo(1);
+            assertThat(figures.retrieval(CaptionLength.LONG)).isEmpty();
+            assertThat(figures.metrics().keySet()).noneMatch(name -> name.startsWith("long."));
+            assertThat(figures.retrieval(CaptionLength.SHORT)).isPresent();
+        }
+
+        @Test
+        void pairsOfUnknownLengthAreInNeitherLength() {
+            // given pairs built without a caption length (records from before TeviEmbedding v3)
+            List<PairSample> pairs = List.of(
+                    pair("a", "a0", basis(6, 0), basis(6, 0)),
+                    pair("b", "b0", basis(6, 1), basis(6, 1)));
+            QualityFigures figures = evaluator.evaluate(QualityWindow.of(pairs));
+            // then the window's figures are there and the split is not
+            assertThat(figures.retrieval()).isPresent();
+            assertThat(figures.byCaptionLength()).isEmpty();
+            assertThat(figures.metrics()).containsEntry("volume.short_captions", 0.0).containsEntry("volume.long_captions", 0.0);
         }
     }
 
@@ -445,7 +512,8 @@ class WindowEvaluatorTest {
             assertThat(figures.alignment()).isEmpty();
             assertThat(figures.dictionary()).isEmpty();
             assertThat(figures.metrics()).containsOnlyKeys("volume.pairs", "volume.images", "volume.alignvlm_images",
-                    "volume.dead_letters");
+                    "volume.dead_letters", "volume.short_captions", "volume.long_captions");
+            assertThat(figures.byCaptionLength()).isEmpty();
         }
 
         @Test

@@ -158,7 +158,7 @@ class CaptionJoinTest {
     /** Held at {@code heldSinceMs} on both clocks (record timestamps are the producer's clock). */
     private static PendingCaption held(CaptionEvent caption, long heldSinceMs) {
         // The join never reads the embedding: any width will do.
-        return new PendingCaption(caption, new float[] {1f},
+        return new PendingCaption(caption, new float[] {1f}, 1,
                 new SourceCoordinates("alignstream.captions", 0, 0, null), heldSinceMs, heldSinceMs, heldSinceMs);
     }
 
