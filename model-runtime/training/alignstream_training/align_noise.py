@@ -102,7 +102,7 @@ def fit(name, connector, reader, data, index, val_rs, val_tokens, cfg):
     checkpoints = Checkpoints(name, steps, cfg["evaluations"])
     states = []
     for step in range(steps):
-        cosine_lr(opt, cfg["lr"], step, steps, warmup=min(100, steps // 10))
+        cosine_lr(opt, cfg["lr"], step, steps, warmup=max(1, min(100, steps // 10)))
         connector.train()
         rows = torch.randperm(n, generator=gen)[:bs]
         caps = index.draw(rows, gen)

@@ -282,7 +282,9 @@ class CaptionSide(torch.nn.Module):
 
 def train_adapter_only(data, train_index, val_images, cfg, device):
     """The baseline that shows TEVI's own share (issue 17): a caption adapter of the same shape,
-    trained with the same batches, steps and InfoNCE on the raw image embeddings, no SAE, no mask.
+    trained with the same batch size, steps, learning rate and InfoNCE on the raw image
+    embeddings, no SAE, no mask (its batches are drawn alike but not identical: the mask's
+    invariance term draws from the same generator).
     Checkpoint: best validation raw R@1 through the adapter. None when adapter_hidden is 0."""
     if cfg["adapter_hidden"] <= 0:
         return None, None

@@ -30,6 +30,7 @@ class RetrievalSet:
         for c in self.caps:
             img_texts.setdefault(int(data.cap_image[c]), set()).add(int(data.text_id[c]))
         tid = data.text_id[self.caps]
+        self.text_id = torch.from_numpy(tid)
         self.hits = torch.from_numpy(np.stack([np.isin(tid, list(img_texts[int(i)])) for i in self.images])
                                      if len(self.images) else np.zeros((0, len(self.caps)), bool))
 
@@ -129,7 +130,7 @@ def dictionary_health(sae, mask, x_train, rs, adapter=None, chunk=4096, pairs=20
             b = idx[torch.randint(0, len(idx), (pairs,), generator=gen)]
             ka, kb = m[a] > 0.5, m[b] > 0.5
             union = (ka | kb).sum(1)
-            valid = (a != b) & (union > 0)
+            valid = (rs.text_id[a] != rs.text_id[b]) & (union > 0)      # two different texts
             overlap[name] = ((ka & kb).sum(1).float() / union.clamp_min(1))[valid].mean().item()
     return {"latents": int(fired.numel()), "dead_share": 1 - fired.float().mean().item(), "test_fvu": fvu,
             "mean_active": (z > 0).sum(1).float().mean().item(), "dense_latents": int(dense.sum()),
@@ -262,7 +263,9 @@ def named_probes(data, sae, mask, train, test, cfg, adapter=None):
             w, b = E.fit_probe(feats["train"][cond], y["train"], len(values))
             row[cond] = ((feats["test"][cond] @ w + b).argmax(1) == y["test"]).float().mean().item()
         row["named_kept"] = row["named"] / max(row["raw"], 1e-12)
-        row["unnamed_lost"] = (row["raw"] - row["unnamed"]) / max(row["raw"] - row["chance"], 1e-12)
+        # undefined when the raw probe is no better than chance: nothing to lose
+        row["unnamed_lost"] = ((row["raw"] - row["unnamed"]) / (row["raw"] - row["chance"])
+                               if row["raw"] - row["chance"] > 0.01 else float("nan"))
         out[attr] = row
     return out
 
@@ -326,7 +329,7 @@ def write_report(r, path):
             lines.append(f"| {length} ({ret['captions']} captions) | {label} | {cells} |")
     h = r["dictionary"]
     lines += ["", "## Dictionary health (TopK SAE)", "",
-              f"{h['latents']} latents, k = {r['config']['sae_k']}: dead share {_pct(h['dead_share'])}% (never active "
+              f"{h['latents']} latents, k = {r['choices']['sae'].get('k', r['config']['sae_k'])}: dead share {_pct(h['dead_share'])}% (never active "
               f"on train), test FVU {h['test_fvu']:.4f}, mean active {h['mean_active']:.1f}; mean mask "
               f"{h['mean_mask']:.3f}, an image's own caption keeps {_pct(h['kept_share_of_active'])}% of its active "
               f"latents (mask > 0.5) and {_pct(h['kept_mass'])}% of its code mass. Dense latents (active on more than "

@@ -4,8 +4,10 @@ from the weights of its ONNX graph, so a connector's tokens can be read as input
 
 The ONNX export keeps the biases and LayerNorm parameters under their PyTorch names but folds each
 Linear weight into an anonymous MatMul constant ([in, out]); a MatMul's weight is named here by
-the bias its output is added to. `read_bert(path)` returns a frozen `Bert`; the test in
-align_noise_test checks it against caption embeddings computed in Java through ONNX Runtime.
+the bias its output is added to. `read_bert(path)` returns a frozen `Bert`;
+align_noise.reader_parity checks it against the caption embeddings computed in Java through ONNX
+Runtime (and refuses to go on if they differ), which DefaultEncodersImportTest runs. The head
+count is read from the graph's attention reshape; MiniLM has 12 heads of 32.
 """
 import math
 
@@ -17,6 +19,23 @@ import torch.nn.functional as F
 from onnx import numpy_helper
 
 EPS = 1e-12          # BERT's LayerNorm epsilon
+
+
+def attention_heads(path):
+    """The number of attention heads: the constant head count in the first 4-D Reshape shape
+    [batch, sequence, heads, head_dim] of the export (BERT splits q, k, v that way)."""
+    graph = onnx.load(path).graph
+    consts = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    for node in graph.node:
+        if node.op_type == "Constant":
+            consts[node.output[0]] = numpy_helper.to_array(node.attribute[0].t)
+    for node in graph.node:
+        if node.op_type == "Concat":
+            parts = [consts.get(i) for i in node.input]
+            known = [p for p in parts if p is not None]
+            if len(node.input) == 4 and len(known) == 2 and all(p.size == 1 for p in known):
+                return int(known[0].reshape(-1)[0])
+    raise ValueError("no attention reshape [batch, sequence, heads, head_dim] found")
 
 
 def onnx_weights(path):
@@ -60,7 +79,7 @@ class Bert(nn.Module):
     """Reads input embeddings (word rows, or a connector's tokens) and returns last_hidden_state;
     `pooled` is the text head's rule (mean over the mask, then L2 normalisation)."""
 
-    def __init__(self, weights):
+    def __init__(self, weights, heads):
         super().__init__()
         self.words = torch.from_numpy(weights["embeddings.word_embeddings.weight"].copy())
         self.positions = torch.from_numpy(weights["embeddings.position_embeddings.weight"].copy())
@@ -69,7 +88,7 @@ class Bert(nn.Module):
         layers = sorted({int(k.split(".")[2]) for k in weights if k.startswith("encoder.layer.")})
         inner = weights["encoder.layer.0.intermediate.dense.weight"].shape[0]
         self.ln = nn.LayerNorm(d, eps=EPS)
-        self.layers = nn.ModuleList(Layer(d, d // 32, inner) for _ in layers)
+        self.layers = nn.ModuleList(Layer(d, heads, inner) for _ in layers)
         names = {"q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
                  "o": "attention.output.dense", "ln1": "attention.output.LayerNorm", "up": "intermediate.dense",
                  "down": "output.dense", "ln2": "output.LayerNorm"}
@@ -99,7 +118,7 @@ class Bert(nn.Module):
 
 
 def read_bert(path):
-    return Bert(onnx_weights(path)).eval()
+    return Bert(onnx_weights(path), attention_heads(path)).eval()
 
 
 def token_batch(token_lists, cls_id, sep_id, max_length=128):

@@ -94,6 +94,20 @@ class DemoCaptionLengthsTest {
     }
 
     @Test
+    void captionsOfAWindowWithoutAFigureForTheirLengthStillCount() {
+        // given a window whose 3 long captions all describe one image: counted, but no long figure
+        RetrievalQualityReport window = window(new double[] {20, 0.5, 0.5}, null);
+        Map<String, Double> metrics = new TreeMap<>(window.getMetrics());
+        metrics.put("volume.long_captions", 3.0);
+        window.setMetrics(metrics);
+
+        // then the captions row counts them, while the long figure says there is none
+        assertThat(DemoCaptionLengths.rows(List.of(window))).extracting(row -> row[0] + " | " + row[1]).contains(
+                "captions by length | 20 short, 3 long in 1 count window (long: more than one 32-token sub-caption)",
+                "TEVI on long captions | no figure: no count window had long captions of 2 images or more");
+    }
+
+    @Test
     void withoutLongCaptionsTheSummarySaysSoAndDrawsNoComparison() {
         // given one count window of short captions only
         List<RetrievalQualityReport> reports = List.of(window(new double[] {20, 0.5, 0.5}, null));

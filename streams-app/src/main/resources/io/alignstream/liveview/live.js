@@ -96,8 +96,12 @@
       yMax = Math.pow(10, Math.ceil(Math.log10(Math.max.apply(null, ys))));
       if (yMax <= yMin) yMax = yMin * 10;
     } else {
-      yMin = opts.yMin != null ? opts.yMin : Math.min(0, Math.min.apply(null, ys));
-      yMax = opts.yMax != null ? opts.yMax : Math.max.apply(null, ys) * 1.1;
+      // the range always holds 0 and every point, with a tenth of room beyond the extremes
+      // (signed series such as TEVI's gain may lie wholly below 0)
+      const lo = Math.min(0, Math.min.apply(null, ys));
+      const hi = Math.max(0, Math.max.apply(null, ys));
+      yMin = opts.yMin != null ? opts.yMin : (lo < 0 ? lo - 0.1 * (hi - lo) : 0);
+      yMax = opts.yMax != null ? opts.yMax : hi + 0.1 * (hi - lo);
       if (!(yMax > yMin)) yMax = yMin + 1;
       // round ticks (1, 2, 2.5 or 5 times a power of ten); the range widened to whole steps
       const raw = (yMax - yMin) / 4;
