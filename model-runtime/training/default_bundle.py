@@ -4,6 +4,7 @@
         --tower NHWC_VISION_ONNX --world-seed 7 --tower-images 6000 --heads-first 0 --heads-images 12000 \
         --settings "sae_steps=1500 ..." --out DIR
     python3 default_bundle.py splice-results --reference REFERENCE.md --results docs/results.md
+    python3 default_bundle.py channels-last-tower VISION_MODEL_ONNX OUT_ONNX
 
 `finish`: the trained bundle (what `model import` + the label-free trainer write) holds byte
 copies of MiniLM (`text_model.onnx`, `tokenizer.json`). The default bundle does not copy 90 MB
@@ -18,6 +19,12 @@ provenance (`world`, `built`), and writes the bundle's own files into OUT (empti
 trains beside the vision tower. In docs/results.md that report is the label-supervised
 reference, between two markers, under hand-written sections about the default (label-free)
 bundle; this step replaces only what is between the markers, one heading level down.
+
+`channels-last-tower`: the inverse of optimum_layout.convert_vision. It takes the default's
+vision_model.onnx back to the channels-last tower it was written from (input `image`, NHWC, raw
+0..255 values; outputs `embedding`, `patch_tokens`), byte for byte the 0.2 tower's vision.onnx
+(sha256 in the manifest's `built.vision`). build_bundle.sh's TOWER=committed starts from it, and
+the tests use it as their channels-last fixture.
 """
 import argparse
 import hashlib
@@ -26,6 +33,9 @@ import os
 import shutil
 import sys
 import zipfile
+
+import onnx
+from onnx import TensorProto, helper
 
 from alignstream_training.export import count_macs
 
@@ -108,6 +118,30 @@ def splice_results(args):
     print(f"replaced the label-supervised reference in {args.results}")
 
 
+def channels_last_tower(source, target):
+    model = onnx.load(source)
+    graph = model.graph
+    pixels = [i for i in graph.input if i.name == "pixel_values"]
+    prefix = [n for n in graph.node if n.output[0] in ("optimum_layout/scaled", "optimum_layout/raw", "image")]
+    renamed = {"image_embeds": "embedding", "last_hidden_state": "patch_tokens"}
+    renames = [n for n in graph.node if n.op_type == "Identity" and n.output[0] in renamed]
+    if len(pixels) != 1 or len(prefix) != 3 or len(renames) != 2:
+        sys.exit(f"{source}: not a vision_model.onnx that optimum_layout wrote")
+    size = pixels[0].type.tensor_type.shape.dim[2].dim_value
+    for node in prefix + renames:
+        graph.node.remove(node)
+    for initializer in [i for i in graph.initializer if i.name.startswith("optimum_layout/")]:
+        graph.initializer.remove(initializer)
+    graph.input.remove(pixels[0])
+    graph.input.insert(0, helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", size, size, 3]))
+    for output in graph.output:
+        output.name = renamed[output.name]
+    onnx.checker.check_model(model)
+    onnx.save(model, target)
+    with open(target, "rb") as f:
+        print(f"wrote {target}: channels-last tower, sha256 {_sha256(f.read())}")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", required=True)
@@ -125,8 +159,16 @@ def main(argv=None):
     s = sub.add_parser("splice-results")
     s.add_argument("--reference", required=True)
     s.add_argument("--results", required=True)
+    c = sub.add_parser("channels-last-tower")
+    c.add_argument("source", help="an Optimum-layout vision_model.onnx written by optimum_layout.py")
+    c.add_argument("target")
     args = ap.parse_args(argv)
-    finish(args) if args.command == "finish" else splice_results(args)
+    if args.command == "finish":
+        finish(args)
+    elif args.command == "splice-results":
+        splice_results(args)
+    else:
+        channels_last_tower(args.source, args.target)
 
 
 if __name__ == "__main__":
