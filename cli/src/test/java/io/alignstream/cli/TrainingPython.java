@@ -37,9 +37,18 @@ final class TrainingPython {
 
     /** Runs {@code python3 -m alignstream_training.MODULE ARGS} and returns its output; fails on a non-zero exit. */
     static String run(String module, long timeoutSeconds, String... args) {
+        return python(module, timeoutSeconds, List.of("-m", "alignstream_training." + module), args);
+    }
+
+    /** Runs {@code python3 SCRIPT ARGS}, SCRIPT a file in model-runtime/training (default_bundle.py). */
+    static String script(String script, long timeoutSeconds, String... args) {
+        return python(script, timeoutSeconds, List.of(script), args);
+    }
+
+    private static String python(String module, long timeoutSeconds, List<String> what, String... args) {
         Path training = module().resolveSibling("model-runtime").resolve("training");
-        List<String> command = new ArrayList<>(List.of("/usr/bin/python3", "-W", "ignore", "-m",
-                "alignstream_training." + module));
+        List<String> command = new ArrayList<>(List.of("/usr/bin/python3", "-W", "ignore"));
+        command.addAll(what);
         command.addAll(List.of(args));
         try {
             Process process = new ProcessBuilder(command).directory(training.toFile()).redirectErrorStream(true).start();

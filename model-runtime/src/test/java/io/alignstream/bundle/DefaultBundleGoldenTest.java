@@ -30,6 +30,12 @@ import org.junit.jupiter.api.Test;
  * The committed bundle is what training exported: checksums hold, its golden inputs are the
  * synthetic world's own scenes and MiniLM's own embeddings, and ONNX Runtime reproduces the
  * PyTorch golden outputs (Python has no ONNX Runtime here, so this is the export's only check).
+ *
+ * <p>The golden items are images of the COCO-format export the heads were trained from
+ * ({@code model dataset --coco}: train-split scenes of the manifest's {@code world.seed}, image
+ * id = scene index + 1), each with its first caption; the vision head is fed as the manifest's
+ * {@code preprocessing} says (NCHW, rescaled and standardised), by hand, so that this test does
+ * not lean on the runtime's own preprocessing.
  */
 class DefaultBundleGoldenTest {
 
@@ -65,13 +71,13 @@ class DefaultBundleGoldenTest {
     @Test
     void goldenInputsAreTheWorldsScenesAndMiniLmEmbeddings() {
         // given the world the bundle was trained on
-        SyntheticWorld world = new SyntheticWorld(golden.get("world_seed").asLong());
+        SyntheticWorld world = new SyntheticWorld(manifest.get("world").get("seed").asLong());
         try (ModelRuntime runtime = ModelRuntime.openDefault(); TextTower encoder = runtime.newTextTower()) {
             LongCaptionEncoder captions = new LongCaptionEncoder(encoder);
             for (int i = 0; i < count; i++) {
-                int index = golden.get("indices").get(i).asInt();
-                // when the scene is regenerated and its long caption embedded in Java
-                byte[] pixels = world.sample(Split.TEST, index).image().pixels();
+                long index = Long.parseLong(golden.get("image_ids").get(i).asText()) - 1;
+                // when the scene is regenerated and its caption embedded in Java
+                byte[] pixels = world.sample(Split.TRAIN, index).image().pixels();
                 float[] embedding = captions.embed(golden.get("caption_text").get(i).asText());
                 // then both are exactly what training used
                 assertThat(Base64.getDecoder().decode(golden.get("image_hwc_uint8_base64").get(i).asText()))
@@ -85,21 +91,28 @@ class DefaultBundleGoldenTest {
     void onnxRuntimeReproducesThePyTorchGoldenOutputs() throws Exception {
         double tolerance = golden.get("tolerance").get("absolute").asDouble();
         try (NDManager manager = NDManager.newBaseManager("OnnxRuntime")) {
-            // given the golden images and caption embeddings
-            float[] images = new float[count * 64 * 64 * 3];
+            // given the golden images as the manifest's pixel_values (NCHW, (byte * rescale - mean) / std)
+            JsonNode pre = manifest.get("preprocessing");
+            assertThat(pre.get("layout").asText()).isEqualTo("NCHW");
+            int size = pre.get("image_size").asInt();
+            float[] images = new float[count * 3 * size * size];
             float[] captions = new float[count * 384];
             float[] embeddings = new float[count * 384];
             for (int i = 0; i < count; i++) {
                 byte[] pixels = Base64.getDecoder().decode(golden.get("image_hwc_uint8_base64").get(i).asText());
-                for (int p = 0; p < pixels.length; p++) {
-                    images[i * pixels.length + p] = pixels[p] & 0xFF;
+                for (int p = 0; p < size * size; p++) {
+                    for (int c = 0; c < 3; c++) {
+                        float value = (pixels[p * 3 + c] & 0xFF) * (float) pre.get("rescale").asDouble();
+                        images[(i * 3 + c) * size * size + p] = (value - (float) pre.get("mean").get(c).asDouble())
+                                / (float) pre.get("std").get(c).asDouble();
+                    }
                 }
                 System.arraycopy(floats(golden.get("caption_embedding").get(i)), 0, captions, i * 384, 384);
                 System.arraycopy(floats(golden.get("vision").get("embedding").get(i)), 0, embeddings, i * 384, 384);
             }
 
             // when each head runs in ONNX Runtime
-            NDList vision = run("vision.onnx", named(manager.create(images, new Shape(count, 64, 64, 3)), "image"));
+            NDList vision = run("vision_model.onnx", named(manager.create(images, new Shape(count, 3, size, size)), "pixel_values"));
             NDList tevi = run("tevi.onnx",
                     named(manager.create(embeddings, new Shape(count, 384)), "image_embedding"),
                     named(manager.create(captions, new Shape(count, 384)), "caption_embedding"));
@@ -110,6 +123,7 @@ class DefaultBundleGoldenTest {
             assertClose(vision.get(1).toFloatArray(), flatten(golden.get("vision").get("patch_tokens")), tolerance);
             assertClose(tevi.get(0).toFloatArray(), flatten(golden.get("tevi").get("aligned_embedding")), tolerance);
             assertClose(tevi.get(2).toFloatArray(), flatten(golden.get("tevi").get("mask")), tolerance);
+            assertClose(tevi.get(3).toFloatArray(), flatten(golden.get("tevi").get("caption_aligned")), tolerance);
             assertClose(align.get(1).toFloatArray(), flatten(golden.get("align").get("pooled")), tolerance);
             long[] topIds = align.get(2).toLongArray();
             JsonNode expectedIds = golden.get("align").get("top_ids");

@@ -103,10 +103,13 @@ class AlignstreamTopologyTest {
             float[] tokens = TensorEncoding.decode(projected.getTokens(), projected.getDtype());
             assertClose(tokens, direct.project(List.of(vision.patchTokens())).get(0).projectedTokens());
             assertThat(published.getScores().getTevi()).isGreaterThan(published.getScores().getRaw() - 1f);
-            // and without a caption adapter there is no query embedding: TEVI's score is against t
-            assertThat(published.getQueryEmbedding()).isNull();
+            // and the default bundle's caption adapter gives the query embedding q, which TEVI's
+            // score is against (a head without one publishes none and scores against t:
+            // withACaptionAdapter... below decorates the other way round)
+            assertThat(published.getQueryEmbedding()).isNotNull();
+            assertClose(published.getQueryEmbedding(), expected.query());
             assertThat((double) published.getScores().getTevi())
-                    .isCloseTo(cosine(expected.alignedEmbedding(), caption), within(1e-5));
+                    .isCloseTo(cosine(expected.alignedEmbedding(), expected.query()), within(1e-5));
         }
     }
 
@@ -122,9 +125,13 @@ class AlignstreamTopologyTest {
 
             @Override
             protected List<TeviAlignment> align(InferenceSession session, List<float[]> images, List<float[]> captions) {
-                return session.align(images, captions).stream()
-                        .map(a -> new TeviAlignment(a.alignedEmbedding(), a.code(), a.mask(), halvesSwapped(a.query())))
-                        .toList();
+                List<TeviAlignment> real = session.align(images, captions);
+                List<TeviAlignment> out = new java.util.ArrayList<>();
+                for (int i = 0; i < real.size(); i++) {
+                    TeviAlignment a = real.get(i);
+                    out.add(new TeviAlignment(a.alignedEmbedding(), a.code(), a.mask(), halvesSwapped(captions.get(i))));
+                }
+                return out;
             }
         };
         try (TopologyHarness topology = new TopologyHarness(SETTINGS, adapted)) {

@@ -8,7 +8,13 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 
-/** The bundle's golden.json: PyTorch's inputs and outputs for the first test-split scenes. */
+/**
+ * The bundle's golden.json: PyTorch's inputs and outputs for a few fixed test items. The
+ * label-supervised pipeline's (pipeline.py) name the synthetic world's test scenes
+ * ({@code world_seed}, {@code indices}); the label-free trainer's (labelfree.py, the default
+ * bundle's since 0.3.0) name the first test-split images of the training-data directory it read
+ * ({@code indices} are rows of its images.jsonl, {@code image_ids} their ids).
+ */
 public final class GoldenOutputs {
 
     private final JsonNode root;
@@ -25,6 +31,7 @@ public final class GoldenOutputs {
         }
     }
 
+    /** golden.json's {@code world_seed}; 0 when it names none (the label-free trainer's). */
     public long worldSeed() {
         return root.path("world_seed").longValue();
     }
@@ -32,6 +39,13 @@ public final class GoldenOutputs {
     public List<Long> indices() {
         List<Long> out = new ArrayList<>();
         root.path("indices").forEach(i -> out.add(i.longValue()));
+        return out;
+    }
+
+    /** The golden items' image ids ({@code image_ids}); empty when golden.json has none. */
+    public List<String> imageIds() {
+        List<String> out = new ArrayList<>();
+        root.path("image_ids").forEach(i -> out.add(i.asText()));
         return out;
     }
 

@@ -29,7 +29,7 @@ class BundleLoaderTest {
         assertThat(dims.saeLatents()).isEqualTo(3072);
         assertThat(dims.saeK()).isEqualTo(32);
         assertThat(bundle.graph(BundleManifest.VISION).inputs()).extracting(OnnxGraph.ValueInfo::name)
-                .containsExactly("image");
+                .containsExactly("pixel_values");
         assertThat(bundle.graph(BundleManifest.ALIGN).outputs()).extracting(OnnxGraph.ValueInfo::name)
                 .containsExactly("projected_tokens", "pooled", "top_ids", "top_weights");
         // and the text encoder's vocabulary names word pieces
@@ -181,10 +181,10 @@ class BundleLoaderTest {
 
     @Test
     void aHeadFileNotListedInFilesIsRefused() {
-        BundleCopy copy = BundleCopy.ofDefault(temp).editManifest(m -> ((ObjectNode) m.path("files")).remove("vision.onnx"));
+        BundleCopy copy = BundleCopy.ofDefault(temp).editManifest(m -> ((ObjectNode) m.path("files")).remove("vision_model.onnx"));
 
         assertThat(problems(copy)).containsExactly(
-                "manifest.json: files.vision.onnx is missing: every bundle file needs its sha256 and bytes");
+                "manifest.json: files.vision_model.onnx is missing: every bundle file needs its sha256 and bytes");
     }
 
     @Test
@@ -202,28 +202,28 @@ class BundleLoaderTest {
 
     @Test
     void aTruncatedOrGrownFileFailsItsSize() {
-        // given golden.json cut short and vision.onnx with bytes appended
+        // given golden.json cut short and vision_model.onnx with bytes appended
         BundleCopy copy = BundleCopy.ofDefault(temp);
         byte[] golden = copy.read("golden.json");
         copy.write("golden.json", java.util.Arrays.copyOf(golden, golden.length - 10));
-        byte[] vision = copy.read("vision.onnx");
-        copy.write("vision.onnx", java.util.Arrays.copyOf(vision, vision.length + 1));
+        byte[] vision = copy.read("vision_model.onnx");
+        copy.write("vision_model.onnx", java.util.Arrays.copyOf(vision, vision.length + 1));
 
         assertThat(problems(copy)).containsExactlyInAnyOrder(
                 "golden.json: " + (golden.length - 10) + " bytes but manifest.json files.golden.json.bytes = " + golden.length,
-                "vision.onnx: larger than manifest.json files.vision.onnx.bytes = " + vision.length);
+                "vision_model.onnx: larger than manifest.json files.vision_model.onnx.bytes = " + vision.length);
     }
 
     @Test
     void aSwappedHeadFileIsCaughtByItsGraphEvenWithMatchingChecksums() {
-        // given vision.onnx replaced by align.onnx and its checksum re-listed
+        // given vision_model.onnx replaced by align.onnx and its checksum re-listed
         BundleCopy copy = BundleCopy.ofDefault(temp);
-        copy.write("vision.onnx", copy.read("align.onnx")).relist("vision.onnx");
+        copy.write("vision_model.onnx", copy.read("align.onnx")).relist("vision_model.onnx");
 
         // then the graph's own inputs and outputs give it away
         assertThat(problems(copy)).contains(
-                "vision.onnx: has no input image (manifest.json declares it; the file has [patch_tokens])",
-                "vision.onnx: input patch_tokens is not declared in manifest.json");
+                "vision_model.onnx: has no input pixel_values (manifest.json declares it; the file has [patch_tokens])",
+                "vision_model.onnx: input patch_tokens is not declared in manifest.json");
     }
 
     @Test

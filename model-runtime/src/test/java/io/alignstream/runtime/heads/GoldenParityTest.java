@@ -9,6 +9,7 @@ import io.alignstream.runtime.image.ImagePreprocessor;
 import io.alignstream.text.LongCaptionEncoder;
 import io.alignstream.world.Split;
 import io.alignstream.world.SyntheticWorld;
+import io.alignstream.world.WorldSample;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,6 +22,10 @@ import org.junit.jupiter.api.Test;
  * Parity with the bundle's golden PyTorch outputs through this runtime's own classes: every
  * output of every head within cosine >= 0.9999 and max |diff| <= 1e-3 (issue 4), on the golden
  * inputs, which the synthetic world and MiniLM regenerate.
+ *
+ * <p>The default bundle's golden items are images of the COCO-format export its heads were
+ * trained from ({@code model dataset --coco}: train-split scenes of the manifest's world, image
+ * id = scene index + 1; manifest {@code world.heads}), each with its first caption.
  */
 class GoldenParityTest {
 
@@ -48,14 +53,14 @@ class GoldenParityTest {
     }
 
     @Test
-    void goldenInputsAreTheSyntheticWorldsTestScenes() {
-        // given the world the bundle names, when its test scenes are rendered again
-        SyntheticWorld world = new SyntheticWorld(golden.worldSeed());
+    void goldenInputsAreTheSyntheticWorldsScenesTheHeadsWereTrainedFrom() {
+        // given the world the bundle names, when the golden images' scenes are rendered again
         for (int i = 0; i < golden.count(); i++) {
-            // then they are byte for byte the golden images, with the golden long captions
-            var sample = world.sample(Split.TEST, golden.indices().get(i));
+            // then they are byte for byte the golden images (the PNG round trip of the export is
+            // lossless and a 64x64 image is neither cropped nor resized), with their first captions
+            WorldSample sample = scene(i);
             assertThat(sample.image().pixels()).isEqualTo(golden.imageBytes(i));
-            assertThat(sample.longCaption().text()).isEqualTo(golden.captionText(i));
+            assertThat(sample.webCaptions().get(0).text()).isEqualTo(golden.captionText(i));
         }
     }
 
@@ -130,17 +135,16 @@ class GoldenParityTest {
         // and each is within parity
         assertThat(results).extracting(r -> r.head() + "." + r.output()).containsExactly(
                 "vision.embedding", "vision.patch_tokens", "text.embedding", "tevi.aligned_embedding", "tevi.sparse_codes", "tevi.mask",
-                "align.projected_tokens", "align.pooled", "align.top_ids", "align.top_weights");
+                "tevi.caption_aligned", "align.projected_tokens", "align.pooled", "align.top_ids", "align.top_weights");
         results.forEach(r -> assertThat(r.passed()).as("%s.%s: %s", r.head(), r.output(), r.agreement()).isTrue());
     }
 
     @Test
     void theWholeChainFromSyntheticImageMatchesGolden() {
         // given a scene rendered by the world, when it runs vision then TEVI and AlignVLM
-        SyntheticWorld world = new SyntheticWorld(golden.worldSeed());
         List<float[]> images = new ArrayList<>();
-        for (long index : golden.indices()) {
-            images.add(ImagePixels.toFloats(world.sample(Split.TEST, index).image().pixels()));
+        for (int i = 0; i < golden.count(); i++) {
+            images.add(ImagePixels.toFloats(scene(i).image().pixels()));
         }
         List<VisionEmbedding> vision = tower.embed(images);
         List<float[]> captions = new ArrayList<>();
@@ -160,12 +164,11 @@ class GoldenParityTest {
     @Test
     void pngEventsThroughImagePreprocessingMatchGolden() throws Exception {
         // given the golden scenes as the PNG bytes an image event carries
-        SyntheticWorld world = new SyntheticWorld(golden.worldSeed());
         int size = runtime.bundle().manifest().preprocessing().imageSize();
         ImagePreprocessor preprocessor = new ImagePreprocessor(size, size);
         List<float[]> images = new ArrayList<>();
-        for (long index : golden.indices()) {
-            images.add(preprocessor.preprocess(world.sample(Split.TEST, index).image().toPng(), "image/png"));
+        for (int i = 0; i < golden.count(); i++) {
+            images.add(preprocessor.preprocess(scene(i).image().toPng(), "image/png"));
         }
 
         // when they are decoded, preprocessed and embedded
@@ -174,6 +177,12 @@ class GoldenParityTest {
         // then the embeddings are PyTorch's
         Agreement worst = worstOver(i -> Agreement.of(out.get(i).embedding(), golden.output("vision", "embedding", i)));
         assertAllWithinParity("png->vision", Map.of("embedding", worst));
+    }
+
+    /** Golden item i's scene: the train split of the manifest's world, image id = scene index + 1. */
+    private static WorldSample scene(int item) {
+        SyntheticWorld world = new SyntheticWorld(runtime.bundle().manifest().worldSeed());
+        return world.sample(Split.TRAIN, Long.parseLong(golden.imageIds().get(item)) - 1);
     }
 
     private static List<float[]> goldenImages() {

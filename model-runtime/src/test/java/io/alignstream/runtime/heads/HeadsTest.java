@@ -114,19 +114,26 @@ class HeadsTest {
     }
 
     @Test
-    void withoutACaptionAdapterTeviQueriesWithTheCaptionEmbeddingItself() {
-        // given the default bundle, whose tevi head has no caption_aligned output
-        assertThat(runtime.bundle().manifest().hasCaptionAdapter()).isFalse();
+    void theDefaultBundlesCaptionAdapterGivesTheQueryOnBothPaths() {
+        // given the default bundle, whose tevi head has a caption adapter (output caption_aligned;
+        // a head without one, q = t, is LabelFreeBundleRuntimeTest's)
+        assertThat(runtime.bundle().manifest().hasCaptionAdapter()).isTrue();
         List<float[]> embeddings = tower.embed(images.subList(0, 2)).stream().map(VisionEmbedding::embedding).toList();
 
         // when pairs are aligned and the captions taken as queries alone
         List<TeviAlignment> aligned = aligner.align(embeddings, captions.subList(0, 2));
         List<CaptionQuery> queries = aligner.queries(captions.subList(0, 2));
 
-        // then q is t, value for value, on both paths
+        // then q is the adapted caption, a unit vector other than t, the same on both paths
         for (int i = 0; i < 2; i++) {
-            assertThat(aligned.get(i).query()).containsExactly(captions.get(i));
-            assertThat(queries.get(i).query()).containsExactly(captions.get(i));
+            float[] q = aligned.get(i).query();
+            double norm = 0;
+            for (float v : q) {
+                norm += v * v;
+            }
+            assertThat(Math.sqrt(norm)).isCloseTo(1.0, within(1e-5));
+            assertThat(q).isNotEqualTo(captions.get(i));
+            assertThat(Agreement.of(queries.get(i).query(), q).maxAbsDiff()).isLessThan(1e-6);
         }
     }
 

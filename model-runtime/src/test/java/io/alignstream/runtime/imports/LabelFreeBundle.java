@@ -29,20 +29,25 @@ final class LabelFreeBundle {
     /**
      * The trained bundle; 600 fake images so that every stage chooses a trained checkpoint
      * (the untrained caption side is a validation candidate too, and it is the identity adapter).
+     * {@code settings} are the trainer's {@code --set KEY=VALUE} overrides.
      */
-    static synchronized Path build(String name, int images, int seed) {
+    static synchronized Path build(String name, int images, int seed, String... settings) {
         Path dir = StandIn.moduleDir().resolve("target/labelfree").resolve(name);
         Path done = dir.resolve(".built-with");
         try {
-            String marker = images + " " + seed + "\n" + scriptsDigest();
+            String marker = images + " " + seed + " " + String.join(" ", settings) + "\n" + scriptsDigest();
             if (Files.isRegularFile(done) && Files.readString(done).equals(marker)) {
                 return dir.resolve("bundle");
             }
             StandIn.deleteTree(dir);
             StandIn.python("labelfree_fake", 120, List.of(dir.toString(), "--images", Integer.toString(images),
                     "--seed", Integer.toString(seed)));
-            StandIn.python("labelfree", 300, List.of("--data", dir.resolve("data").toString(),
+            List<String> args = new java.util.ArrayList<>(List.of("--data", dir.resolve("data").toString(),
                     "--bundle", dir.resolve("bundle").toString(), "--quick"));
+            for (String setting : settings) {
+                args.addAll(List.of("--set", setting));
+            }
+            StandIn.python("labelfree", 300, args);
             Files.writeString(done, marker);
             return dir.resolve("bundle");
         } catch (IOException e) {

@@ -107,6 +107,31 @@ class LabelFreeBundleRuntimeTest {
     }
 
     @Test
+    void withoutACaptionAdapterTeviQueriesWithTheCaptionEmbeddingItself() {
+        // given a bundle trained without a caption adapter (adapter_hidden=0): no caption_aligned
+        ModelBundle bundle = ModelBundle.load(LabelFreeBundle.build("no-adapter", 600, 3, "adapter_hidden=0"));
+        assertThat(bundle.manifest().hasCaptionAdapter()).isFalse();
+        GoldenOutputs golden = GoldenOutputs.of(bundle);
+        List<float[]> images = golden.outputs("vision", "embedding");
+        List<float[]> captions = new ArrayList<>();
+        for (int i = 0; i < golden.count(); i++) {
+            captions.add(golden.captionEmbedding(i));
+        }
+        try (ModelRuntime runtime = ModelRuntime.open(bundle, EngineConfig.defaults());
+             TeviAligner aligner = runtime.newTeviAligner()) {
+            // when pairs are aligned and the captions taken as queries alone
+            List<TeviAlignment> aligned = aligner.align(images, captions);
+            List<CaptionQuery> queries = aligner.queries(captions);
+
+            // then q is t, value for value, on both paths
+            for (int i = 0; i < captions.size(); i++) {
+                assertThat(aligned.get(i).query()).containsExactly(captions.get(i));
+                assertThat(queries.get(i).query()).containsExactly(captions.get(i));
+            }
+        }
+    }
+
+    @Test
     void aCaptionAlignedOutputOfAnotherWidthThanTheEmbeddingIsRefused() throws IOException {
         // given the trained bundle with caption_aligned declared one value wider than dims.embedding
         Path copy = StandIn.copy(trained, temp.resolve("wide"));

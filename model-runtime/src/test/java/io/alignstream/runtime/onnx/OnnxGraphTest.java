@@ -53,7 +53,7 @@ class OnnxGraphTest {
 
     @Test
     void aTruncatedFileIsAFormatErrorNotACrash() {
-        byte[] vision = bundleFile("vision.onnx");
+        byte[] vision = bundleFile("vision_model.onnx");
         byte[] truncated = Arrays.copyOf(vision, vision.length / 3);
 
         assertThatThrownBy(() -> OnnxGraph.parse(truncated))
