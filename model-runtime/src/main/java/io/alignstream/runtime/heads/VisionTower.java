@@ -6,7 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The vision tower ({@code vision.onnx}): preprocessed images to embeddings and patch tokens.
+ * The vision tower (the bundle's vision head; the default's {@code vision_model.onnx}):
+ * preprocessed images to embeddings and patch tokens.
  *
  * <p>Threading: one instance wraps one DJL predictor, which is not thread-safe. Use it from one
  * thread at a time (methods are synchronized, so accidental sharing serialises instead of
