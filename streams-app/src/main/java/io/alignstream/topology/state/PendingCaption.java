@@ -55,24 +55,20 @@ public record PendingCaption(CaptionEvent caption, float[] captionEmbedding, int
     }
 
     static PendingCaption decode(byte[] data) {
-        if (data != null && data.length > 0 && data[0] == FORMAT_WITHOUT_STREAM_TIME) {
-            // Written before the grace ran on stream time (restored from an older changelog).
-            return BinaryFormat.decode(data, FORMAT_WITHOUT_STREAM_TIME, "pending caption", in -> {
-                CaptionEvent caption = CAPTIONS.decode(BinaryFormat.readBytes(in));
-                float[] embedding = BinaryFormat.readFloats(in);
-                SourceCoordinates source = BufferedInput.readSource(in);
-                long timestamp = in.readLong();
-                return new PendingCaption(caption, embedding, 0, source, timestamp, in.readLong(), timestamp);
-            });
-        }
-        if (data != null && data.length > 0 && data[0] == FORMAT_WITHOUT_SUB_CAPTIONS) {
-            // Written before the sub-caption count was kept (restored from an older changelog).
-            return BinaryFormat.decode(data, FORMAT_WITHOUT_SUB_CAPTIONS, "pending caption", in -> new PendingCaption(
-                    CAPTIONS.decode(BinaryFormat.readBytes(in)), BinaryFormat.readFloats(in), 0,
-                    BufferedInput.readSource(in), in.readLong(), in.readLong(), in.readLong()));
-        }
-        return BinaryFormat.decode(data, FORMAT, "pending caption", in -> new PendingCaption(
-                CAPTIONS.decode(BinaryFormat.readBytes(in)), BinaryFormat.readFloats(in), in.readInt(),
-                BufferedInput.readSource(in), in.readLong(), in.readLong(), in.readLong()));
+        // Changelogs written by older versions hold older formats: 1 had no stream time (its grace
+        // counts from the record timestamp), 2 no sub-caption count (0: recounted from the text when
+        // it pairs). One reader, each field read where its format has it.
+        byte format = data != null && data.length > 0 && data[0] >= FORMAT_WITHOUT_STREAM_TIME && data[0] < FORMAT
+                ? data[0] : FORMAT;
+        return BinaryFormat.decode(data, format, "pending caption", in -> {
+            CaptionEvent caption = CAPTIONS.decode(BinaryFormat.readBytes(in));
+            float[] embedding = BinaryFormat.readFloats(in);
+            int subCaptions = format > FORMAT_WITHOUT_SUB_CAPTIONS ? in.readInt() : 0;
+            SourceCoordinates source = BufferedInput.readSource(in);
+            long timestamp = in.readLong();
+            long heldSinceMs = in.readLong();
+            long heldAtStreamTimeMs = format > FORMAT_WITHOUT_STREAM_TIME ? in.readLong() : timestamp;
+            return new PendingCaption(caption, embedding, subCaptions, source, timestamp, heldSinceMs, heldAtStreamTimeMs);
+        });
     }
 }
