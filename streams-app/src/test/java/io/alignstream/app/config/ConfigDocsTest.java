@@ -2,6 +2,7 @@ package io.alignstream.app.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.alignstream.testing.RepositoryRoot;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,7 +18,7 @@ class ConfigDocsTest {
     @Test
     void theConfigurationDocHoldsTheCurrentTableOfKeys() throws IOException {
         // given the documentation file and the table generated from the code
-        Path doc = repositoryRoot().resolve("docs/configuration.md");
+        Path doc = RepositoryRoot.find().resolve("docs/configuration.md");
         String text = Files.readString(doc, StandardCharsets.UTF_8);
         String current = ConfigDocs.withCurrentTable(text);
         if (Boolean.getBoolean(ConfigDocs.WRITE_PROPERTY) && !current.equals(text)) {
@@ -42,16 +43,5 @@ class ConfigDocsTest {
                 AlignstreamConfig.CONFIG.names().size());
         assertThat(table).contains("| `alignstream.batch.max.size` | int | `64` | [1,...,1024] | ");
         assertThat(table).contains("| `alignstream.model.bundle` | string | `\"\"` | any | ");
-    }
-
-    private static Path repositoryRoot() {
-        Path dir = Path.of("").toAbsolutePath();
-        while (dir != null && !Files.isRegularFile(dir.resolve("mvnw"))) {
-            dir = dir.getParent();
-        }
-        if (dir == null) {
-            throw new IllegalStateException("no mvnw above " + Path.of("").toAbsolutePath());
-        }
-        return dir;
     }
 }
