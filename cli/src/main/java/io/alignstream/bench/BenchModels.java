@@ -5,7 +5,6 @@ import io.alignstream.inference.InferenceModels;
 import io.alignstream.inference.RuntimeInferenceModels;
 import io.alignstream.runtime.ModelRuntime;
 import io.alignstream.runtime.bundle.ModelBundle;
-import io.alignstream.runtime.engine.EngineConfig;
 import java.nio.file.Path;
 
 /** Opens the models the way {@code AlignstreamApp} does, for the measurements that do not run it. */
@@ -16,7 +15,7 @@ final class BenchModels {
     static InferenceModels open(AlignstreamConfig config) {
         ModelBundle bundle = config.modelBundle().map(path -> ModelBundle.load(Path.of(path)))
                 .orElseGet(ModelBundle::loadDefault);
-        ModelRuntime runtime = ModelRuntime.open(bundle, EngineConfig.defaults().withDevice(config.modelDevice()));
+        ModelRuntime runtime = ModelRuntime.open(bundle, config.engineConfig());
         return RuntimeInferenceModels.owning(runtime, config.imageLimits(), config.serviceFaults());
     }
 }

@@ -10,6 +10,10 @@ import io.alignstream.runtime.bundle.InvalidBundleException;
 import io.alignstream.runtime.bundle.ModelBundle;
 import io.alignstream.runtime.engine.DeviceSetting;
 import io.alignstream.runtime.engine.EngineConfig;
+import io.alignstream.runtime.engine.PrecisionSetting;
+import io.alignstream.runtime.bundle.Precision;
+import io.alignstream.runtime.imports.Int8Golden;
+import java.util.ArrayList;
 import io.alignstream.runtime.heads.GoldenCheck;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -24,7 +28,7 @@ import picocli.CommandLine.Option;
 @Command(name = "model", mixinStandardHelpOptions = true,
         description = "Shows or verifies a model bundle (docs/model-bundle.md).",
         subcommands = {ModelCommand.Show.class, ModelCommand.Verify.class, DatasetCommand.class, ModelImportCommand.class,
-                ModelEmbedCommand.class})
+                ModelEmbedCommand.class, ModelCommand.Golden.class})
 final class ModelCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -146,6 +150,8 @@ final class ModelCommand implements Runnable {
                     "signatures, file sizes and SHA-256, text head), runs each head on",
                     "the bundle's golden inputs on the CPU and compares with its golden",
                     "outputs: per output the worst cosine and max |diff|, PASS or FAIL.",
+                    "Heads with an int8 file are run and checked a second time in int8",
+                    "(against golden.json's int8 rows, docs/int8.md).",
                     "Exit code 0 when everything passes, 1 otherwise."})
     static final class Verify implements Callable<Integer> {
         @picocli.CommandLine.Mixin
@@ -171,26 +177,64 @@ final class ModelCommand implements Runnable {
                 out.println("Verification FAILED");
                 return 1;
             }
-            List<GoldenCheck.Result> results;
-            try (ModelRuntime runtime = ModelRuntime.open(loaded, EngineConfig.defaults().withDevice(
-                    DeviceSetting.CPU))) {
-                results = GoldenCheck.run(runtime);
-            } catch (RuntimeException e) {
-                out.println("Running the heads failed: " + e);
-                out.println("Verification FAILED");
-                return 1;
+            List<GoldenCheck.Result> results = new ArrayList<>();
+            List<PrecisionSetting> precisions = new ArrayList<>(List.of(PrecisionSetting.FP32));
+            if (loaded.manifest().heads().values().stream().anyMatch(h -> h.int8().isPresent())) {
+                precisions.add(PrecisionSetting.INT8);
             }
-            out.printf("Golden parity (criterion: cosine >= %s and max |diff| <= %s, worst over the golden items)%n",
-                    Agreement.MIN_COSINE, Agreement.MAX_ABS_DIFF);
-            out.printf("  %-26s %12s %14s  %s%n", "output", "worst cosine", "max |diff|", "result");
+            for (PrecisionSetting precision : precisions) {
+                try (ModelRuntime runtime = ModelRuntime.open(loaded, EngineConfig.defaults().withDevice(
+                        DeviceSetting.CPU).withPrecision(precision))) {
+                    List<GoldenCheck.Result> run = GoldenCheck.run(runtime);
+                    // In the int8 pass, only the int8 heads: the others were checked in the fp32 pass.
+                    run.stream().filter(r -> precision == PrecisionSetting.FP32 || r.precision() == Precision.INT8)
+                            .forEach(results::add);
+                } catch (RuntimeException e) {
+                    out.println("Running the heads in " + precision + " failed: " + e);
+                    out.println("Verification FAILED");
+                    return 1;
+                }
+            }
+            out.printf("Golden parity (worst over the golden items; fp32: cosine >= %s and max |diff| <= %s against"
+                            + " PyTorch; int8: cosine >= %s against the int8 golden rows, top ids %.0f%% shared)%n",
+                    Agreement.MIN_COSINE, Agreement.MAX_ABS_DIFF, Agreement.INT8_MIN_COSINE,
+                    100 * GoldenCheck.INT8_MIN_TOP_ID_OVERLAP);
+            out.printf("  %-26s %-9s %12s %14s  %s%n", "output", "precision", "worst cosine", "max |diff|", "result");
             for (GoldenCheck.Result r : results) {
-                out.printf("  %-26s %12.7f %14.2e  %s%n", r.head() + "." + r.output(), r.agreement().cosine(),
-                        r.agreement().maxAbsDiff(), r.passed() ? "PASS" : "FAIL");
+                out.printf("  %-26s %-9s %12.7f %14.2e  %s%n", r.head() + "." + r.output(), r.precision(),
+                        r.agreement().cosine(), r.agreement().maxAbsDiff(), r.passed() ? "PASS" : "FAIL");
             }
             long failed = results.stream().filter(r -> !r.passed()).count();
             out.println(failed == 0 ? "Verification PASSED: " + results.size() + " outputs match the golden outputs"
                     : "Verification FAILED: " + failed + " of " + results.size() + " outputs differ from the golden outputs");
             return failed == 0 ? 0 : 1;
+        }
+    }
+
+    @Command(name = "golden", mixinStandardHelpOptions = true,
+            description = {"Writes the golden outputs of a bundle directory's int8 heads:",
+                    "runs each int8 file (heads.<head>.int8, made by quantize.py) on the",
+                    "golden inputs on the CPU, stores the outputs in golden.json's int8",
+                    "section and updates its checksum in manifest.json (docs/int8.md).",
+                    "Then `model verify` checks the int8 heads against them."})
+    static final class Golden implements Callable<Integer> {
+        @Option(names = "--bundle", required = true, paramLabel = "DIR", description = "Bundle directory to update.")
+        Path bundle;
+
+        @Override
+        public Integer call() {
+            try {
+                Int8Golden.Written written = Int8Golden.write(bundle);
+                System.out.println("Wrote the int8 golden outputs of " + written.heads() + " for " + written.items()
+                        + " golden items into " + bundle);
+                return 0;
+            } catch (InvalidBundleException e) {
+                System.err.println("alignstream: " + e.getMessage());
+                return 1;
+            } catch (IllegalArgumentException e) {
+                System.err.println("alignstream: " + e.getMessage());
+                return 1;
+            }
         }
     }
 }

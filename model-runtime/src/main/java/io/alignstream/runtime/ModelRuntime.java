@@ -4,6 +4,7 @@ import ai.djl.Model;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import io.alignstream.runtime.bundle.BundleManifest;
 import io.alignstream.runtime.bundle.ModelBundle;
+import io.alignstream.runtime.bundle.Precision;
 import io.alignstream.runtime.engine.DeviceSelector;
 import io.alignstream.runtime.engine.DeviceSetting;
 import io.alignstream.runtime.engine.DeviceUnavailableException;
@@ -49,13 +50,15 @@ public final class ModelRuntime implements AutoCloseable {
     private final InferenceEngine engine;
     private final Map<String, Model> models;
     private final HuggingFaceTokenizer tokenizer;
+    private final Map<String, Precision> precisions;
 
     private ModelRuntime(ModelBundle bundle, InferenceEngine engine, Map<String, Model> models,
-                         HuggingFaceTokenizer tokenizer) {
+                         HuggingFaceTokenizer tokenizer, Map<String, Precision> precisions) {
         this.bundle = bundle;
         this.engine = engine;
         this.models = models;
         this.tokenizer = tokenizer;
+        this.precisions = Collections.unmodifiableMap(new LinkedHashMap<>(precisions));
     }
 
     /** The default bundle on the CPU. */
@@ -76,8 +79,9 @@ public final class ModelRuntime implements AutoCloseable {
      */
     public static ModelRuntime open(ModelBundle bundle, EngineConfig config, HostCapabilities host) {
         ExecutionDevice device = DeviceSelector.select(config, host);
+        Map<String, Precision> precisions = config.precision().resolve(bundle.manifest(), device.isGpu());
         try {
-            return open(bundle, new InferenceEngine(device, config.intraOpThreads()));
+            return open(bundle, new InferenceEngine(device, config.intraOpThreads()), precisions);
         } catch (DeviceUnavailableException | InferenceException e) {
             if (config.device() != DeviceSetting.AUTO || !device.isGpu()) {
                 throw e;
@@ -85,23 +89,22 @@ public final class ModelRuntime implements AutoCloseable {
             LOG.warn("auto: {} was chosen but failed at startup ({}); falling back to cpu", device.kind(), e.getMessage());
             ExecutionDevice cpu = new ExecutionDevice(DeviceSetting.AUTO, DeviceSetting.CPU, 0, config.tensorRtCache(),
                     "auto: " + device.kind() + " failed at startup: " + e.getMessage());
-            return open(bundle, new InferenceEngine(cpu, config.intraOpThreads()));
+            return open(bundle, new InferenceEngine(cpu, config.intraOpThreads()),
+                    config.precision().resolve(bundle.manifest(), false));
         }
     }
 
-    private static ModelRuntime open(ModelBundle bundle, InferenceEngine engine) {
+    private static ModelRuntime open(ModelBundle bundle, InferenceEngine engine, Map<String, Precision> precisions) {
         Map<String, Model> loaded = new LinkedHashMap<>();
         HuggingFaceTokenizer tokenizer = null;
         try {
-            for (String head : BundleManifest.HEADS) {
-                if (bundle.manifest().head(head) != null) {
-                    loaded.put(head, engine.load(head, bundle.headModel(head)));
-                }
+            for (Map.Entry<String, Precision> head : precisions.entrySet()) {
+                loaded.put(head.getKey(), engine.load(head.getKey(), bundle.headModel(head.getKey(), head.getValue())));
             }
             tokenizer = tokenizer(bundle);
-            ModelRuntime runtime = new ModelRuntime(bundle, engine, loaded, tokenizer);
+            ModelRuntime runtime = new ModelRuntime(bundle, engine, loaded, tokenizer, precisions);
             runtime.warmUp();
-            LOG.info("model runtime ready: {} on {}", bundle, engine.device());
+            LOG.info("model runtime ready: {} on {}, precision {}", bundle, engine.device(), precisions);
             return runtime;
         } catch (RuntimeException | Error e) {    // an OutOfMemoryError too: the native models must not leak
             if (tokenizer != null) {
@@ -150,6 +153,20 @@ public final class ModelRuntime implements AutoCloseable {
 
     public ExecutionDevice device() {
         return engine.device();
+    }
+
+    /** The precision each loaded head runs in, in load order. */
+    public Map<String, Precision> precisions() {
+        return precisions;
+    }
+
+    /** The precision a loaded head runs in. */
+    public Precision precision(String head) {
+        Precision precision = precisions.get(head);
+        if (precision == null) {
+            throw new IllegalArgumentException(bundle + " has no " + head + " head loaded");
+        }
+        return precision;
     }
 
     /** A new vision tower for one thread. */

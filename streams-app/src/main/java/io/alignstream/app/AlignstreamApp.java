@@ -26,7 +26,6 @@ import io.alignstream.monitoring.ReferenceControl;
 import io.alignstream.monitoring.quality.WindowEvaluator;
 import io.alignstream.runtime.ModelRuntime;
 import io.alignstream.runtime.bundle.ModelBundle;
-import io.alignstream.runtime.engine.EngineConfig;
 import io.alignstream.runtime.retrieval.TeviRetrievalScorer;
 import io.alignstream.topology.AlignstreamTopology;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -198,8 +197,9 @@ public final class AlignstreamApp implements AutoCloseable {
     private static ModelRuntime openRuntime(AlignstreamConfig config) {
         ModelBundle bundle = config.modelBundle().map(path -> ModelBundle.load(Path.of(path)))
                 .orElseGet(ModelBundle::loadDefault);
-        ModelRuntime runtime = ModelRuntime.open(bundle, EngineConfig.defaults().withDevice(config.modelDevice()));
-        log.info("model bundle {} {} on {}", bundle.manifest().modelId(), bundle.manifest().version(), runtime.device());
+        ModelRuntime runtime = ModelRuntime.open(bundle, config.engineConfig());
+        log.info("model bundle {} {} on {}, precision {}", bundle.manifest().modelId(), bundle.manifest().version(),
+                runtime.device(), runtime.precisions());
         return runtime;
     }
 

@@ -284,6 +284,7 @@ public final class BundleLoader {
                 if (!head.file().isEmpty()) {
                     required.add(head.file());
                 }
+                head.int8().map(BundleManifest.Variant::file).filter(f -> !f.isEmpty()).ifPresent(required::add);
                 head.text().map(BundleManifest.TextSettings::tokenizer).filter(t -> !t.isEmpty()).ifPresent(required::add);
             }
             if (!m.golden().isEmpty()) {
@@ -394,18 +395,17 @@ public final class BundleLoader {
             Map<String, Map<String, Map<String, HeadContract.Tensor>>> expected = HeadContract.expected(m);
             for (String head : BundleManifest.HEADS) {
                 BundleManifest.Head declared = m.head(head);
-                GraphSignature signature;
-                try {
-                    signature = declared == null ? null : signature(head, declared.file());
-                } catch (OnnxFormatException e) {
-                    problems.add(declared.file() + ": not a readable ONNX model: " + e.getMessage());
+                if (declared == null) {
                     continue;
                 }
-                if (signature == null) {
-                    continue;    // already reported
+                // An int8 file stands in for the head's fp32 file: the same tensors, checked the same way.
+                if (declared.int8().isPresent()) {
+                    checkGraph(head, declared, declared.file(Precision.INT8), false, expected);
                 }
-                compareGraph(declared, "input", signature.inputs(), declared.inputs(), expected.get(head).get(HeadContract.INPUTS));
-                compareGraph(declared, "output", signature.outputs(), declared.outputs(), expected.get(head).get(HeadContract.OUTPUTS));
+                GraphSignature signature = checkGraph(head, declared, declared.file(), true, expected);
+                if (signature == null) {
+                    continue;
+                }
                 if (head.equals(BundleManifest.TEVI) && graphs.containsKey(head)) {
                     checkTevi(m, graphs.get(head));
                 } else if (head.equals(BundleManifest.TEXT)) {
@@ -414,8 +414,31 @@ public final class BundleLoader {
             }
         }
 
-        /** A head's checked parts: parsed from the bundle's bytes, or remembered for a referenced file. */
-        private GraphSignature signature(String head, String file) throws IOException {
+        /** One file of a head against the head's declaration; null when unreadable (reported). */
+        private GraphSignature checkGraph(String head, BundleManifest.Head declared, String file, boolean keep,
+                                          Map<String, Map<String, Map<String, HeadContract.Tensor>>> expected)
+                throws IOException {
+            GraphSignature signature;
+            try {
+                signature = signature(head, file, keep);
+            } catch (OnnxFormatException e) {
+                problems.add(file + ": not a readable ONNX model: " + e.getMessage());
+                return null;
+            }
+            if (signature == null) {
+                return null;    // already reported
+            }
+            compareGraph(declared, file, "input", signature.inputs(), declared.inputs(), expected.get(head).get(HeadContract.INPUTS));
+            compareGraph(declared, file, "output", signature.outputs(), declared.outputs(), expected.get(head).get(HeadContract.OUTPUTS));
+            return signature;
+        }
+
+        /**
+         * A head's checked parts: parsed from the bundle's bytes, or remembered for a referenced file.
+         * {@code keep}: remember the parsed graph as the head's (its fp32 file, which the runtime reads
+         * weights from).
+         */
+        private GraphSignature signature(String head, String file, boolean keep) throws IOException {
             BundleManifest.FileEntry reference = referenced.get(file);
             if (reference != null) {
                 String key = reference.resource() + "@" + reference.sha256();
@@ -431,13 +454,14 @@ public final class BundleLoader {
                 return null;
             }
             OnnxGraph graph = OnnxGraph.parse(bytes);
-            graphs.put(head, graph);
+            if (keep) {
+                graphs.put(head, graph);
+            }
             return GraphSignature.of(graph);
         }
 
-        private void compareGraph(BundleManifest.Head head, String side, List<OnnxGraph.ValueInfo> actual,
+        private void compareGraph(BundleManifest.Head head, String file, String side, List<OnnxGraph.ValueInfo> actual,
                                   Map<String, List<Object>> declared, Map<String, HeadContract.Tensor> expected) {
-            String file = head.file();
             Map<String, OnnxGraph.ValueInfo> byName = new LinkedHashMap<>();
             actual.forEach(v -> byName.put(v.name(), v));
             Map<String, HeadContract.Tensor> byTensor = new LinkedHashMap<>();

@@ -116,19 +116,48 @@ public record BundleManifest(
      * {@code roles} maps what the runtime feeds or reads to the file's tensor names (a role not
      * listed is its own name). {@code normalise}: L2-normalise the embedding output.
      * {@code macsPerItem} (optional, {@code macs_per_item}) is the exporter's count of
-     * multiply-accumulates per batch item.
+     * multiply-accumulates per batch item. {@code int8} (optional, {@code heads.<h>.int8}) is
+     * the same head quantized to int8: the same inputs and outputs, in a file of its own.
      */
     public record Head(String file, Map<String, List<Object>> inputs, Map<String, List<Object>> outputs,
                        OptionalLong macsPerItem, Map<String, String> roles, boolean normalise,
-                       Optional<TextSettings> text) {
+                       Optional<TextSettings> text, Optional<Variant> int8) {
         public Head {
             roles = Map.copyOf(roles);
+        }
+
+        /** A head with no int8 file. */
+        public Head(String file, Map<String, List<Object>> inputs, Map<String, List<Object>> outputs,
+                    OptionalLong macsPerItem, Map<String, String> roles, boolean normalise,
+                    Optional<TextSettings> text) {
+            this(file, inputs, outputs, macsPerItem, roles, normalise, text, Optional.empty());
         }
 
         /** The file's tensor name for a role. */
         public String tensor(String role) {
             return roles.getOrDefault(role, role);
         }
+
+        /** Whether the head has a file in this precision (every head has fp32). */
+        public boolean has(Precision precision) {
+            return precision == Precision.FP32 || int8.isPresent();
+        }
+
+        /** The head's file in a precision it has. */
+        public String file(Precision precision) {
+            if (precision == Precision.FP32) {
+                return file;
+            }
+            return int8.map(Variant::file).orElseThrow(() -> new IllegalArgumentException(
+                    "the head in " + file + " has no " + precision + " file"));
+        }
+    }
+
+    /**
+     * A head's file in another precision: the same tensors as the head declares. {@code macsPerItem}
+     * as the head's; int8 multiply-accumulates are counted against the int8 matrix-multiply rate.
+     */
+    public record Variant(String file, OptionalLong macsPerItem) {
     }
 
     /**

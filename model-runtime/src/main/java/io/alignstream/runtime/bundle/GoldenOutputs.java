@@ -14,6 +14,10 @@ import java.util.List;
  * ({@code world_seed}, {@code indices}); the label-free trainer's (labelfree.py, the default
  * bundle's since 0.3.0) name the first test-split images of the training-data directory it read
  * ({@code indices} are rows of its images.jsonl, {@code image_ids} their ids).
+ *
+ * <p>A bundle with int8 heads also has their outputs on the same golden inputs, computed by ONNX
+ * Runtime when the int8 files were made ({@code alignstream model golden}), under
+ * {@code int8.<head>.<output>}; the text head's under {@code int8.text.embedding}.
  */
 public final class GoldenOutputs {
 
@@ -66,19 +70,40 @@ public final class GoldenOutputs {
         return floats(root.path("caption_embedding").get(item));
     }
 
+    /** The key golden.json keeps a precision's outputs under: fp32 at the top level. */
+    public static final String INT8 = "int8";
+
     /** Whether golden.json has this head output for every golden item. */
     public boolean has(String head, String output) {
-        JsonNode items = root.path(head).path(output);
+        return has(Precision.FP32, head, output);
+    }
+
+    /** Whether golden.json has this head output in this precision for every golden item. */
+    public boolean has(Precision precision, String head, String output) {
+        JsonNode items = rows(precision, head, output);
         return items.isArray() && items.size() == count();
     }
 
     /** One head output of one item, flattened. */
     public float[] output(String head, String output, int item) {
-        return floats(root.path(head).path(output).get(item));
+        return output(Precision.FP32, head, output, item);
+    }
+
+    /** One head output of one item in a precision, flattened. */
+    public float[] output(Precision precision, String head, String output, int item) {
+        return floats(rows(precision, head, output).get(item));
+    }
+
+    private JsonNode rows(Precision precision, String head, String output) {
+        return (precision == Precision.INT8 ? root.path(INT8) : root).path(head).path(output);
     }
 
     public long[] longs(String head, String output, int item) {
-        JsonNode node = root.path(head).path(output).get(item);
+        return longs(Precision.FP32, head, output, item);
+    }
+
+    public long[] longs(Precision precision, String head, String output, int item) {
+        JsonNode node = rows(precision, head, output).get(item);
         long[] out = new long[node.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = node.get(i).longValue();

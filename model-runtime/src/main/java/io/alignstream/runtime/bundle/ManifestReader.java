@@ -153,9 +153,24 @@ final class ManifestReader {
                     optionalPositiveLong(node, path, "macs_per_item"),
                     roles(node, path),
                     node.path("normalise").asBoolean(false),
-                    text));
+                    text,
+                    int8(node, path)));
         }
         return out;
+    }
+
+    /** {@code heads.<h>.int8}: the head's int8 file, absent when it has none. */
+    private Optional<BundleManifest.Variant> int8(JsonNode head, String path) {
+        JsonNode node = head.path("int8");
+        if (node.isMissingNode()) {
+            return Optional.empty();
+        }
+        if (!node.isObject()) {
+            problems.add(field(path, "int8") + " must be an object with a file");
+            return Optional.empty();
+        }
+        return Optional.of(new BundleManifest.Variant(text(node, path + ".int8", "file"),
+                optionalPositiveLong(node, path + ".int8", "macs_per_item")));
     }
 
     private BundleManifest.Pooling pooling(JsonNode head, String path) {

@@ -56,13 +56,18 @@ public final class ModelBundle {
         return manifest.dims();
     }
 
-    /** The ONNX file of a head ({@link BundleManifest#HEADS}), checksum-verified. */
+    /** The fp32 ONNX file of a head ({@link BundleManifest#HEADS}), checksum-verified. */
     public byte[] headModel(String head) {
+        return headModel(head, Precision.FP32);
+    }
+
+    /** A head's ONNX file in a precision it has, checksum-verified. */
+    public byte[] headModel(String head, Precision precision) {
         BundleManifest.Head declared = manifest.head(head);
         if (declared == null) {
             throw new IllegalArgumentException("no head " + head + " in " + location);
         }
-        return file(declared.file());
+        return file(declared.file(precision));
     }
 
     /** The parsed graph of a head: declared inputs, outputs and initializers. */

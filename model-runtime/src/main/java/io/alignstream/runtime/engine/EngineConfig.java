@@ -1,6 +1,7 @@
 package io.alignstream.runtime.engine;
 
 import java.nio.file.Path;
+import java.util.Objects;
 
 /**
  * How to run the heads.
@@ -10,8 +11,10 @@ import java.nio.file.Path;
  * @param tensorRtCache    directory for TensorRT's engine and timing caches, so engines are built
  *                         once per model, GPU and TensorRT version rather than at every start
  * @param intraOpThreads   ONNX Runtime threads per inference; 0 lets ONNX Runtime choose (all cores)
+ * @param precision        which heads run their int8 files ({@link PrecisionSetting}; default auto)
  */
-public record EngineConfig(DeviceSetting device, int gpuId, Path tensorRtCache, int intraOpThreads) {
+public record EngineConfig(DeviceSetting device, int gpuId, Path tensorRtCache, int intraOpThreads,
+                           PrecisionSetting precision) {
 
     /** Default TensorRT cache: under the user's cache directory. */
     public static final Path DEFAULT_TENSORRT_CACHE =
@@ -24,22 +27,32 @@ public record EngineConfig(DeviceSetting device, int gpuId, Path tensorRtCache, 
         if (intraOpThreads < 0) {
             throw new IllegalArgumentException("intraOpThreads = " + intraOpThreads + ": must be 0 (automatic) or more");
         }
+        Objects.requireNonNull(precision, "precision");
     }
 
-    /** CPU, all defaults: what a fresh machine runs. */
+    /** All defaults but the device settings given. */
+    public EngineConfig(DeviceSetting device, int gpuId, Path tensorRtCache, int intraOpThreads) {
+        this(device, gpuId, tensorRtCache, intraOpThreads, PrecisionSetting.AUTO);
+    }
+
+    /** CPU, all defaults (precision auto): what a fresh machine runs. */
     public static EngineConfig defaults() {
         return new EngineConfig(DeviceSetting.CPU, 0, DEFAULT_TENSORRT_CACHE, 0);
     }
 
     public EngineConfig withDevice(DeviceSetting setting) {
-        return new EngineConfig(setting, gpuId, tensorRtCache, intraOpThreads);
+        return new EngineConfig(setting, gpuId, tensorRtCache, intraOpThreads, precision);
     }
 
     public EngineConfig withTensorRtCache(Path directory) {
-        return new EngineConfig(device, gpuId, directory, intraOpThreads);
+        return new EngineConfig(device, gpuId, directory, intraOpThreads, precision);
     }
 
     public EngineConfig withIntraOpThreads(int threads) {
-        return new EngineConfig(device, gpuId, tensorRtCache, threads);
+        return new EngineConfig(device, gpuId, tensorRtCache, threads, precision);
+    }
+
+    public EngineConfig withPrecision(PrecisionSetting setting) {
+        return new EngineConfig(device, gpuId, tensorRtCache, intraOpThreads, setting);
     }
 }

@@ -5,23 +5,36 @@ import io.alignstream.runtime.bundle.Agreement;
 import io.alignstream.runtime.bundle.BundleManifest;
 import io.alignstream.runtime.bundle.GoldenOutputs;
 import io.alignstream.runtime.bundle.InvalidBundleException;
+import io.alignstream.runtime.bundle.Precision;
 import io.alignstream.text.LongCaptionEncoder;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.IntFunction;
+import java.util.stream.IntStream;
 
 /**
  * Runs every head of a loaded runtime on its bundle's golden inputs and compares each output with
- * the golden (PyTorch) outputs: the worst cosine and max |diff| over the golden items, per output
- * (criterion: {@link Agreement#withinParity()}), and AlignVLM's top word ids exactly. Each head
- * gets the golden inputs, not the previous head's outputs, so a mismatch is pinned to one head.
- * The text head is checked through the caption rule the service uses: the golden captions'
- * texts must give the golden caption embeddings that the other heads were fed. A TEVI head with
- * a caption adapter is checked on its {@code caption_aligned} output too, so its golden.json
- * must have it.
+ * the golden outputs of the precision the head runs in: the worst cosine and max |diff| over the
+ * golden items, per output. Each head gets the golden (fp32) inputs, not the previous head's
+ * outputs, so a mismatch is pinned to one head. The text head is checked through the caption rule
+ * the service uses: the golden captions' texts must give the golden caption embeddings that the
+ * other heads were fed. A TEVI head with a caption adapter is checked on its
+ * {@code caption_aligned} output too, so its golden.json must have it.
+ *
+ * <p>fp32 heads are held to PyTorch's outputs ({@link Agreement#withinParity()}, AlignVLM's top
+ * word ids exactly). int8 heads are held to the int8 outputs ONNX Runtime gave when their files
+ * were made ({@link #int8Outputs}), within {@link Agreement#withinInt8Parity()} and
+ * {@link #INT8_MIN_TOP_ID_OVERLAP} of the top ids: int8 kernels round differently on CPUs with
+ * and without VNNI, so exact agreement cannot be asked across machines.
  */
 public final class GoldenCheck {
+
+    /** Least share of AlignVLM's top word ids an int8 head must give as its golden int8 run did. */
+    public static final double INT8_MIN_TOP_ID_OVERLAP = 0.8;
 
     private GoldenCheck() {
     }
@@ -31,33 +44,30 @@ public final class GoldenCheck {
      *
      * @param head      vision, text, tevi or align
      * @param output    the output's name in the manifest
-     * @param agreement worst over the golden items (for top_ids: cosine 1 and diff 0 when every
-     *                  id matches, else cosine 0 and diff 1)
+     * @param precision the precision the head ran in, whose golden rows it was compared with
+     * @param agreement worst over the golden items (for top_ids: cosine = the share of ids
+     *                  found in the golden ids, diff = 1 - that share)
      */
-    public record Result(String head, String output, Agreement agreement) {
+    public record Result(String head, String output, Precision precision, Agreement agreement) {
         public boolean passed() {
-            return agreement.withinParity();
+            if (precision == Precision.FP32) {
+                return agreement.withinParity();
+            }
+            return output.equals(TOP_IDS) ? agreement.cosine() >= INT8_MIN_TOP_ID_OVERLAP : agreement.withinInt8Parity();
         }
     }
 
+    private static final String TOP_IDS = "top_ids";
+
     /**
-     * Every output of every head, in manifest order.
-     *
-     * @throws InvalidBundleException when the TEVI head has a caption adapter but golden.json has
-     *                                no {@code tevi.caption_aligned} rows to check it against
+     * What the runtime's heads give on the golden inputs: per head, per output, one row per golden
+     * item (top ids as whole numbers in floats); the text head's caption embeddings as
+     * {@code text.embedding}.
      */
-    public static List<Result> run(ModelRuntime runtime) {
-        GoldenOutputs golden = GoldenOutputs.of(runtime.bundle());
+    private static Map<String, Map<String, List<float[]>>> compute(ModelRuntime runtime, GoldenOutputs golden) {
         int n = golden.count();
-        BundleManifest manifest = runtime.bundle().manifest();
-        boolean adapter = manifest.hasCaptionAdapter();
-        if (adapter && !golden.has(BundleManifest.TEVI, BundleManifest.CAPTION_ALIGNED)) {
-            throw new InvalidBundleException(runtime.bundle().toString(), List.of(manifest.golden() + ": tevi."
-                    + BundleManifest.CAPTION_ALIGNED + " is missing or has not one row per golden item (" + n
-                    + "), but manifest.json heads.tevi.outputs declares " + BundleManifest.CAPTION_ALIGNED
-                    + ": the caption adapter cannot be checked"));
-        }
-        List<Result> results = new ArrayList<>();
+        int latents = runtime.bundle().dims().saeLatents();
+        Map<String, Map<String, List<float[]>>> out = new LinkedHashMap<>();
         try (VisionTower tower = runtime.newVisionTower();
              TextTower text = runtime.newTextTower();
              TeviAligner aligner = runtime.newTeviAligner();
@@ -69,48 +79,114 @@ public final class GoldenCheck {
                 captions.add(golden.captionEmbedding(i));
             }
             List<VisionEmbedding> vision = tower.embed(images);
-            results.add(worst("vision", "embedding", n, i -> Agreement.of(vision.get(i).embedding(),
-                    golden.output("vision", "embedding", i))));
-            results.add(worst("vision", "patch_tokens", n, i -> Agreement.of(vision.get(i).patchTokens(),
-                    golden.output("vision", "patch_tokens", i))));
+            Map<String, List<float[]>> visionRows = out.computeIfAbsent(BundleManifest.VISION, h -> new LinkedHashMap<>());
+            visionRows.put("embedding", vision.stream().map(VisionEmbedding::embedding).toList());
+            visionRows.put("patch_tokens", vision.stream().map(VisionEmbedding::patchTokens).toList());
 
-            float[][] embedded = new LongCaptionEncoder(text).embedAll(
-                    java.util.stream.IntStream.range(0, n).mapToObj(golden::captionText).toList());
-            results.add(worst("text", "embedding", n, i -> Agreement.of(embedded[i], captions.get(i))));
+            float[][] embedded = new LongCaptionEncoder(text).embedAll(IntStream.range(0, n).mapToObj(golden::captionText).toList());
+            out.computeIfAbsent(BundleManifest.TEXT, h -> new LinkedHashMap<>()).put("embedding", List.of(embedded));
 
             List<TeviAlignment> tevi = aligner.align(golden.outputs("vision", "embedding"), captions);
             List<CaptionQuery> queries = aligner.queries(captions);
-            int latents = runtime.bundle().dims().saeLatents();
-            results.add(worst("tevi", "aligned_embedding", n, i -> Agreement.of(tevi.get(i).alignedEmbedding(),
-                    golden.output("tevi", "aligned_embedding", i))));
-            results.add(worst("tevi", "sparse_codes", n, i -> Agreement.of(tevi.get(i).code().toDense(latents),
-                    golden.output("tevi", "sparse_codes", i))));
-            results.add(worst("tevi", "mask", n, i -> Agreement.of(queries.get(i).mask(), golden.output("tevi", "mask", i))));
-            if (adapter) {
-                results.add(worst("tevi", BundleManifest.CAPTION_ALIGNED, n, i -> Agreement.of(tevi.get(i).query(),
-                        golden.output("tevi", BundleManifest.CAPTION_ALIGNED, i))));
+            Map<String, List<float[]>> teviRows = out.computeIfAbsent(BundleManifest.TEVI, h -> new LinkedHashMap<>());
+            teviRows.put("aligned_embedding", tevi.stream().map(TeviAlignment::alignedEmbedding).toList());
+            teviRows.put("sparse_codes", tevi.stream().map(t -> t.code().toDense(latents)).toList());
+            teviRows.put("mask", queries.stream().map(CaptionQuery::mask).toList());
+            if (runtime.bundle().manifest().hasCaptionAdapter()) {
+                teviRows.put(BundleManifest.CAPTION_ALIGNED, tevi.stream().map(TeviAlignment::query).toList());
             }
 
             List<AlignVlmProjection> align = projector.project(golden.outputs("vision", "patch_tokens"));
-            results.add(worst("align", "projected_tokens", n, i -> Agreement.of(align.get(i).projectedTokens(),
-                    golden.output("align", "projected_tokens", i))));
-            results.add(worst("align", "pooled", n, i -> Agreement.of(align.get(i).pooled(),
-                    golden.output("align", "pooled", i))));
-            results.add(worst("align", "top_ids", n, i -> Arrays.equals(
-                    align.get(i).topWords().stream().mapToLong(VocabularyWord::id).toArray(),
-                    golden.longs("align", "top_ids", i)) ? new Agreement(1, 0) : new Agreement(0, 1)));
-            results.add(worst("align", "top_weights", n, i -> Agreement.of(weights(align.get(i)),
-                    golden.output("align", "top_weights", i))));
+            Map<String, List<float[]>> alignRows = out.computeIfAbsent(BundleManifest.ALIGN, h -> new LinkedHashMap<>());
+            alignRows.put("projected_tokens", align.stream().map(AlignVlmProjection::projectedTokens).toList());
+            alignRows.put("pooled", align.stream().map(AlignVlmProjection::pooled).toList());
+            alignRows.put(TOP_IDS, align.stream().map(a -> topIds(a)).toList());
+            alignRows.put("top_weights", align.stream().map(GoldenCheck::weights).toList());
         }
+        return out;
+    }
+
+    /**
+     * Every output of every head, in manifest order.
+     *
+     * @throws InvalidBundleException when golden.json lacks rows a head needs: {@code
+     *                                tevi.caption_aligned} for a caption adapter, or the int8 rows of
+     *                                a head running int8
+     */
+    public static List<Result> run(ModelRuntime runtime) {
+        GoldenOutputs golden = GoldenOutputs.of(runtime.bundle());
+        int n = golden.count();
+        BundleManifest manifest = runtime.bundle().manifest();
+        if (manifest.hasCaptionAdapter() && !golden.has(BundleManifest.TEVI, BundleManifest.CAPTION_ALIGNED)) {
+            throw new InvalidBundleException(runtime.bundle().toString(), List.of(manifest.golden() + ": tevi."
+                    + BundleManifest.CAPTION_ALIGNED + " is missing or has not one row per golden item (" + n
+                    + "), but manifest.json heads.tevi.outputs declares " + BundleManifest.CAPTION_ALIGNED
+                    + ": the caption adapter cannot be checked"));
+        }
+        Map<String, Map<String, List<float[]>>> computed = compute(runtime, golden);
+        List<String> missing = new ArrayList<>();
+        computed.forEach((head, outputs) -> outputs.keySet().forEach(output -> {
+            Precision precision = runtime.precision(head);
+            if (precision == Precision.INT8 && !golden.has(precision, head, output)) {
+                missing.add(manifest.golden() + ": " + GoldenOutputs.INT8 + "." + head + "." + output + " is missing or has"
+                        + " not one row per golden item (" + n + "), but the " + head + " head runs its int8 file;"
+                        + " write them with `alignstream model golden`");
+            }
+        }));
+        if (!missing.isEmpty()) {
+            throw new InvalidBundleException(runtime.bundle().toString(), missing);
+        }
+        List<Result> results = new ArrayList<>();
+        computed.forEach((head, outputs) -> outputs.forEach((output, rows) -> {
+            Precision precision = runtime.precision(head);
+            IntFunction<float[]> expected = head.equals(BundleManifest.TEXT) && precision == Precision.FP32
+                    ? golden::captionEmbedding : i -> golden.output(precision, head, output, i);
+            IntFunction<Agreement> perItem = output.equals(TOP_IDS)
+                    ? i -> idAgreement(rows.get(i), expected.apply(i), precision)
+                    : i -> Agreement.of(rows.get(i), expected.apply(i));
+            results.add(worst(head, output, precision, n, perItem));
+        }));
         return results;
     }
 
-    private static Result worst(String head, String output, int n, IntFunction<Agreement> perItem) {
+    /**
+     * The outputs of the runtime's int8 heads on the golden inputs, per head and output (text:
+     * {@code embedding}), for golden.json's {@code int8} section. Top ids are whole numbers.
+     */
+    public static Map<String, Map<String, List<float[]>>> int8Outputs(ModelRuntime runtime) {
+        Map<String, Map<String, List<float[]>>> computed = compute(runtime, GoldenOutputs.of(runtime.bundle()));
+        computed.keySet().removeIf(head -> runtime.precision(head) != Precision.INT8);
+        return computed;
+    }
+
+    /** fp32: every id as golden's, in order; int8: the share of ids golden has too. */
+    private static Agreement idAgreement(float[] actual, float[] expected, Precision precision) {
+        if (precision == Precision.FP32) {
+            return java.util.Arrays.equals(actual, expected) ? new Agreement(1, 0) : new Agreement(0, 1);
+        }
+        Set<Float> golden = new HashSet<>();
+        for (float id : expected) {
+            golden.add(id);
+        }
+        long shared = IntStream.range(0, actual.length).filter(i -> golden.contains(actual[i])).count();
+        double share = actual.length == 0 ? 1 : (double) shared / actual.length;
+        return new Agreement(share, 1 - share);
+    }
+
+    private static Result worst(String head, String output, Precision precision, int n, IntFunction<Agreement> perItem) {
         Agreement worst = new Agreement(1, 0);
         for (int i = 0; i < n; i++) {
             worst = worst.worst(perItem.apply(i));
         }
-        return new Result(head, output, worst);
+        return new Result(head, output, precision, worst);
+    }
+
+    private static float[] topIds(AlignVlmProjection projection) {
+        float[] out = new float[projection.topWords().size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = projection.topWords().get(i).id();
+        }
+        return out;
     }
 
     private static float[] weights(AlignVlmProjection projection) {

@@ -14,6 +14,8 @@ import io.alignstream.monitoring.quality.QualitySettings;
 import io.alignstream.registry.client.SchemaRegistryClientConfig;
 import io.alignstream.registry.serde.AvroSerdeConfig;
 import io.alignstream.runtime.engine.DeviceSetting;
+import io.alignstream.runtime.engine.EngineConfig;
+import io.alignstream.runtime.engine.PrecisionSetting;
 import io.alignstream.runtime.image.ImageLimits;
 import io.alignstream.schemas.EventTopic;
 import io.alignstream.text.CaptionPreparer;
@@ -211,6 +213,12 @@ public final class AlignstreamConfig extends AbstractConfig {
     public static final String MODEL_DEVICE_DOC = "Where the model runs: cpu, cuda, tensorrt (ONNX Runtime's "
             + "providers; cuda and tensorrt need the GPU build) or auto (the best this host can run).";
 
+    public static final String MODEL_PRECISION_CONFIG = "alignstream.model.precision";
+    public static final String MODEL_PRECISION_DOC = "Which heads run their int8 files: auto (int8 for every head "
+            + "the bundle carries an int8 file for, when running on the CPU; fp32 on a GPU), fp32, int8, or per head "
+            + "after the default, e.g. int8,vision=fp32. A head named int8 without an int8 file is refused at startup. "
+            + "The quality cost of int8 is measured in docs/int8.md.";
+
     // ---- output -------------------------------------------------------------------------------
 
     public static final String OUTPUT_INCLUDE_RAW_EMBEDDING_CONFIG = "alignstream.output.include.raw.embedding";
@@ -379,6 +387,10 @@ public final class AlignstreamConfig extends AbstractConfig {
                             DeviceSetting.values()).map(DeviceSetting::toString).collect(Collectors.joining(", "))
                             + " (any case)"),
                     Importance.HIGH, MODEL_DEVICE_DOC)
+            .define(MODEL_PRECISION_CONFIG, Type.STRING, PrecisionSetting.AUTO.toString(),
+                    ConfigDef.LambdaValidator.with(AlignstreamConfig::validatePrecision,
+                            () -> "auto, fp32, int8, optionally followed by <head>=fp32|int8 for vision, text, tevi, align"),
+                    Importance.MEDIUM, MODEL_PRECISION_DOC)
 
             .define(OUTPUT_INCLUDE_RAW_EMBEDDING_CONFIG, Type.BOOLEAN, true, Importance.LOW,
                     OUTPUT_INCLUDE_RAW_EMBEDDING_DOC)
@@ -608,6 +620,15 @@ public final class AlignstreamConfig extends AbstractConfig {
 
     public DeviceSetting modelDevice() {
         return DeviceSetting.parse(getString(MODEL_DEVICE_CONFIG));
+    }
+
+    public PrecisionSetting modelPrecision() {
+        return PrecisionSetting.parse(getString(MODEL_PRECISION_CONFIG));
+    }
+
+    /** How the model runtime runs the heads: the device and precision settings, other engine defaults. */
+    public EngineConfig engineConfig() {
+        return EngineConfig.defaults().withDevice(modelDevice()).withPrecision(modelPrecision());
     }
 
     public boolean outputIncludeRawEmbedding() {
@@ -907,6 +928,14 @@ public final class AlignstreamConfig extends AbstractConfig {
         if (!LEGAL_TOPIC_NAME.matcher(name).matches()) {
             throw new ConfigException(key, value, "a topic name may only contain ASCII letters, digits, '.', '_' "
                     + "and '-'");
+        }
+    }
+
+    private static void validatePrecision(String key, Object value) {
+        try {
+            PrecisionSetting.parse(String.valueOf(value));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(key, value, e.getMessage());
         }
     }
 
