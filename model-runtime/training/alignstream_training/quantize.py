@@ -1,7 +1,7 @@
 """Dynamic int8 quantization of a bundle's heads, written with the `onnx` package alone.
 
     python3 -m alignstream_training.quantize --bundle DIR [--heads align,text,vision] \
-        [--source text=PATH.onnx]
+        [--source text=PATH.onnx] [--reduce-range]
 
 For each named head (default: align,text, the heavy ones) it reads the fp32 ONNX file, writes
 `<stem>.int8.onnx` beside the manifest, and records it as `heads.<name>.int8` (`file`, and the
@@ -18,8 +18,9 @@ constant float32 [K, N] initializer, and every Gemm with a constant B, becomes
 the pattern ONNX Runtime fuses into MatMulIntegerToFloat and then DynamicQuantizeMatMul (its
 fast u8 x s8 kernels). Activations: uint8, per tensor, scale and zero point computed at run
 time over the whole input tensor (so over the whole batch). Weights: int8, symmetric, one scale
-per output column, zero point 0, values in [-127, 127]. MatMuls of two run-time tensors
-(attention) and every other op stay float, as do MatMuls with fewer than SMALL weights.
+per output column, zero point 0, values in [-127, 127] (`--reduce-range`: [-64, 64], for x86
+CPUs without VNNI, see QMAX_REDUCED). MatMuls of two run-time tensors (attention) and every
+other op stay float, as do MatMuls with fewer than SMALL weights.
 """
 import argparse
 import hashlib
@@ -34,17 +35,21 @@ from onnx import TensorProto, helper, numpy_helper
 DEFAULT_HEADS = ("align", "text")
 # Below this many weights a MatMul costs less than the quantize/dequantize around it.
 SMALL = 4096
-# -128 is left out: u8 x s8 kernels without VNNI (AVX2 vpmaddubsw) add two u8*s8 products into
-# an int16, and 255 * -128 * 2 is the one sum that saturates. Symmetric weights never need it.
+# Symmetric: -128 is left out so that w and -w quantize to q and -q, with zero exactly 0.
 QMAX = 127
+# x86 u8 x s8 kernels without VNNI (SSE4.1, AVX2, AVX-512 without VNNI: vpmaddubsw) add two
+# u8*s8 products into an int16 with saturation; 255 * 127 * 2 = 64770 can saturate, 255 * 64 * 2
+# = 32640 cannot. ONNX Runtime's reduce_range and the langchain4j MiniLM -q use these 7 bits.
+# VNNI (vpdpbusd) sums into int32 and needs no such care: the build machines have it.
+QMAX_REDUCED = 64
 MIN_OPSET = 11  # DynamicQuantizeLinear
 
 
-def _quantize_weight(w):
+def _quantize_weight(w, qmax=QMAX):
     """Per-column symmetric int8: w[:, n] ~ q[:, n] * scale[n]."""
     peak = np.abs(w).max(axis=0)
-    scale = np.where(peak > 0, peak / QMAX, 1.0).astype(np.float32)
-    q = np.clip(np.round(w / scale), -QMAX, QMAX).astype(np.int8)
+    scale = np.where(peak > 0, peak / qmax, 1.0).astype(np.float32)
+    q = np.clip(np.round(w / scale), -qmax, qmax).astype(np.int8)
     return q, scale
 
 
@@ -70,8 +75,9 @@ def _attr(node, name, default):
     return next((helper.get_attribute_value(a) for a in node.attribute if a.name == name), default)
 
 
-def quantize_model(model):
-    """Returns (a quantized copy of model, stats). The input model is left as it is."""
+def quantize_model(model, reduce_range=False):
+    """Returns (a quantized copy of model, stats). The input model is left as it is.
+    reduce_range: weights in [-64, 64] instead of [-127, 127] (QMAX_REDUCED)."""
     model_out = onnx.ModelProto()
     model_out.CopyFrom(model)
     graph = model_out.graph
@@ -117,7 +123,7 @@ def quantize_model(model):
         if key not in quantized_weights:
             w = numpy_helper.to_array(b).astype(np.float32)
             w = (w.T if transposed else w) * np.float32(alpha)  # [K, N] as MatMulInteger wants it
-            q, scale = _quantize_weight(w)
+            q, scale = _quantize_weight(w, QMAX_REDUCED if reduce_range else QMAX)
             quantized = (names(f"{b.name}_quantized"), names(f"{b.name}_scale"), names(f"{b.name}_zero_point"))
             graph.initializer.extend([numpy_helper.from_array(q, quantized[0]),
                                       numpy_helper.from_array(scale, quantized[1]),
@@ -202,7 +208,7 @@ def _int8_name(file):
     return f"{stem}.int8{ext}"
 
 
-def quantize_bundle(bundle, heads=DEFAULT_HEADS, sources=None, log=print):
+def quantize_bundle(bundle, heads=DEFAULT_HEADS, sources=None, log=print, reduce_range=False):
     """Quantizes the named heads and updates manifest.json. sources: {head: fp32 file path} for
     heads whose file is not in the bundle folder. Returns {head: stats} of the heads written;
     a referenced head without a source is skipped (and logged), a wrong source refused."""
@@ -235,7 +241,7 @@ def quantize_bundle(bundle, heads=DEFAULT_HEADS, sources=None, log=print):
         plan.append((head, file, source))
     results = {}
     for head, file, source in plan:
-        quantized, stats = quantize_model(onnx.load(source))
+        quantized, stats = quantize_model(onnx.load(source), reduce_range)
         target = _int8_name(file)
         onnx.save(quantized, os.path.join(bundle, target))
         int8 = {"file": target}
@@ -265,6 +271,8 @@ def main(argv=None):
     ap.add_argument("--heads", default=",".join(DEFAULT_HEADS), help="comma-separated head names")
     ap.add_argument("--source", action="append", default=[], metavar="HEAD=PATH",
                     help="the fp32 file of a head the bundle references from a Maven artifact")
+    ap.add_argument("--reduce-range", action="store_true",
+                    help="7-bit weights ([-64, 64]) for x86 CPUs without VNNI, where 8-bit ones can saturate")
     args = ap.parse_args(argv)
     sources = {}
     for item in args.source:
@@ -274,7 +282,7 @@ def main(argv=None):
         sources[head] = source
     heads = [h for h in args.heads.split(",") if h]
     try:
-        quantize_bundle(args.bundle, heads, sources)
+        quantize_bundle(args.bundle, heads, sources, reduce_range=args.reduce_range)
     except ValueError as e:
         sys.exit(str(e))
 

@@ -207,6 +207,19 @@ class QuantizeModelTest(unittest.TestCase):
         self.assertTrue(np.all(np.abs(q * scale - w) <= scale / 2 * (1 + 1e-6)))
         self.assertNotIn("w", inits)  # the float weight is gone
 
+    def test_reduced_range_weights_use_seven_bits(self):
+        # Given a weight, quantized with reduce_range (for CPUs without VNNI)
+        w = np.random.default_rng(13).normal(size=(128, 64)).astype(np.float32)
+        model = _graph_model([helper.make_node("MatMul", ["x", "w"], ["y"])], [_float_input("x", ["batch", 128])],
+                             [_float_input("y", ["batch", 64])], [numpy_helper.from_array(w, "w")])
+        quantized, _ = Q.quantize_model(model, reduce_range=True)
+        (mmi,) = [n for n in quantized.graph.node if n.op_type == "MatMulInteger"]
+        q = numpy_helper.to_array([i for i in quantized.graph.initializer if i.name == mmi.input[1]][0])
+        # Then every column reaches 64 and none goes past it: 255 * 64 * 2 fits an int16
+        np.testing.assert_array_equal(np.abs(q.astype(np.int32)).max(axis=0), np.full(64, 64))
+        x = np.random.default_rng(14).normal(size=(32, 128)).astype(np.float32)
+        self.assertGreater(_cosines(_run(quantized, {"x": x})[0], x @ w).min(), 0.999)
+
     def test_gemm_without_transpose_folds_alpha_and_beta(self):
         # Given a Gemm with B [K, N] not transposed, alpha 0.5, beta 2 and a [1, N] bias
         rng = np.random.default_rng(4)
