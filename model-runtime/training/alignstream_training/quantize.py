@@ -156,8 +156,11 @@ def quantize_model(model, reduce_range=False):
         else:
             _bias_second(consumers.get(node.output[0], []), weights)
         stats["quantized"] += 1
+    # Copied out before the field is cleared: `nodes` holds the graph's own node messages.
+    rewritten = onnx.GraphProto()
+    rewritten.node.extend(nodes)
     del graph.node[:]
-    graph.node.extend(nodes)
+    graph.node.extend(rewritten.node)
     _remove_unused(graph, replaced)
     for opset in model_out.opset_import:
         if opset.domain in ("", "ai.onnx") and opset.version < MIN_OPSET:
@@ -238,6 +241,8 @@ def quantize_bundle(bundle, heads=DEFAULT_HEADS, sources=None, log=print, reduce
             continue
         else:
             source = os.path.join(bundle, file)
+            if "sha256" in entry and _sha256(source) != entry["sha256"]:
+                raise ValueError(f"{source}: sha256 differs from {path}'s; not quantizing a file the manifest does not name")
         plan.append((head, file, source))
     results = {}
     for head, file, source in plan:
@@ -254,7 +259,7 @@ def quantize_bundle(bundle, heads=DEFAULT_HEADS, sources=None, log=print, reduce
         results[head] = stats
         log(f"{head}: {file} -> {target}: MatMul/Gemm {stats['quantized']} quantized, "
             f"{stats['float_dynamic'] + stats['float_small'] + stats['float_other']} left float "
-            f"({stats['float_dynamic']} without a constant weight, {stats['float_small']} small, "
+            f"({stats['float_dynamic']} without a constant 2-D float weight, {stats['float_small']} small, "
             f"{stats['float_other']} other); {stats['fp32_bytes']:,} -> {stats['int8_bytes']:,} bytes")
     if results:
         tmp = path + ".tmp"

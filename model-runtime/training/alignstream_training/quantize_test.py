@@ -355,6 +355,14 @@ class QuantizeBundleTest(unittest.TestCase):
         self.assertEqual(self._manifest()[1], before)
         self.assertFalse(os.path.exists(os.path.join(self.bundle, "align.int8.onnx")))
 
+    def test_a_bundle_file_the_manifest_does_not_name_is_refused(self):
+        # Given an align.onnx changed after the manifest was written
+        shutil.copyfile(self.text_source, os.path.join(self.bundle, "align.onnx"))
+        # When it is quantized, then it is refused
+        with self.assertRaises(ValueError):
+            Q.quantize_bundle(self.bundle, ["align"], log=lambda line: None)
+        self.assertFalse(os.path.exists(os.path.join(self.bundle, "align.int8.onnx")))
+
     def test_an_unknown_head_is_refused(self):
         with self.assertRaises(ValueError):
             Q.quantize_bundle(self.bundle, ["tevi"], log=lambda line: None)
