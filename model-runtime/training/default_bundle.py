@@ -5,6 +5,7 @@
         --settings "sae_steps=1500 ..." --out DIR
     python3 default_bundle.py splice-results --reference REFERENCE.md --results docs/results.md
     python3 default_bundle.py channels-last-tower VISION_MODEL_ONNX OUT_ONNX
+    python3 default_bundle.py int8-text --bundle DIR --jar MINILM_Q_JAR --coordinates G:A:V
 
 `finish`: the trained bundle (what `model import` + the label-free trainer write) holds byte
 copies of MiniLM (`text_model.onnx`, `tokenizer.json`). The default bundle does not copy 90 MB
@@ -26,6 +27,13 @@ vision_model.onnx back to the channels-last tower it was written from (input `im
 0..255 values; outputs `embedding`, `patch_tokens`), byte for byte the 0.2 tower's vision.onnx
 (sha256 in the manifest's `built.vision`). build_bundle.sh's TOWER=committed starts from it, and
 the tests use it as their channels-last fixture.
+
+`int8-text`: the MiniLM artifact has a ready int8 twin (the `-q` artifact: all-minilm-l6-v2-q.onnx,
+the same inputs and output, weights and word embeddings quantized by its publisher). Where a ready
+int8 model exists it is the one to carry (docs/int8.md): this step declares it as the text head's
+int8 file, referenced from its artifact like the fp32 file (`heads.text.int8`, `files.<name>`
+with `maven` and `resource`), so the repository holds no copy of it. quantize.py makes the int8
+files of the other heads.
 """
 import argparse
 import hashlib
@@ -150,6 +158,26 @@ def channels_last_tower(source, target):
         print(f"wrote {target}: channels-last tower, sha256 {_sha256(f.read())}")
 
 
+INT8_TEXT = "all-minilm-l6-v2-q.onnx"
+
+
+def int8_text(args):
+    path = os.path.join(args.bundle, "manifest.json")
+    with open(path, encoding="utf-8") as f:
+        manifest = json.load(f)
+    with zipfile.ZipFile(args.jar) as jar:
+        if INT8_TEXT not in jar.namelist():
+            sys.exit(f"{args.jar}: no {INT8_TEXT} at its root")
+        data = jar.read(INT8_TEXT)
+    manifest["heads"]["text"]["int8"] = {"file": INT8_TEXT}
+    manifest["files"][INT8_TEXT] = {"sha256": _sha256(data), "bytes": len(data), "maven": args.coordinates,
+                                    "resource": INT8_TEXT}
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(manifest, f, indent=2)
+        f.write("\n")
+    print(f"{args.bundle}: text head's int8 file is {INT8_TEXT} from {args.coordinates} ({len(data):,} bytes)")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", required=True)
@@ -170,8 +198,14 @@ def main(argv=None):
     c = sub.add_parser("channels-last-tower")
     c.add_argument("source", help="an Optimum-layout vision_model.onnx written by optimum_layout.py")
     c.add_argument("target")
+    q = sub.add_parser("int8-text")
+    q.add_argument("--bundle", required=True)
+    q.add_argument("--jar", required=True, help="the MiniLM -q artifact's jar")
+    q.add_argument("--coordinates", required=True, help="its Maven coordinates, group:artifact:version")
     args = ap.parse_args(argv)
-    if args.command == "finish":
+    if args.command == "int8-text":
+        int8_text(args)
+    elif args.command == "finish":
         finish(args)
     elif args.command == "splice-results":
         splice_results(args)
