@@ -157,7 +157,7 @@ public final class RuntimeBenchmark {
         line("");
         double matmul;
         try (MatmulProbe probe = new MatmulProbe(java.util.Map.of())) {
-            matmul = probe.measureGflops(512, Math.max(1.0, options.secondsPerPoint()));
+            matmul = probe.measureGigaOps(512, Math.max(1.0, options.secondsPerPoint()));
         }
         OptionalLong macs = manifest.heads().get("vision").macsPerItem();
         Point best = fastest(points, "vision");
