@@ -2,13 +2,18 @@ package io.alignstream.cli;
 
 import io.alignstream.bench.TopologyBenchmark;
 import io.alignstream.bench.runtime.RuntimeBenchmark;
+import io.alignstream.runtime.engine.DeviceSetting;
+import io.alignstream.runtime.engine.PrecisionSetting;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /** Benchmarks that print numbers and write them to a file; not timed tests. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -24,10 +29,14 @@ final class BenchCommand implements Runnable {
     }
 
     @Command(name = "runtime", mixinStandardHelpOptions = true,
-            description = {"The model runtime on this machine's CPU: each stage at each batch size,",
-                    "the batching speed-up, the vision tower's share of the measured matmul",
-                    "throughput, and the resident set over a long run."})
+            description = {"The model runtime on this machine: each stage at each batch size, the",
+                    "batching speed-up, each head's share of the measured matmul throughput",
+                    "in its precision (float MatMul or int8 MatMulInteger), and the resident",
+                    "set over a long run; with --compare-precisions fp32 and int8 side by side."})
     static final class Runtime implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
         @Option(names = "--batch-sizes", split = ",", defaultValue = "1,2,4,8,16,32,64",
                 description = "Batch sizes to measure (default: ${DEFAULT-VALUE}).")
         List<Integer> batchSizes;
@@ -41,14 +50,47 @@ final class BenchCommand implements Runnable {
                         + " (default: ${DEFAULT-VALUE}).")
         long memoryItems;
 
+        @Option(names = "--bundle", paramLabel = "DIR",
+                description = "A model bundle, directory or zip (default: the bundle in the jar).")
+        Path bundle;
+
+        @Option(names = "--device", defaultValue = "cpu", converter = DeviceConverter.class,
+                description = "Where the heads run: cpu, cuda, tensorrt or auto"
+                        + " (default: ${DEFAULT-VALUE}).")
+        DeviceSetting device;
+
+        @Option(names = "--precision", paramLabel = "SETTING", converter = PrecisionConverter.class,
+                description = "Which heads run int8, as alignstream.model.precision: auto, fp32,"
+                        + " int8, or e.g. int8,vision=fp32 (default: auto).")
+        PrecisionSetting precision;
+
+        @Option(names = "--compare-precisions",
+                description = "Run the stages in fp32, then in int8 (one runtime after the other),"
+                        + " and compare them; not with --precision.")
+        boolean comparePrecisions;
+
         @Option(names = "--out", defaultValue = "target/bench/runtime-benchmark.md",
                 description = "Where the report is written (default: ${DEFAULT-VALUE}).")
         Path out;
 
+        /** The benchmark's options from the parsed command line. */
+        RuntimeBenchmark.Options options() {
+            if (comparePrecisions && precision != null) {
+                throw new ParameterException(spec.commandLine(),
+                        "--compare-precisions runs fp32 and then int8: leave out --precision");
+            }
+            try {
+                return new RuntimeBenchmark.Options(List.copyOf(batchSizes), secondsPerPoint, memoryItems, out,
+                        Optional.ofNullable(bundle), device, precision == null ? PrecisionSetting.AUTO : precision,
+                        comparePrecisions);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage());
+            }
+        }
+
         @Override
         public Integer call() throws Exception {
-            new RuntimeBenchmark(new RuntimeBenchmark.Options(List.copyOf(batchSizes), secondsPerPoint,
-                    memoryItems, out), System.out).run();
+            new RuntimeBenchmark(options(), System.out).run();
             return 0;
         }
     }
@@ -93,6 +135,30 @@ final class BenchCommand implements Runnable {
         public Integer call() throws Exception {
             new TopologyBenchmark(new TopologyBenchmark.Options(scenes, warmupRounds, rounds, seed, partitions, settings, out), System.out).run();
             return 0;
+        }
+    }
+
+    /** {@code cpu}, {@code cuda}, {@code tensorrt} or {@code auto}. */
+    static final class DeviceConverter implements CommandLine.ITypeConverter<DeviceSetting> {
+        @Override
+        public DeviceSetting convert(String value) {
+            try {
+                return DeviceSetting.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** {@code alignstream.model.precision}'s grammar. */
+    static final class PrecisionConverter implements CommandLine.ITypeConverter<PrecisionSetting> {
+        @Override
+        public PrecisionSetting convert(String value) {
+            try {
+                return PrecisionSetting.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
         }
     }
 }
