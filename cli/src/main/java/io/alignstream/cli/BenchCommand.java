@@ -5,6 +5,7 @@ import io.alignstream.bench.runtime.RuntimeBenchmark;
 import io.alignstream.runtime.engine.DeviceSetting;
 import io.alignstream.runtime.engine.PrecisionSetting;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -99,7 +100,8 @@ final class BenchCommand implements Runnable {
             description = {"End-to-end throughput of the topology on the embedded broker",
                     "(exactly-once, default batching) against the runtime's own batched",
                     "throughput and against a naive per-record mapValues topology, on the",
-                    "same backlog of synthetic scenes, in interleaved rounds."})
+                    "same backlog of synthetic scenes, in interleaved rounds; with --precisions",
+                    "several model precisions (fp32,int8) side by side in the same rounds."})
     static final class Topology implements Callable<Integer> {
         @Option(names = "--scenes", defaultValue = "400",
                 description = "Synthetic scenes (1 image and its captions each) (default: ${DEFAULT-VALUE}).")
@@ -127,13 +129,42 @@ final class BenchCommand implements Runnable {
                         + " --set alignstream.batch.max.size=32 (repeatable; docs/configuration.md lists them).")
         Map<String, String> settings = new LinkedHashMap<>();
 
+        /** A comma starts the next precision unless it is followed by a head's setting (int8,vision=fp32). */
+        static final String PRECISIONS_SPLIT = ",(?!\\s*[a-z]+\\s*=)";
+
+        @Option(names = "--precisions", split = PRECISIONS_SPLIT, paramLabel = "SETTING",
+                description = {"alignstream.model.precision settings measured side by side in each",
+                        "round, e.g. fp32,int8 (runtime and topology for each, naive for the",
+                        "first only; a report section compares each with the first); default:",
+                        "the configured one."})
+        List<String> precisions = new ArrayList<>();
+
+        @Option(names = "--naive", arity = "0..1", defaultValue = "true", fallbackValue = "true",
+                paramLabel = "BOOLEAN",
+                description = "Run the naive per-record measurement; --naive=false skips it"
+                        + " (default: ${DEFAULT-VALUE}).")
+        boolean naive;
+
         @Option(names = "--out", defaultValue = "cli/target/bench/topology-benchmark.md",
                 description = "Where the report is written (default: ${DEFAULT-VALUE}).")
         Path out;
 
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        /** The benchmark's options from the parsed command line. */
+        TopologyBenchmark.Options options() {
+            try {
+                return new TopologyBenchmark.Options(scenes, warmupRounds, rounds, seed, partitions, settings, out,
+                        List.copyOf(precisions), naive);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage());
+            }
+        }
+
         @Override
         public Integer call() throws Exception {
-            new TopologyBenchmark(new TopologyBenchmark.Options(scenes, warmupRounds, rounds, seed, partitions, settings, out), System.out).run();
+            new TopologyBenchmark(options(), System.out).run();
             return 0;
         }
     }

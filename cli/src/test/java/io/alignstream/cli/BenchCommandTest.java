@@ -2,6 +2,7 @@ package io.alignstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.alignstream.bench.TopologyBenchmark;
 import io.alignstream.bench.runtime.RuntimeBenchmark;
 import io.alignstream.runtime.engine.DeviceSetting;
 import io.alignstream.runtime.engine.PrecisionSetting;
@@ -11,7 +12,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-/** What the runtime benchmark's options mean, read as a user types them; nothing is run. */
+/** What the benchmarks' options mean, read as a user types them; nothing is measured. */
 class BenchCommandTest {
 
     @Test
@@ -64,6 +65,54 @@ class BenchCommandTest {
         assertThat(device.err()).contains("cpu, cuda, tensorrt, auto");
         assertThat(precision.exitCode()).isEqualTo(2);
         assertThat(precision.err()).contains("int4").contains("auto, fp32, int8");
+    }
+
+    @Test
+    void withoutPrecisionsTheTopologyBenchmarkMeasuresTheConfiguredOneWithTheNaiveRun() {
+        TopologyBenchmark.Options options = topology();
+
+        assertThat(options.precisions()).isEmpty();
+        assertThat(options.naive()).isTrue();
+    }
+
+    @Test
+    void precisionsAreSplitAtCommasThatDoNotStartAHeadsSetting() {
+        // when fp32, int8 and a per-head setting are listed together
+        TopologyBenchmark.Options options = topology("--precisions", "fp32,int8,int8,vision=fp32");
+
+        // then the head's setting stays with the int8 before it
+        assertThat(options.precisions()).containsExactly("fp32", "int8", "int8,vision=fp32");
+    }
+
+    @Test
+    void naiveFalseSkipsTheNaiveMeasurement() {
+        assertThat(topology("--naive=false").naive()).isFalse();
+        assertThat(topology("--naive").naive()).isTrue();
+    }
+
+    @Test
+    void precisionsTogetherWithAPrecisionSetIsRefused() {
+        // when --precisions and --set alignstream.model.precision are both given, then the command
+        // stops before starting a broker, naming the key, with exit code 2
+        CommandRun run = CommandRun.of("bench", "topology", "--precisions", "fp32,int8",
+                "--set", "alignstream.model.precision=int8");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("alignstream.model.precision");
+    }
+
+    @Test
+    void anUnknownPrecisionInTheListIsRefused() {
+        CommandRun run = CommandRun.of("bench", "topology", "--precisions", "fp32,fp16");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("fp16");
+    }
+
+    private static TopologyBenchmark.Options topology(String... args) {
+        BenchCommand.Topology command = new BenchCommand.Topology();
+        new CommandLine(command).parseArgs(args);
+        return command.options();
     }
 
     private static RuntimeBenchmark.Options runtime(String... args) {
