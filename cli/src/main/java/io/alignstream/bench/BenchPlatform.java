@@ -97,6 +97,11 @@ final class BenchPlatform implements AutoCloseable {
      * {@code --set} keys, and everything else at alignstream's defaults (exactly_once_v2, batching).
      */
     AlignstreamConfig roundConfig(String name) {
+        return roundConfig(name, Map.of());
+    }
+
+    /** As {@link #roundConfig(String)}, with {@code extra} keys (the precision under test) over the {@code --set} ones. */
+    AlignstreamConfig roundConfig(String name, Map<String, String> extra) {
         String prefix = "bench." + runId + "." + name + ".";
         TopicNames defaults = TopicNames.defaults();
         TopicNames topics = new TopicNames(defaults.images(), defaults.captions(), prefix + "tevi", prefix + "alignvlm",
@@ -110,6 +115,7 @@ final class BenchPlatform implements AutoCloseable {
         // sub-topology over its outputs, measured with --set alignstream.monitor.enabled=true.
         overrides.put(AlignstreamConfig.MONITOR_ENABLED_CONFIG, "false");
         overrides.putAll(settings);
+        overrides.putAll(extra);
         overrides.put("bootstrap.servers", kafka.bootstrapServers());
         overrides.put("schema.registry.url", registry.url());
         overrides.put("application.id", "alignstream-bench-" + runId + "-" + name);

@@ -1,6 +1,7 @@
 package io.alignstream.bench;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -13,6 +14,8 @@ public record BenchmarkSummary(List<RoundResult> rounds) {
     public static final double RUNTIME_TARGET = 0.9;
     /** The topology must be at least this many times faster than the naive pattern. */
     public static final double NAIVE_TARGET = 2.0;
+    /** The topology with int8 models must be at least this many times faster than with fp32 (issue 18). */
+    public static final double INT8_TARGET = 2.0;
 
     public BenchmarkSummary {
         rounds = List.copyOf(rounds);
@@ -21,6 +24,26 @@ public record BenchmarkSummary(List<RoundResult> rounds) {
     /** A measurement's counted rounds (warm-up rounds, numbered 0 and below, are not). */
     public List<RoundResult> of(Measurement measurement) {
         return rounds.stream().filter(r -> r.measurement() == measurement && !r.warmup()).toList();
+    }
+
+    /** The precisions measured, in the order their first rounds appear. */
+    public List<String> precisions() {
+        return rounds.stream().map(RoundResult::precision).distinct().toList();
+    }
+
+    /** The rounds (warm-up ones too) of one precision. */
+    public BenchmarkSummary of(String precision) {
+        return new BenchmarkSummary(rounds.stream().filter(r -> r.precision().equals(precision)).toList());
+    }
+
+    /** Whether any counted round of {@code measurement} was made. */
+    public boolean has(Measurement measurement) {
+        return !of(measurement).isEmpty();
+    }
+
+    /** A measurement's counted round number {@code round}, if made. */
+    public Optional<RoundResult> round(Measurement measurement, int round) {
+        return of(measurement).stream().filter(r -> r.round() == round).findFirst();
     }
 
     /** Median processing scenes per second of a measurement. */

@@ -22,8 +22,8 @@ final class NaiveTopologyRun {
         this.timeout = timeout;
     }
 
-    RoundResult run(BenchWorkload workload, int round) {
-        AlignstreamConfig config = platform.roundConfig("naive-r" + round);
+    RoundResult run(BenchWorkload workload, int round, PrecisionUnderTest precision) {
+        AlignstreamConfig config = platform.roundConfig(precision.roundName("naive", round), precision.settings());
         StageProfile profile = new StageProfile();
         try (CommittedOutputWatcher watcher = platform.watcher(config, workload)) {
             long start = System.nanoTime();
@@ -43,7 +43,7 @@ final class NaiveTopologyRun {
             }
             return new RoundResult(Measurement.NAIVE, round, workload.scenes(), workload.pairs(),
                     (seen.doneNanos() - start) / 1e9, (seen.doneNanos() - running) / 1e9,
-                    watcher.deadLetters(seen.counts()), profile);
+                    watcher.deadLetters(seen.counts()), profile, precision.label());
         }
     }
 

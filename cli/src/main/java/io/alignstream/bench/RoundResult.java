@@ -13,9 +13,26 @@ package io.alignstream.bench;
  *                          and joins included, start-up excluded
  * @param deadLetters       dead letters seen (0 expected)
  * @param profile           model time per stage
+ * @param precision         the {@code alignstream.model.precision} the measurement's models were
+ *                          opened with, as the report names it
  */
 public record RoundResult(Measurement measurement, int round, int scenes, int pairs, double totalSeconds,
-                          double processingSeconds, long deadLetters, StageProfile profile) {
+                          double processingSeconds, long deadLetters, StageProfile profile, String precision) {
+
+    /** What a run measures before the benchmark labels it with its precision. */
+    public static final String UNLABELLED = "configured";
+
+    /** A round not yet labelled with its precision ({@link #withPrecision}). */
+    public RoundResult(Measurement measurement, int round, int scenes, int pairs, double totalSeconds,
+                       double processingSeconds, long deadLetters, StageProfile profile) {
+        this(measurement, round, scenes, pairs, totalSeconds, processingSeconds, deadLetters, profile, UNLABELLED);
+    }
+
+    /** This round, labelled with the precision setting its models were opened with. */
+    public RoundResult withPrecision(String label) {
+        return new RoundResult(measurement, round, scenes, pairs, totalSeconds, processingSeconds, deadLetters, profile,
+                label);
+    }
 
     /** A warm-up round, run before the counted ones and left out of the medians. */
     public boolean warmup() {

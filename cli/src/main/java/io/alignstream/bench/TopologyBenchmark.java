@@ -2,6 +2,8 @@ package io.alignstream.bench;
 
 import io.alignstream.app.config.AlignstreamConfig;
 import io.alignstream.inference.InferenceModels;
+import io.alignstream.runtime.bundle.Precision;
+import io.alignstream.runtime.engine.PrecisionSetting;
 import io.alignstream.topology.TopologySettings;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -23,17 +26,21 @@ import java.util.Locale;
  * test: numbers on a shared machine are noisy, so compare the ratios measured in one run.
  */
 public final class TopologyBenchmark {
-    /** What to run. */
     /**
+     * What to run.
+     *
      * @param warmupRounds rounds run first and left out of the medians (reported as round 0, -1...):
      *                 the Kafka measurements' code is otherwise still being compiled by the JIT in
      *                 round 1, which measured 25-30% slower than the rounds after it
      * @param settings alignstream configuration keys applied to every measurement (the runtime
      *                 baseline takes its batch size from them too), for measuring other settings
      *                 than the defaults; keys the benchmark sets itself are refused
+     * @param precisions {@code alignstream.model.precision} settings to measure side by side in each
+     *                 round (runtime and topology for each); empty: the configured one only
+     * @param naive    whether to run the naive per-record measurement (for the first precision only)
      */
     public record Options(int scenes, int warmupRounds, int rounds, long seed, int partitions, Map<String, String> settings,
-                          Path out) {
+                          Path out, List<String> precisions, boolean naive) {
         public Options {
             if (scenes < 1 || rounds < 1 || partitions < 1) {
                 throw new IllegalArgumentException("scenes, rounds and partitions must be at least 1");
@@ -43,6 +50,20 @@ public final class TopologyBenchmark {
             }
             settings = Collections.unmodifiableMap(new TreeMap<>(settings));
             BenchPlatform.requireNoReservedKeys(settings.keySet());
+            precisions = precisions.stream().map(p -> PrecisionSetting.parse(p).toString()).toList();
+            if (!precisions.isEmpty() && settings.containsKey(AlignstreamConfig.MODEL_PRECISION_CONFIG)) {
+                throw new IllegalArgumentException("--precisions sets " + AlignstreamConfig.MODEL_PRECISION_CONFIG
+                        + " for each measurement; leave it out of --set");
+            }
+            if (precisions.stream().distinct().count() < precisions.size()) {
+                throw new IllegalArgumentException("a precision is listed twice: " + precisions);
+            }
+        }
+
+        /** The configured precision only, naive included. */
+        public Options(int scenes, int warmupRounds, int rounds, long seed, int partitions, Map<String, String> settings,
+                       Path out) {
+            this(scenes, warmupRounds, rounds, seed, partitions, settings, out, List.of(), true);
         }
 
         public static Options defaults() {
@@ -50,6 +71,9 @@ public final class TopologyBenchmark {
                     "topology-benchmark.md"));
         }
     }
+
+    /** One measurement of one precision, as a round runs them. */
+    private record Step(Measurement measurement, PrecisionUnderTest precision) { }
 
     /** The run's summary and its rendered report. */
     public record Outcome(BenchmarkSummary summary, String report) { }
@@ -77,30 +101,58 @@ public final class TopologyBenchmark {
             Duration timeout = Duration.ofSeconds(120 + 2L * options.scenes());
             TopologyRun topology = new TopologyRun(platform, timeout);
             NaiveTopologyRun naive = new NaiveTopologyRun(platform, timeout);
-            try (InferenceModels models = BenchModels.open(base)) {
-                BatchedRuntimeRun runtime = new BatchedRuntimeRun(models, settings);
-                // Untimed: load the ONNX sessions and warm the JIT on a few scenes.
-                runtime.run(BenchWorkload.generate(Math.min(options.scenes(), 8), options.seed() + 1), 0);
+            List<PrecisionUnderTest> precisions = options.precisions().isEmpty()
+                    ? List.of(PrecisionUnderTest.configured(base))
+                    : options.precisions().stream().map(PrecisionUnderTest::named).toList();
+            Map<PrecisionUnderTest, BatchedRuntimeRun> runtimes = new LinkedHashMap<>();
+            Map<String, String> headPrecisions = new LinkedHashMap<>();
+            List<InferenceModels> opened = new ArrayList<>();
+            try {
+                for (PrecisionUnderTest precision : precisions) {
+                    // The runtime baseline's models, opened with the precision under test and kept for every round.
+                    BenchModels.Opened models = BenchModels.openDescribed(precision.explicit()
+                            ? platform.roundConfig(precision.roundName("runtime", 0), precision.settings()) : base);
+                    opened.add(models.models());
+                    headPrecisions.put(precision.label(), describe(models.precisions()));
+                    BatchedRuntimeRun runtime = new BatchedRuntimeRun(models.models(), settings);
+                    // Untimed: load the ONNX sessions and warm the JIT on a few scenes.
+                    runtime.run(BenchWorkload.generate(Math.min(options.scenes(), 8), options.seed() + 1), 0);
+                    runtimes.put(precision, runtime);
+                    progress(started, "models opened with precision " + precision.label() + ": "
+                            + headPrecisions.get(precision.label()));
+                }
+                List<Step> forward = new ArrayList<>();
+                for (PrecisionUnderTest precision : precisions) {
+                    forward.add(new Step(Measurement.RUNTIME, precision));
+                    forward.add(new Step(Measurement.TOPOLOGY, precision));
+                }
+                if (options.naive()) {
+                    forward.add(new Step(Measurement.NAIVE, precisions.get(0)));
+                }
+                List<Step> backward = new ArrayList<>(forward);
+                Collections.reverse(backward);
                 for (int round = 1 - options.warmupRounds(); round <= options.rounds(); round++) {
-                    List<Measurement> order = Math.floorMod(round, 2) == 1
-                            ? List.of(Measurement.RUNTIME, Measurement.TOPOLOGY, Measurement.NAIVE)
-                            : List.of(Measurement.NAIVE, Measurement.TOPOLOGY, Measurement.RUNTIME);
-                    for (Measurement measurement : order) {
-                        RoundResult result = switch (measurement) {
-                            case RUNTIME -> runtime.run(workload, round);
-                            case TOPOLOGY -> topology.run(workload, round);
-                            case NAIVE -> naive.run(workload, round);
+                    for (Step step : Math.floorMod(round, 2) == 1 ? forward : backward) {
+                        RoundResult result = switch (step.measurement()) {
+                            case RUNTIME -> runtimes.get(step.precision()).run(workload, round);
+                            case TOPOLOGY -> topology.run(workload, round, step.precision());
+                            case NAIVE -> naive.run(workload, round, step.precision());
                         };
+                        result = result.withPrecision(step.precision().label());
                         results.add(result);
                         progress(started, String.format(Locale.ROOT,
-                                "round %d %-40s %7.1f scenes/s processing, %7.2f s total", round,
-                                measurement.label(), result.scenesPerSecond(), result.totalSeconds()));
+                                "round %d %-6s %-40s %7.1f scenes/s processing, %7.2f s total", round,
+                                step.precision().label(), step.measurement().label(), result.scenesPerSecond(),
+                                result.totalSeconds()));
                     }
                 }
+                InferenceModels first = opened.get(0);
                 context = new TopologyBenchmarkReport.Context(Instant.now().toString(),
                         Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
-                        base.modelDevice().toString(), models.modelRef().getId() + " " + models.modelRef().getVersion(),
-                        command(), workload, settings, base.processingGuarantee(), base.monitorEnabled());
+                        base.modelDevice().toString(), first.modelRef().getId() + " " + first.modelRef().getVersion(),
+                        command(), workload, settings, base.processingGuarantee(), base.monitorEnabled(), headPrecisions);
+            } finally {
+                opened.forEach(InferenceModels::close);
             }
         }
         BenchmarkSummary summary = new BenchmarkSummary(results);
@@ -131,8 +183,19 @@ public final class TopologyBenchmark {
         if (options.partitions() != d.partitions()) {
             command.append(" --partitions=").append(options.partitions());
         }
+        if (!options.precisions().isEmpty()) {
+            command.append(" --precisions=").append(String.join(",", options.precisions()));
+        }
+        if (!options.naive()) {
+            command.append(" --naive=false");
+        }
         options.settings().forEach((key, value) -> command.append(" --set ").append(key).append('=').append(value));
         return command.toString();
+    }
+
+    /** "vision fp32, text int8, ..." */
+    private static String describe(Map<String, Precision> precisions) {
+        return String.join(", ", precisions.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList());
     }
 
     private void progress(long started, String what) {

@@ -1,15 +1,22 @@
 package io.alignstream.bench;
 
+import io.alignstream.app.config.AlignstreamConfig;
 import io.alignstream.metrics.InferenceStage;
 import io.alignstream.topology.TopologySettings;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /** The benchmark's Markdown report. */
 final class TopologyBenchmarkReport {
     /** What the report says about the run besides the numbers. */
+    /**
+     * @param headPrecisions per precision measured, what each head ran in ("vision fp32, text int8, ...")
+     */
     record Context(String when, int cores, String java, String device, String bundle, String command,
-                   BenchWorkload workload, TopologySettings settings, String processingGuarantee, boolean monitor) { }
+                   BenchWorkload workload, TopologySettings settings, String processingGuarantee, boolean monitor,
+                   Map<String, String> headPrecisions) { }
 
     private final StringBuilder out = new StringBuilder();
 
@@ -34,26 +41,54 @@ final class TopologyBenchmarkReport {
                 + " read_committed consumer has seen the last output; *incl. start-up* counts from before the"
                 + " application (or the naive topology and its models) started. The runtime run has no start-up."
                 + " The ratios use processing throughput.");
+        context.headPrecisions().forEach((precision, heads) -> line("- models opened with `"
+                + AlignstreamConfig.MODEL_PRECISION_CONFIG + "=" + precision + "`: " + heads));
         line("");
         rounds(summary);
+        perRound(summary);
         medians(summary);
         targets(summary);
+        precisionComparisons(summary);
         profiles(summary);
         return out.toString();
     }
 
+    /** Only the sections that compare each precision with the first one measured. */
+    static String precisionComparison(BenchmarkSummary summary) {
+        TopologyBenchmarkReport report = new TopologyBenchmarkReport();
+        report.precisionComparisons(summary);
+        return report.out.toString();
+    }
+
     private void rounds(BenchmarkSummary summary) {
-        line("## Rounds (interleaved: odd rounds run runtime, topology, naive; even rounds the reverse;"
-                + " warm-up rounds are not in the medians)");
+        line("## Rounds (interleaved: odd rounds run runtime and topology for each precision in turn, then"
+                + " naive; even rounds the reverse; warm-up rounds are not in the medians)");
         line("");
-        line("| round | measurement | total s | start-up s | processing s | scenes/s | pairs/s"
+        line("| round | precision | measurement | total s | start-up s | processing s | scenes/s | pairs/s"
                 + " | scenes/s incl. start-up | dead letters |");
-        line("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        line("| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (RoundResult r : summary.rounds()) {
-            line(String.format(Locale.ROOT, "| %s | %s | %.2f | %.2f | %.2f | %.1f | %.1f | %.1f | %d |",
-                    r.warmup() ? "warm-up" : Integer.toString(r.round()),
+            line(String.format(Locale.ROOT, "| %s | %s | %s | %.2f | %.2f | %.2f | %.1f | %.1f | %.1f | %d |",
+                    r.warmup() ? "warm-up" : Integer.toString(r.round()), r.precision(),
                     r.measurement().label(), r.totalSeconds(), r.startupSeconds(), r.processingSeconds(),
                     r.scenesPerSecond(), r.pairsPerSecond(), r.scenesPerSecondTotal(), r.deadLetters()));
+        }
+        line("");
+    }
+
+    /** Topology over runtime in every counted round, each precision's pair measured in the same round. */
+    private void perRound(BenchmarkSummary summary) {
+        line("## Topology / runtime in each round (processing throughput)");
+        line("");
+        line("| round | precision | runtime scenes/s | topology scenes/s | topology / runtime |");
+        line("| ---: | --- | ---: | ---: | ---: |");
+        for (String precision : summary.precisions()) {
+            BenchmarkSummary of = summary.of(precision);
+            for (RoundResult topology : of.of(Measurement.TOPOLOGY)) {
+                of.round(Measurement.RUNTIME, topology.round()).ifPresent(runtime -> line(String.format(Locale.ROOT,
+                        "| %d | %s | %.1f | %.1f | %.2f |", topology.round(), precision, runtime.scenesPerSecond(),
+                        topology.scenesPerSecond(), topology.scenesPerSecond() / runtime.scenesPerSecond())));
+            }
         }
         line("");
     }
@@ -61,11 +96,16 @@ final class TopologyBenchmarkReport {
     private void medians(BenchmarkSummary summary) {
         line("## Medians");
         line("");
-        line("| measurement | scenes/s (processing) | pairs/s (processing) | scenes/s incl. start-up |");
-        line("| --- | ---: | ---: | ---: |");
-        for (Measurement m : Measurement.values()) {
-            line(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f |", m.label(), summary.scenesPerSecond(m),
-                    summary.pairsPerSecond(m), summary.scenesPerSecondTotal(m)));
+        line("| precision | measurement | scenes/s (processing) | pairs/s (processing) | scenes/s incl. start-up |");
+        line("| --- | --- | ---: | ---: | ---: |");
+        for (String precision : summary.precisions()) {
+            BenchmarkSummary of = summary.of(precision);
+            for (Measurement m : Measurement.values()) {
+                if (of.has(m)) {
+                    line(String.format(Locale.ROOT, "| %s | %s | %.1f | %.1f | %.1f |", precision, m.label(),
+                            of.scenesPerSecond(m), of.pairsPerSecond(m), of.scenesPerSecondTotal(m)));
+                }
+            }
         }
         line("");
     }
@@ -73,59 +113,126 @@ final class TopologyBenchmarkReport {
     private void targets(BenchmarkSummary summary) {
         line("## Against the targets (medians, processing throughput)");
         line("");
-        line("| target | ratio | incl. start-up | result |");
-        line("| --- | ---: | ---: | --- |");
-        line(String.format(Locale.ROOT, "| topology / runtime batched >= %.1f | **%.2f** (%.1f / %.1f scenes/s) | %.2f | %s |",
-                BenchmarkSummary.RUNTIME_TARGET, summary.topologyOverRuntime(),
-                summary.scenesPerSecond(Measurement.TOPOLOGY), summary.scenesPerSecond(Measurement.RUNTIME),
-                summary.topologyOverRuntimeTotal(), summary.runtimeTargetMet() ? "PASS" : "NOT MET"));
-        line(String.format(Locale.ROOT, "| topology / naive per-record >= %.0fx | **%.2fx** (%.1f / %.1f scenes/s) | %.2fx | %s |",
-                BenchmarkSummary.NAIVE_TARGET, summary.topologyOverNaive(),
-                summary.scenesPerSecond(Measurement.TOPOLOGY), summary.scenesPerSecond(Measurement.NAIVE),
-                summary.topologyOverNaiveTotal(), summary.naiveTargetMet() ? "PASS" : "NOT MET"));
+        line("| precision | target | ratio | incl. start-up | result |");
+        line("| --- | --- | ---: | ---: | --- |");
+        for (String precision : summary.precisions()) {
+            BenchmarkSummary of = summary.of(precision);
+            if (of.has(Measurement.TOPOLOGY) && of.has(Measurement.RUNTIME)) {
+                line(String.format(Locale.ROOT, "| %s | topology / runtime batched >= %.1f | **%.2f** (%.1f / %.1f"
+                                + " scenes/s) | %.2f | %s |", precision, BenchmarkSummary.RUNTIME_TARGET,
+                        of.topologyOverRuntime(), of.scenesPerSecond(Measurement.TOPOLOGY),
+                        of.scenesPerSecond(Measurement.RUNTIME), of.topologyOverRuntimeTotal(),
+                        of.runtimeTargetMet() ? "PASS" : "NOT MET"));
+            }
+            if (of.has(Measurement.TOPOLOGY) && of.has(Measurement.NAIVE)) {
+                line(String.format(Locale.ROOT, "| %s | topology / naive per-record >= %.0fx | **%.2fx** (%.1f / %.1f"
+                                + " scenes/s) | %.2fx | %s |", precision, BenchmarkSummary.NAIVE_TARGET,
+                        of.topologyOverNaive(), of.scenesPerSecond(Measurement.TOPOLOGY),
+                        of.scenesPerSecond(Measurement.NAIVE), of.topologyOverNaiveTotal(),
+                        of.naiveTargetMet() ? "PASS" : "NOT MET"));
+            }
+        }
         line("");
-        line(String.format(Locale.ROOT, "Ceiling for topology / naive on this machine: **%.2fx**, the naive run's"
-                        + " processing time (%.2f s) over the runtime's time in model calls alone (%.2f s), i.e. a"
-                        + " topology that cost nothing but the runtime's batched model calls (medians).",
-                summary.naiveCeiling(), summary.processingSeconds(Measurement.NAIVE),
-                summary.modelSeconds(Measurement.RUNTIME)));
-        line("");
+        for (String precision : summary.precisions()) {
+            BenchmarkSummary of = summary.of(precision);
+            if (of.has(Measurement.NAIVE) && of.has(Measurement.RUNTIME)) {
+                line(String.format(Locale.ROOT, "Ceiling for topology / naive on this machine (%s): **%.2fx**, the"
+                                + " naive run's processing time (%.2f s) over the runtime's time in model calls alone"
+                                + " (%.2f s), i.e. a topology that cost nothing but the runtime's batched model calls"
+                                + " (medians).", precision, of.naiveCeiling(), of.processingSeconds(Measurement.NAIVE),
+                        of.modelSeconds(Measurement.RUNTIME)));
+                line("");
+            }
+        }
+    }
+
+    /**
+     * Each precision after the first against the first (the issue's case: int8 against fp32):
+     * median runtime and topology throughput of each, their ratio, and the topology ratio in each
+     * round (both measured in that round).
+     */
+    private void precisionComparisons(BenchmarkSummary summary) {
+        List<String> precisions = summary.precisions();
+        if (precisions.size() < 2) {
+            return;
+        }
+        String base = precisions.get(0);
+        BenchmarkSummary baseline = summary.of(base);
+        for (String precision : precisions.subList(1, precisions.size())) {
+            BenchmarkSummary other = summary.of(precision);
+            line("## " + precision + " against " + base + " (medians, processing throughput)");
+            line("");
+            line("| measurement | " + base + " scenes/s | " + precision + " scenes/s | " + precision + " / " + base + " |");
+            line("| --- | ---: | ---: | ---: |");
+            for (Measurement m : List.of(Measurement.RUNTIME, Measurement.TOPOLOGY)) {
+                if (baseline.has(m) && other.has(m)) {
+                    line(String.format(Locale.ROOT, "| %s | %.1f | %.1f | **%.2fx** |", m.label(),
+                            baseline.scenesPerSecond(m), other.scenesPerSecond(m),
+                            other.scenesPerSecond(m) / baseline.scenesPerSecond(m)));
+                }
+            }
+            line("");
+            if (!baseline.has(Measurement.TOPOLOGY) || !other.has(Measurement.TOPOLOGY)) {
+                continue;
+            }
+            double ratio = other.scenesPerSecond(Measurement.TOPOLOGY) / baseline.scenesPerSecond(Measurement.TOPOLOGY);
+            if (base.equals("fp32") && precision.equals("int8")) {
+                line(String.format(Locale.ROOT, "Target: topology int8 >= %.0fx topology fp32: **%.2fx**, %s.",
+                        BenchmarkSummary.INT8_TARGET, ratio, ratio >= BenchmarkSummary.INT8_TARGET ? "PASS" : "NOT MET"));
+                line("");
+            }
+            StringBuilder rounds = new StringBuilder();
+            for (RoundResult r : other.of(Measurement.TOPOLOGY)) {
+                baseline.round(Measurement.TOPOLOGY, r.round()).ifPresent(b -> rounds.append(rounds.length() == 0 ? "" : ", ")
+                        .append(String.format(Locale.ROOT, "round %d %.2fx", r.round(), r.scenesPerSecond() / b.scenesPerSecond())));
+            }
+            line("Topology " + precision + " / " + base + " in each round: " + rounds + ".");
+            line("");
+        }
     }
 
     /** Model time per stage of each measurement's last round, with the batch sizes actually achieved. */
     private void profiles(BenchmarkSummary summary) {
         line("## Where the time goes (last round of each; model time from the embedders' stage timers)");
         line("");
-        line("| measurement | stage | calls | items | mean batch | model s | ms per item |");
-        line("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
-        for (Measurement m : Measurement.values()) {
-            List<RoundResult> rounds = summary.of(m);
-            if (rounds.isEmpty()) {
-                continue;
-            }
-            RoundResult last = rounds.get(rounds.size() - 1);
-            for (InferenceStage stage : InferenceStage.values()) {
-                StageProfile.Totals t = last.profile().totals(stage);
-                if (t.calls() == 0) {
-                    continue;
+        line("| precision | measurement | stage | calls | items | mean batch | model s | ms per item |");
+        line("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |");
+        for (String precision : summary.precisions()) {
+            for (RoundResult last : lastRounds(summary.of(precision))) {
+                for (InferenceStage stage : InferenceStage.values()) {
+                    StageProfile.Totals t = last.profile().totals(stage);
+                    if (t.calls() == 0) {
+                        continue;
+                    }
+                    line(String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %.1f | %.2f | %.2f |", precision,
+                            last.measurement().label(), stage, t.calls(), t.items(), t.meanBatch(), t.seconds(),
+                            1000 * t.seconds() / t.items()));
                 }
-                line(String.format(Locale.ROOT, "| %s | %s | %d | %d | %.1f | %.2f | %.2f |", m.label(), stage,
-                        t.calls(), t.items(), t.meanBatch(), t.seconds(), 1000 * t.seconds() / t.items()));
             }
         }
         line("");
-        line("| measurement | model s (all stages) | wall s incl. start-up | wall s not in a model call |");
-        line("| --- | ---: | ---: | ---: |");
+        line("| precision | measurement | model s (all stages) | wall s incl. start-up | wall s not in a model call |");
+        line("| --- | --- | ---: | ---: | ---: |");
+        for (String precision : summary.precisions()) {
+            for (RoundResult last : lastRounds(summary.of(precision))) {
+                line(String.format(Locale.ROOT, "| %s | %s | %.2f | %.2f | %.2f |", precision, last.measurement().label(),
+                        last.profile().modelSeconds(), last.totalSeconds(),
+                        last.totalSeconds() - last.profile().modelSeconds()));
+            }
+        }
+        line("");
+    }
+
+    /** The last counted round of each measurement made. */
+    private static List<RoundResult> lastRounds(BenchmarkSummary summary) {
+        List<RoundResult> last = new ArrayList<>();
         for (Measurement m : Measurement.values()) {
             List<RoundResult> rounds = summary.of(m);
-            if (rounds.isEmpty()) {
-                continue;
+            if (!rounds.isEmpty()) {
+                last.add(rounds.get(rounds.size() - 1));
             }
-            RoundResult last = rounds.get(rounds.size() - 1);
-            line(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f |", m.label(), last.profile().modelSeconds(),
-                    last.totalSeconds(), last.totalSeconds() - last.profile().modelSeconds()));
         }
-        line("");
+        return last;
     }
 
     private void line(String text) {

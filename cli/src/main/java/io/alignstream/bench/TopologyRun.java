@@ -25,8 +25,9 @@ final class TopologyRun {
         this.timeout = timeout;
     }
 
-    RoundResult run(BenchWorkload workload, int round) throws IOException, InterruptedException {
-        AlignstreamConfig config = platform.roundConfig("topology-r" + round);
+    RoundResult run(BenchWorkload workload, int round, PrecisionUnderTest precision)
+            throws IOException, InterruptedException {
+        AlignstreamConfig config = platform.roundConfig(precision.roundName("topology", round), precision.settings());
         try (CommittedOutputWatcher watcher = platform.watcher(config, workload)) {
             long start = System.nanoTime();
             CommittedOutputWatcher.Seen seen;
@@ -42,7 +43,7 @@ final class TopologyRun {
             }
             return new RoundResult(Measurement.TOPOLOGY, round, workload.scenes(), workload.pairs(),
                     (seen.doneNanos() - start) / 1e9, (seen.doneNanos() - running) / 1e9,
-                    watcher.deadLetters(seen.counts()), profile);
+                    watcher.deadLetters(seen.counts()), profile, precision.label());
         }
     }
 

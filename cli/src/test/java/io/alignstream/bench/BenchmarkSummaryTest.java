@@ -90,6 +90,63 @@ class BenchmarkSummaryTest {
         assertThat(profile.modelSeconds()).isCloseTo(0.5, within(1e-9));
     }
 
+    @Test
+    void eachPrecisionIsSummarisedOnItsOwn() {
+        // given rounds of fp32 and int8 in one run, naive for fp32 only
+        BenchmarkSummary summary = new BenchmarkSummary(List.of(
+                runtime(1, 10).withPrecision("fp32"), kafka(Measurement.TOPOLOGY, 1, 20).withPrecision("fp32"),
+                runtime(1, 4).withPrecision("int8"), kafka(Measurement.TOPOLOGY, 1, 8).withPrecision("int8"),
+                kafka(Measurement.NAIVE, 1, 40).withPrecision("fp32")));
+
+        // then the precisions come in the order measured, and each one's medians are its own
+        assertThat(summary.precisions()).containsExactly("fp32", "int8");
+        assertThat(summary.of("int8").scenesPerSecond(Measurement.TOPOLOGY)).isCloseTo(100.0 / 8, within(1e-9));
+        assertThat(summary.of("fp32").topologyOverNaive()).isCloseTo(2.0, within(1e-9));
+        assertThat(summary.of("int8").has(Measurement.NAIVE)).isFalse();
+    }
+
+    @Test
+    void theInt8SectionGivesEachPrecisionsMediansTheRatiosAndTheTopologyRatioOfEveryRound() {
+        // given two counted rounds: topology fp32 at 100 scenes / 20 s and / 25 s, int8 / 8 s and / 10 s;
+        // runtime fp32 / 10 s, int8 / 4 s in both rounds
+        BenchmarkSummary summary = new BenchmarkSummary(List.of(
+                runtime(1, 10).withPrecision("fp32"), kafka(Measurement.TOPOLOGY, 1, 20).withPrecision("fp32"),
+                runtime(1, 4).withPrecision("int8"), kafka(Measurement.TOPOLOGY, 1, 8).withPrecision("int8"),
+                runtime(2, 10).withPrecision("fp32"), kafka(Measurement.TOPOLOGY, 2, 25).withPrecision("fp32"),
+                runtime(2, 4).withPrecision("int8"), kafka(Measurement.TOPOLOGY, 2, 10).withPrecision("int8")));
+
+        // when the report's comparison is rendered
+        String section = TopologyBenchmarkReport.precisionComparison(summary);
+
+        // then it names both precisions and gives the medians (topology 4.5 and 11.25 scenes/s),
+        // the ratios, the verdict against the 2x target and each round's own topology ratio
+        assertThat(section)
+                .contains("## int8 against fp32 (medians, processing throughput)")
+                .contains("| measurement | fp32 scenes/s | int8 scenes/s | int8 / fp32 |")
+                .contains("| runtime, batched (no Kafka) | 10.0 | 25.0 | **2.50x** |")
+                .contains("| alignstream topology (EOS v2) | 4.5 | 11.3 | **2.50x** |")
+                .contains("Target: topology int8 >= 2x topology fp32: **2.50x**, PASS.")
+                .contains("Topology int8 / fp32 in each round: round 1 2.50x, round 2 2.50x.");
+    }
+
+    @Test
+    void theInt8TargetIsNotMetBelowTwiceTheFp32Topology() {
+        // given int8 topology only 1.5x the fp32 topology
+        BenchmarkSummary summary = new BenchmarkSummary(List.of(
+                kafka(Measurement.TOPOLOGY, 1, 15).withPrecision("fp32"),
+                kafka(Measurement.TOPOLOGY, 1, 10).withPrecision("int8")));
+
+        assertThat(TopologyBenchmarkReport.precisionComparison(summary))
+                .contains("Target: topology int8 >= 2x topology fp32: **1.50x**, NOT MET.");
+    }
+
+    @Test
+    void oneMeasuredPrecisionHasNoComparisonSection() {
+        BenchmarkSummary summary = new BenchmarkSummary(List.of(runtime(1, 10), kafka(Measurement.TOPOLOGY, 1, 11)));
+
+        assertThat(TopologyBenchmarkReport.precisionComparison(summary)).isEmpty();
+    }
+
     private static RoundResult runtime(int round, double seconds) {
         return new RoundResult(Measurement.RUNTIME, round, 100, 500, seconds, seconds, 0, new StageProfile());
     }

@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -59,5 +60,38 @@ class TopologyBenchmarkIntegrationTest {
                 .contains(summary.runtimeTargetMet() ? "| PASS |" : "| NOT MET |")
                 .contains("--scenes=6 --warmup-rounds=0 --rounds=1 --partitions=2")
                 .contains("| alignstream topology (EOS v2) | VISION |");
+    }
+
+    @Test
+    void measuresEachPrecisionInTheSameRoundsAndComparesThem(@TempDir Path dir) throws Exception {
+        // when the benchmark runs 4 scenes for one round with fp32 and int8 side by side and no naive run
+        // (with the jar's default bundle, which has no int8 files yet, int8 resolves to fp32 for every
+        // head: the measurements and the report's comparison are exercised, not int8 kernels)
+        Path out = dir.resolve("topology.md");
+        TopologyBenchmark.Outcome outcome = new TopologyBenchmark(new TopologyBenchmark.Options(4, 0, 1, 42, 2, Map.of(),
+                out, List.of("fp32", "int8"), false), new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8)).run();
+
+        // then runtime and topology were measured once for each precision, naive not at all
+        BenchmarkSummary summary = outcome.summary();
+        assertThat(summary.precisions()).containsExactly("fp32", "int8");
+        for (String precision : List.of("fp32", "int8")) {
+            assertThat(summary.of(precision).of(Measurement.RUNTIME)).singleElement()
+                    .satisfies(round -> assertThat(round.deadLetters()).isZero());
+            assertThat(summary.of(precision).of(Measurement.TOPOLOGY)).singleElement()
+                    .satisfies(round -> assertThat(round.deadLetters()).isZero());
+        }
+        assertThat(summary.has(Measurement.NAIVE)).isFalse();
+
+        // and the report says which precision each head ran in, and compares int8 with fp32
+        double ratio = summary.of("int8").scenesPerSecond(Measurement.TOPOLOGY)
+                / summary.of("fp32").scenesPerSecond(Measurement.TOPOLOGY);
+        assertThat(Files.readString(out))
+                .contains("--precisions=fp32,int8 --naive=false")
+                .containsPattern("models opened with `alignstream.model.precision=int8`: vision (fp32|int8), text (fp32|int8)")
+                .contains("## int8 against fp32")
+                .contains(String.format(Locale.ROOT, "Target: topology int8 >= 2x topology fp32: **%.2fx**", ratio))
+                .contains("| 1 | int8 | alignstream topology (EOS v2) |")
+                .doesNotContain("naive per-record mapValues (EOS v2) |");
     }
 }

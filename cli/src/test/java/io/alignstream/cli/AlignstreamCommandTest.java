@@ -83,15 +83,21 @@ class AlignstreamCommandTest {
         CommandRun run = run("bench", "runtime", "--batch-sizes=1,4", "--seconds-per-point=0.05", "--memory-items=256",
                 "--out=" + report);
 
-        // then the report has every stage at every batch size, the speed-ups, the matmul
-        // reference and the resident-set samples, and it was written to the file
+        // then the report has every stage at every batch size with its head's precision (the
+        // default bundle has no int8 files, so auto runs fp32), the speed-ups, the float and int8
+        // matmul references and the resident-set samples, and it was written to the file
         assertThat(run.exitCode()).as(run.out()).isZero();
         String written = java.nio.file.Files.readString(report);
         assertThat(written)
-                .contains("| vision | 1 |").contains("| vision | 4 |")
-                .contains("| tevi | 4 |").contains("| alignvlm | 4 |").contains("| text (MiniLM, web caption) | 4 |")
+                .contains("`alignstream.model.precision = auto` on cpu: vision fp32, text fp32, tevi fp32, align fp32")
+                .contains("| vision | fp32 | 1 |").contains("| vision | fp32 | 4 |")
+                .contains("| tevi | fp32 | 4 |").contains("| alignvlm | fp32 | 4 |")
+                .contains("| text (MiniLM, web caption) | fp32 | 4 |")
                 .contains("## Batching speed-up")
-                .contains("ONNX Runtime MatMul 512x512x512").contains("| 256 |");
+                .contains("ONNX Runtime MatMul float32 1024x1024x1024")
+                .contains("ONNX Runtime MatMulInteger uint8 x int8 -> int32 1024x1024x1024")
+                .containsPattern("\\| vision \\| fp32 \\| 22\\.0 \\| [0-9.]+ \\| \\d+ \\| [0-9.]+ \\| \\*\\*\\d+%\\*\\* \\|")
+                .contains("| 256 |");
         assertThat(run.out()).contains(written.lines().findFirst().orElseThrow());
     }
 
