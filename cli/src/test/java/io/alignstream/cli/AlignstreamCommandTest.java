@@ -140,7 +140,7 @@ class AlignstreamCommandTest {
         assertThat(run.exitCode()).as(run.out()).isZero();
         assertThat(run.out())
                 .contains("SHA-256 checksums OK")
-                .containsPattern("vision\\.embedding +(1\\.0000000|0\\.9999\\d+) +\\d\\.\\d\\de-\\d+  PASS")
+                .containsPattern("vision\\.embedding +fp32 +(1\\.0000000|0\\.9999\\d+) +\\d\\.\\d\\de-\\d+  PASS")
                 .contains("align.top_ids").contains("tevi.mask").contains("tevi.caption_aligned")
                 .contains("text.embedding")
                 .contains("Verification PASSED: 11 outputs match the golden outputs")
