@@ -22,6 +22,18 @@ public final class StageProfile implements PipelineMetrics {
     }
 
     private final Map<InferenceStage, long[]> totals = new EnumMap<>(InferenceStage.class);
+    private StreamThreadTimes threadTimes;
+
+    /** This profile with the stream thread's non-model times of a topology round. */
+    StageProfile withThreadTimes(StreamThreadTimes times) {
+        this.threadTimes = times;
+        return this;
+    }
+
+    /** The stream thread's non-model times; empty for runs without a Kafka Streams application. */
+    java.util.Optional<StreamThreadTimes> threadTimes() {
+        return java.util.Optional.ofNullable(threadTimes);
+    }
 
     @Override
     public synchronized void batch(InferenceStage stage, int size, long durationNanos) {

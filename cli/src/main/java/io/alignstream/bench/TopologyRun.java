@@ -30,6 +30,7 @@ final class TopologyRun {
         AlignstreamConfig config = platform.roundConfig(precision.roundName("topology", round), precision.settings());
         try (CommittedOutputWatcher watcher = platform.watcher(config, workload)) {
             long start = System.nanoTime();
+            long gcBefore = StreamThreadTimes.gcMillis();
             CommittedOutputWatcher.Seen seen;
             StageProfile profile;
             long running;
@@ -39,7 +40,8 @@ final class TopologyRun {
                 }
                 running = System.nanoTime();
                 seen = watcher.awaitAll(timeout);
-                profile = StageProfile.fromExposition(scrape(app.httpPort()));
+                profile = StageProfile.fromExposition(scrape(app.httpPort()))
+                        .withThreadTimes(StreamThreadTimes.of(app.streams().metrics(), gcBefore));
             }
             return new RoundResult(Measurement.TOPOLOGY, round, workload.scenes(), workload.pairs(),
                     (seen.doneNanos() - start) / 1e9, (seen.doneNanos() - running) / 1e9,
