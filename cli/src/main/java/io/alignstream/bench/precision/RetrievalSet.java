@@ -56,8 +56,7 @@ final class RetrievalSet {
     /** The set as the service would take the source in: rejected images and refused captions left out. */
     static RetrievalSet of(BenchSource source, ImagePreprocessor preprocessor, CaptionPreparer preparer) {
         List<BenchSource.Item> kept = new ArrayList<>();
-        List<Caption> captions = new ArrayList<>();
-        Map<String, Integer> textIds = new HashMap<>();
+        List<List<CaptionPreparer.PreparedCaption>> captions = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         int rejected = 0;
         int refused = 0;
@@ -69,12 +68,10 @@ final class RetrievalSet {
                 problems.add(item.imageId() + ": " + e.getMessage());
                 continue;
             }
-            List<Caption> own = new ArrayList<>();
+            List<CaptionPreparer.PreparedCaption> own = new ArrayList<>();
             for (String raw : item.captions()) {
                 try {
-                    CaptionPreparer.PreparedCaption prepared = preparer.prepare(raw);
-                    int id = textIds.computeIfAbsent(prepared.text(), t -> textIds.size());
-                    own.add(new Caption(kept.size(), prepared.text(), prepared.subCaptions(), id));
+                    own.add(preparer.prepare(raw));
                 } catch (CaptionRejectedException e) {
                     refused++;
                     problems.add(item.imageId() + ": caption refused: " + e.getMessage());
@@ -82,10 +79,27 @@ final class RetrievalSet {
             }
             if (!own.isEmpty()) {
                 kept.add(item);
-                captions.addAll(own);
+                captions.add(own);
             }
         }
-        return new RetrievalSet(kept, captions, rejected, refused, problems);
+        return of(kept, captions, rejected, refused, problems);
+    }
+
+    /**
+     * The set of images whose prepared captions are given, image by image; captions of the same
+     * text get the same text id, so they are each other's images' hits.
+     */
+    static RetrievalSet of(List<BenchSource.Item> images, List<List<CaptionPreparer.PreparedCaption>> captionsByImage,
+                           int rejected, int refused, List<String> problems) {
+        Map<String, Integer> textIds = new HashMap<>();
+        List<Caption> captions = new ArrayList<>();
+        for (int image = 0; image < images.size(); image++) {
+            for (CaptionPreparer.PreparedCaption prepared : captionsByImage.get(image)) {
+                int id = textIds.computeIfAbsent(prepared.text(), t -> textIds.size());
+                captions.add(new Caption(image, prepared.text(), prepared.subCaptions(), id));
+            }
+        }
+        return new RetrievalSet(images, captions, rejected, refused, problems);
     }
 
     int imageCount() {
