@@ -26,6 +26,17 @@ class BenchPrecisionCommandTest {
     }
 
     @Test
+    void askingInt8OfAHeadWithoutAnInt8FileIsRefusedNotQuietlyRunInFp32(@TempDir Path dir) {
+        // when the second run is asked to run the default's text head in int8, which it has no file for
+        CommandRun run = CommandRun.of("bench", "precision", "--scenes", "4", "--int8-precision", "text=int8",
+                "--out", dir.resolve("precision.md").toString());
+
+        // then it fails naming the head, as the service would at startup
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("text=int8").contains("no int8 file");
+    }
+
+    @Test
     void itExplainsItselfAndRefusesHalfACocoSource() {
         CommandRun help = CommandRun.of("bench", "precision", "--help");
         assertThat(help.exitCode()).isZero();

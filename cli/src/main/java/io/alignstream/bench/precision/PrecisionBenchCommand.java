@@ -5,6 +5,7 @@ import io.alignstream.ingest.IngestException;
 import io.alignstream.ingest.JsonLinesCaptions;
 import io.alignstream.runtime.bundle.InvalidBundleException;
 import io.alignstream.runtime.bundle.ModelBundle;
+import io.alignstream.runtime.engine.PrecisionSetting;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -57,6 +58,11 @@ public final class PrecisionBenchCommand implements Callable<Integer> {
             description = "With --coco-captions or --jsonl: at most N images (default: all).")
     int limit;
 
+    @Option(names = "--int8-precision", defaultValue = "int8", paramLabel = "SETTING",
+            description = {"The second run's alignstream.model.precision, e.g.",
+                    "int8,text=fp32 to leave one head out (default: ${DEFAULT-VALUE})."})
+    String int8Precision;
+
     @Option(names = "--out", defaultValue = "target/bench/precision.md", paramLabel = "FILE",
             description = "Where the report is written (default: ${DEFAULT-VALUE}).")
     Path out;
@@ -70,6 +76,13 @@ public final class PrecisionBenchCommand implements Callable<Integer> {
         }
         if (scenes < 1 || first < 0) {
             System.err.println("alignstream: --scenes must be at least 1 and --first at least 0");
+            return 2;
+        }
+        PrecisionSetting setting;
+        try {
+            setting = PrecisionSetting.parse(int8Precision);
+        } catch (IllegalArgumentException e) {
+            System.err.println("alignstream: --int8-precision: " + e.getMessage());
             return 2;
         }
         BenchSource source;
@@ -92,7 +105,8 @@ public final class PrecisionBenchCommand implements Callable<Integer> {
         }
         PrecisionBenchmark.Comparison comparison;
         try {
-            comparison = new PrecisionBenchmark(loaded, source, line -> System.err.println("bench precision: " + line)).run();
+            comparison = new PrecisionBenchmark(loaded, source, line -> System.err.println("bench precision: " + line),
+                    setting).run();
         } catch (IllegalArgumentException e) {
             System.err.println("alignstream: " + e.getMessage());
             return 1;

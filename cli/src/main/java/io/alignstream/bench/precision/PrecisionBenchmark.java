@@ -37,23 +37,36 @@ public final class PrecisionBenchmark {
     private final ModelBundle bundle;
     private final BenchSource source;
     private final Consumer<String> progress;
+    private final PrecisionSetting int8Setting;
 
+    /** fp32 against every int8 file the bundle has. */
     public PrecisionBenchmark(ModelBundle bundle, BenchSource source, Consumer<String> progress) {
+        this(bundle, source, progress, PrecisionSetting.INT8);
+    }
+
+    /**
+     * fp32 against the second run's setting, e.g. {@code int8,text=fp32}: which head's int8
+     * file costs what.
+     */
+    public PrecisionBenchmark(ModelBundle bundle, BenchSource source, Consumer<String> progress,
+                              PrecisionSetting int8Setting) {
         this.bundle = bundle;
         this.source = source;
         this.progress = progress;
+        this.int8Setting = int8Setting;
     }
 
     /**
      * The comparison.
      *
+     * @param int8Setting       the int8 run's alignstream.model.precision
      * @param int8Heads         the heads the int8 run ran int8 (empty: nothing was run)
      * @param int8Precisions    every head's precision in the int8 run
      * @param cosines           per output, int8 against fp32 over items
      * @param fp32              recall per row in fp32
      * @param int8              recall per row in int8
      */
-    record Comparison(String bundle, String source, List<String> int8Heads, Map<String, Precision> int8Precisions,
+    record Comparison(String bundle, String source, String int8Setting, List<String> int8Heads, Map<String, Precision> int8Precisions,
                       int images, int shortCaptions, int longCaptions, int rejectedImages, int refusedCaptions,
                       Map<String, ItemCosines> cosines, Map<RetrievalKey, Recall.Result> fp32,
                       Map<RetrievalKey, Recall.Result> int8, Map<String, Double> seconds) {
@@ -66,13 +79,13 @@ public final class PrecisionBenchmark {
     public Comparison run() {
         long started = System.nanoTime();
         EngineConfig cpu = EngineConfig.defaults().withDevice(DeviceSetting.CPU);
-        Map<String, Precision> planned = PrecisionSetting.INT8.resolve(bundle.manifest(), false);
+        Map<String, Precision> planned = int8Setting.resolve(bundle.manifest(), false);
         List<String> int8Heads = planned.entrySet().stream().filter(e -> e.getValue() == Precision.INT8)
                 .map(Map.Entry::getKey).toList();
         Map<String, Double> seconds = new LinkedHashMap<>();
         if (int8Heads.isEmpty()) {
             seconds.put("total", (System.nanoTime() - started) / 1e9);
-            return new Comparison(bundle.toString(), source.description(), int8Heads, planned, 0, 0, 0, 0, 0,
+            return new Comparison(bundle.toString(), source.description(), int8Setting.toString(), int8Heads, planned, 0, 0, 0, 0, 0,
                     Map.of(), Map.of(), Map.of(), seconds);
         }
         if (!bundle.manifest().servable()) {
@@ -106,7 +119,7 @@ public final class PrecisionBenchmark {
             seconds.put("fp32 pass", (System.nanoTime() - opened) / 1e9);
             spill.rewind();
             opened = System.nanoTime();
-            try (ModelRuntime runtime = ModelRuntime.open(bundle, cpu.withPrecision(PrecisionSetting.INT8))) {
+            try (ModelRuntime runtime = ModelRuntime.open(bundle, cpu.withPrecision(int8Setting))) {
                 int8 = PrecisionPass.run(runtime, set, scorer, (patches, projected) -> {
                     // Read back in the order the fp32 pass wrote: this batch's patches, then its projections.
                     patches.forEach(row -> patchTokens.addCosine(row, spill.read(patchLength)));
@@ -133,7 +146,7 @@ public final class PrecisionBenchmark {
         cosines.put(ALIGN_TOP_IDS, ids);
         seconds.put("total", (System.nanoTime() - started) / 1e9);
         int shortCaptions = set.captionsOf(io.alignstream.text.CaptionLength.SHORT).length;
-        return new Comparison(bundle.toString(), source.description(), int8Heads, int8.precisions(), set.imageCount(),
+        return new Comparison(bundle.toString(), source.description(), int8Setting.toString(), int8Heads, int8.precisions(), set.imageCount(),
                 shortCaptions, set.captions().size() - shortCaptions, set.rejectedImages(), set.refusedCaptions(),
                 cosines, fp32.recall(), int8.recall(), seconds);
     }

@@ -24,6 +24,7 @@ final class PrecisionReport {
         out.append("# int8 against fp32: the quality cost\n\n");
         out.append("- Bundle: ").append(c.bundle()).append('\n');
         out.append("- Data: ").append(c.source()).append('\n');
+        out.append("- Runs: fp32, then alignstream.model.precision=").append(c.int8Setting()).append(" (the int8 run), on the CPU\n");
         if (c.nothingToCompare()) {
             out.append('\n').append(NOTHING).append(" (no head of the bundle has an int8 file).\n");
             run(out, c, commandLine);
