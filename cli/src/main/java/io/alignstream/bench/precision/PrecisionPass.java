@@ -157,7 +157,7 @@ final class PrecisionPass {
         }
         scoringNanos += System.nanoTime() - scoring;
         double total = (System.nanoTime() - started) / 1e9;
-        return new Result(Map.copyOf(runtime.precisions()), x, t, q, pooled, topIds, recall,
+        return new Result(runtime.precisions(), x, t, q, pooled, topIds, recall,
                 total - scoringNanos / 1e9, scoringNanos / 1e9);
     }
 
