@@ -19,7 +19,7 @@ import picocli.CommandLine.ParameterException;
 /** Benchmarks that print numbers and write them to a file; not timed tests. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Runs alignstream's benchmarks and writes a Markdown report.",
-        subcommands = {BenchCommand.Runtime.class, BenchCommand.Topology.class})
+        subcommands = {BenchCommand.Runtime.class, BenchCommand.Topology.class, io.alignstream.bench.precision.PrecisionBenchCommand.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
