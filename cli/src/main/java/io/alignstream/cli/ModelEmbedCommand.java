@@ -7,6 +7,7 @@ import io.alignstream.ingest.SourceImage;
 import io.alignstream.runtime.ModelRuntime;
 import io.alignstream.runtime.bundle.InvalidBundleException;
 import io.alignstream.runtime.engine.EngineConfig;
+import io.alignstream.runtime.engine.PrecisionSetting;
 import io.alignstream.trainingdata.TrainingDataWriter;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -56,6 +57,11 @@ final class ModelEmbedCommand implements Callable<Integer> {
             description = "Images whose patch tokens are kept, for AlignVLM (default: ${DEFAULT-VALUE}).")
     int patchImages;
 
+    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "SETTING",
+            description = {"Which heads run int8 (alignstream.model.precision's grammar; default: ${DEFAULT-VALUE}:",
+                    "training data is embedded as the fp32 heads see it; int8 embeds it as int8 serving does)."})
+    String precision;
+
     @Option(names = "--seed", defaultValue = "7", paramLabel = "N", description = "Seeds the split (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -78,10 +84,17 @@ final class ModelEmbedCommand implements Callable<Integer> {
         TrainingDataWriter.Options options = new TrainingDataWriter.Options(patchImages, defaults.goldenImages(),
                 defaults.validation(), defaults.test(), seed);
         long started = System.nanoTime();
-        try (ModelRuntime runtime = ModelRuntime.open(bundle.load(), EngineConfig.defaults())) {
+        PrecisionSetting precisionSetting;
+        try {
+            precisionSetting = PrecisionSetting.parse(precision);
+        } catch (IllegalArgumentException e) {
+            System.err.println("alignstream: --precision: " + e.getMessage());
+            return 2;
+        }
+        try (ModelRuntime runtime = ModelRuntime.open(bundle.load(), EngineConfig.defaults().withPrecision(precisionSetting))) {
             TrainingDataWriter.Summary summary = TrainingDataWriter.write(source, labels, runtime, out, options);
-            out0.printf("Embedded %d images and %d captions through %s in %.1f s into %s%n", summary.images(),
-                    summary.captions(), runtime.bundle(), (System.nanoTime() - started) / 1e9, out);
+            out0.printf("Embedded %d images and %d captions through %s (%s) in %.1f s into %s%n", summary.images(),
+                    summary.captions(), runtime.bundle(), runtime.precisions(), (System.nanoTime() - started) / 1e9, out);
             out0.println("Split by image: " + summary.splits());
             if (!summary.skipped().isEmpty()) {
                 out0.println("Skipped " + summary.skipped().size() + " unreadable image(s):");
@@ -92,6 +105,9 @@ final class ModelEmbedCommand implements Callable<Integer> {
                 summary.skippedCaptions().stream().limit(20).forEach(s -> out0.println("  " + s));
             }
             return 0;
+        } catch (IllegalArgumentException e) {    // a head asked for int8 without an int8 file
+            System.err.println("alignstream: " + e.getMessage());
+            return 1;
         } catch (InvalidBundleException e) {
             System.err.println("alignstream: " + e.getMessage());
             return 1;
