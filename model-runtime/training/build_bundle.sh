@@ -151,7 +151,8 @@ fi
 # 6. int8 heads (docs/int8.md): MiniLM's ready int8 twin by reference, quantize.py for the connector,
 #    then their golden rows from ONNX Runtime. The quality cost is measured by `bench precision`.
 stage "int8 heads"
-(cd "$HERE" && "$PYTHON" default_bundle.py int8-text --bundle "$OUT" --jar "$MINILM_Q_JAR" --coordinates "$MINILM_Q")
+(cd "$HERE" && "$PYTHON" default_bundle.py int8-text --bundle "$OUT" --jar "$MINILM_Q_JAR" --coordinates "$MINILM_Q" \
+  --not-auto)
 (cd "$HERE" && "$PYTHON" -W ignore -m alignstream_training.quantize --bundle "$OUT" --heads "$INT8_HEADS")
 J model golden --bundle "$OUT"
 stage "model verify"

@@ -118,7 +118,7 @@ class AlignstreamCommandTest {
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out())
-                .contains("Model     alignstream-default 0.3.0 (format 2, ONNX opset 17)")
+                .contains("Model     alignstream-default 0.3.1 (format 2, ONNX opset 17)")
                 .contains("sae_latents        3072")
                 .contains("  text (all-minilm-l6-v2.onnx)")
                 .contains("    pooling                mean")
@@ -130,6 +130,8 @@ class AlignstreamCommandTest {
                 .contains("    out caption_aligned    [batch, 384]")
                 .contains("    in  caption_embedding  [batch, 384]")
                 .contains("    out top_ids            [batch, 10]")
+                .contains("    int8                   {\"file\":\"align.int8.onnx\"")
+                .contains("    int8                   {\"file\":\"all-minilm-l6-v2-q.onnx\",\"auto\":false}")
                 .containsPattern("tevi\\.onnx +[0-9,]+  [0-9a-f]{64}");
     }
 
@@ -143,7 +145,9 @@ class AlignstreamCommandTest {
                 .containsPattern("vision\\.embedding +fp32 +(1\\.0000000|0\\.9999\\d+) +\\d\\.\\d\\de-\\d+  PASS")
                 .contains("align.top_ids").contains("tevi.mask").contains("tevi.caption_aligned")
                 .contains("text.embedding")
-                .contains("Verification PASSED: 11 outputs match the golden outputs")
+                .containsPattern("align\\.pooled +int8 +(1\\.0000000|0\\.999\\d+) +\\d\\.\\d\\de[-+]\\d+  PASS")
+                .containsPattern("text\\.embedding +int8 ")
+                .contains("Verification PASSED: 16 outputs match the golden outputs")
                 .doesNotContain("FAIL");
     }
 

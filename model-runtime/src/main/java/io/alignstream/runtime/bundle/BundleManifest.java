@@ -156,8 +156,14 @@ public record BundleManifest(
     /**
      * A head's file in another precision: the same tensors as the head declares. {@code macsPerItem}
      * as the head's; int8 multiply-accumulates are counted against the int8 matrix-multiply rate.
+     * {@code auto} ({@code "auto": false} in the manifest; true when absent): whether
+     * {@code alignstream.model.precision=auto} runs it; false marks a file whose measured quality
+     * cost is beyond what the bundle's builder accepts as a default, run only when asked for.
      */
-    public record Variant(String file, OptionalLong macsPerItem) {
+    public record Variant(String file, OptionalLong macsPerItem, boolean auto) {
+        public Variant(String file, OptionalLong macsPerItem) {
+            this(file, macsPerItem, true);
+        }
     }
 
     /**

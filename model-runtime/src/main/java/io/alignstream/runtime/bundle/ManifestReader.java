@@ -169,8 +169,12 @@ final class ManifestReader {
             problems.add(field(path, "int8") + " must be an object with a file");
             return Optional.empty();
         }
+        JsonNode auto = node.path("auto");
+        if (!auto.isMissingNode() && !auto.isBoolean()) {
+            problems.add(field(path + ".int8", "auto") + " must be true or false");
+        }
         return Optional.of(new BundleManifest.Variant(text(node, path + ".int8", "file"),
-                optionalPositiveLong(node, path + ".int8", "macs_per_item")));
+                optionalPositiveLong(node, path + ".int8", "macs_per_item"), auto.asBoolean(true)));
     }
 
     private BundleManifest.Pooling pooling(JsonNode head, String path) {

@@ -13,10 +13,11 @@ import java.util.Optional;
  * <p>A comma-separated list of one default and any per-head choices, e.g. {@code auto},
  * {@code fp32}, {@code int8} or {@code int8,vision=fp32}:
  * <ul>
- *   <li>{@code auto} (the default): int8 for each head whose bundle carries an int8 file, when the
- *       heads run on the CPU (where int8 matrix multiplies are several times faster); fp32 on a GPU
- *       and for heads without one. A bundle carries int8 files only once their quality cost was
- *       measured against fp32 (docs/int8.md).</li>
+ *   <li>{@code auto} (the default): int8 for each head whose bundle carries an int8 file not
+ *       marked {@code "auto": false}, when the heads run on the CPU (where int8 matrix multiplies
+ *       are several times faster); fp32 on a GPU and for the other heads. A bundle's builder
+ *       measures each int8 file's quality cost against fp32 and marks those beyond the bound
+ *       (docs/int8.md).</li>
  *   <li>{@code fp32}: every head in fp32.</li>
  *   <li>{@code int8}: int8 for every head that has an int8 file, fp32 for the others.</li>
  *   <li>{@code <head>=fp32|int8}: that head so; asking int8 of a head without an int8 file is
@@ -106,7 +107,8 @@ public record PrecisionSetting(Choice fallback, Map<String, Precision> perHead) 
             Precision chosen = Optional.ofNullable(named).orElseGet(() -> switch (fallback) {
                 case FP32 -> Precision.FP32;
                 case INT8 -> declared.has(Precision.INT8) ? Precision.INT8 : Precision.FP32;
-                case AUTO -> !gpu && declared.has(Precision.INT8) ? Precision.INT8 : Precision.FP32;
+                case AUTO -> !gpu && declared.int8().filter(BundleManifest.Variant::auto).isPresent()
+                        ? Precision.INT8 : Precision.FP32;
             });
             out.put(head, chosen);
         }

@@ -412,16 +412,17 @@ class BundleLoaderTest {
     void anInt8FileMustBeListedWithItsChecksum() {
         // given an int8 file named by the head but not listed in files
         BundleCopy copy = BundleCopy.ofDefault(temp).editManifest(m ->
-                ((ObjectNode) m.path("heads").path("align")).putObject("int8").put("file", "align.int8.onnx"));
+                ((ObjectNode) m.path("heads").path("vision")).putObject("int8").put("file", "vision_model.int8.onnx"));
 
         assertThat(problems(copy)).contains(
-                "manifest.json: files.align.int8.onnx is missing: every bundle file needs its sha256 and bytes");
+                "manifest.json: files.vision_model.int8.onnx is missing: every bundle file needs its sha256 and bytes");
     }
 
     @Test
     void anInt8DeclarationThatIsNotAnObjectIsRefusedByItsPath() {
         BundleCopy copy = BundleCopy.ofDefault(temp).editManifest(m ->
                 ((ObjectNode) m.path("heads").path("align")).put("int8", "align.int8.onnx"));
+
 
         assertThat(problems(copy)).contains("manifest.json: heads.align.int8 must be an object with a file");
     }

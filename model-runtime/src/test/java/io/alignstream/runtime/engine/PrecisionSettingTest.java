@@ -21,13 +21,17 @@ class PrecisionSettingTest {
 
     @BeforeAll
     static void manifest() {
-        BundleManifest m = ModelBundle.loadDefault().manifest();
-        Map<String, BundleManifest.Head> heads = new LinkedHashMap<>(m.heads());
-        BundleManifest.Head text = m.head(BundleManifest.TEXT);
-        heads.put(BundleManifest.TEXT, new BundleManifest.Head(text.file(), text.inputs(), text.outputs(), text.macsPerItem(),
-                text.roles(), text.normalise(), text.text(),
-                Optional.of(new BundleManifest.Variant("text.int8.onnx", OptionalLong.empty()))));
-        int8Text = new BundleManifest(m.format(), m.modelId(), m.version(), m.dims(), m.preprocessing(), heads,
+        int8Text = withInt8(ModelBundle.loadDefault().manifest(), BundleManifest.TEXT, true);
+    }
+
+    /** {@code m} with exactly one int8 file, for {@code head}, {@code auto} as given. */
+    private static BundleManifest withInt8(BundleManifest m, String head, boolean auto) {
+        Map<String, BundleManifest.Head> heads = new LinkedHashMap<>();
+        m.heads().forEach((name, h) -> heads.put(name, new BundleManifest.Head(h.file(), h.inputs(), h.outputs(),
+                h.macsPerItem(), h.roles(), h.normalise(), h.text(), name.equals(head)
+                ? Optional.of(new BundleManifest.Variant(name + ".int8.onnx", OptionalLong.empty(), auto))
+                : Optional.empty())));
+        return new BundleManifest(m.format(), m.modelId(), m.version(), m.dims(), m.preprocessing(), heads,
                 m.onnxOpset(), m.golden(), m.worldSeed(), m.files());
     }
 
@@ -36,6 +40,26 @@ class PrecisionSettingTest {
         assertThat(PrecisionSetting.parse("auto").resolve(int8Text, false)).containsExactly(
                 Map.entry("vision", Precision.FP32), Map.entry("text", Precision.INT8),
                 Map.entry("tevi", Precision.FP32), Map.entry("align", Precision.FP32));
+    }
+
+    @Test
+    void autoLeavesAnInt8FileMarkedNotAutoInFp32ButInt8RunsIt() {
+        // given the text head's int8 file marked "auto": false (its measured cost beyond the bound)
+        BundleManifest optIn = withInt8(int8Text, BundleManifest.TEXT, false);
+
+        assertThat(PrecisionSetting.AUTO.resolve(optIn, false)).containsEntry("text", Precision.FP32);
+        assertThat(PrecisionSetting.INT8.resolve(optIn, false)).containsEntry("text", Precision.INT8);
+        assertThat(PrecisionSetting.parse("text=int8").resolve(optIn, false)).containsEntry("text", Precision.INT8);
+    }
+
+    @Test
+    void theDefaultBundleRunsItsConnectorInInt8AndItsTextHeadInFp32UnlessAsked() {
+        BundleManifest shipped = ModelBundle.loadDefault().manifest();
+
+        assertThat(PrecisionSetting.AUTO.resolve(shipped, false)).containsExactly(
+                Map.entry("vision", Precision.FP32), Map.entry("text", Precision.FP32),
+                Map.entry("tevi", Precision.FP32), Map.entry("align", Precision.INT8));
+        assertThat(PrecisionSetting.INT8.resolve(shipped, false)).containsEntry("text", Precision.INT8);
     }
 
     @Test

@@ -1,5 +1,8 @@
 package io.alignstream.runtime.heads;
 
+import io.alignstream.runtime.bundle.ModelBundle;
+import io.alignstream.runtime.engine.EngineConfig;
+import io.alignstream.runtime.engine.PrecisionSetting;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.alignstream.runtime.ModelRuntime;
@@ -37,7 +40,8 @@ class GoldenParityTest {
 
     @BeforeAll
     static void open() {
-        runtime = ModelRuntime.openDefault();
+        // PyTorch's outputs are fp32's: the int8 heads are checked against their own rows (Int8GoldenTest).
+        runtime = ModelRuntime.open(ModelBundle.loadDefault(), EngineConfig.defaults().withPrecision(PrecisionSetting.FP32));
         golden = GoldenOutputs.of(runtime.bundle());
         tower = runtime.newVisionTower();
         aligner = runtime.newTeviAligner();

@@ -1,5 +1,8 @@
 package io.alignstream.runtime.heads;
 
+import io.alignstream.runtime.bundle.ModelBundle;
+import io.alignstream.runtime.engine.EngineConfig;
+import io.alignstream.runtime.engine.PrecisionSetting;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -28,7 +31,8 @@ class HeadsTest {
 
     @BeforeAll
     static void open() {
-        runtime = ModelRuntime.openDefault();
+        // fp32: its batches are exact; int8's are not (anInt8BatchGivesWhatEachItemGivesAloneWithinInt8Parity)
+        runtime = ModelRuntime.open(ModelBundle.loadDefault(), EngineConfig.defaults().withPrecision(PrecisionSetting.FP32));
         tower = runtime.newVisionTower();
         aligner = runtime.newTeviAligner();
         projector = runtime.newAlignVlmProjector();
@@ -72,6 +76,27 @@ class HeadsTest {
             assertThat(alignedBatch.get(i).code().indices()).isEqualTo(pair.code().indices());
             AlignVlmProjection projection = projector.project(List.of(alone.patchTokens())).get(0);
             assertThat(Agreement.of(projectedBatch.get(i).pooled(), projection.pooled()).maxAbsDiff()).isLessThan(1e-5);
+        }
+    }
+
+    @Test
+    void anInt8BatchGivesWhatEachItemGivesAloneWithinInt8Parity() {
+        // given the default's int8 connector: its activations are quantized with one scale per batch
+        try (ModelRuntime int8 = ModelRuntime.open(ModelBundle.loadDefault(),
+                EngineConfig.defaults().withPrecision(PrecisionSetting.INT8));
+             AlignVlmProjector int8Projector = int8.newAlignVlmProjector()) {
+            assertThat(int8.precision("align")).isEqualTo(io.alignstream.runtime.bundle.Precision.INT8);
+            List<float[]> tokens = tower.embed(images).stream().map(VisionEmbedding::patchTokens).toList();
+
+            // when five images run as one batch and one at a time
+            List<AlignVlmProjection> batched = int8Projector.project(tokens);
+
+            // then each item's output depends on its batch, but only within int8 parity
+            for (int i = 0; i < tokens.size(); i++) {
+                AlignVlmProjection alone = int8Projector.project(List.of(tokens.get(i))).get(0);
+                assertThat(Agreement.of(batched.get(i).pooled(), alone.pooled()).withinInt8Parity()).isTrue();
+                assertThat(Agreement.of(batched.get(i).projectedTokens(), alone.projectedTokens()).withinInt8Parity()).isTrue();
+            }
         }
     }
 
