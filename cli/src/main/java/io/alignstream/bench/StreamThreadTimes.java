@@ -14,12 +14,18 @@ import org.apache.kafka.common.MetricName;
  *
  * @param commits        transactions committed by the stream thread
  * @param commitSeconds  commits x their mean latency
- * @param blockedSeconds time the stream thread was blocked on Kafka (polls, commits, metadata)
+ * @param flushSeconds   of the time blocked, the producer's flushes (each commit waits until the
+ *                       broker has every record sent in the transaction)
+ * @param offsetsSeconds of the time blocked, sending the input offsets to the transaction
+ * @param blockedSeconds time the stream thread was blocked on Kafka (polls waiting for data,
+ *                       commits, metadata)
  * @param gcSeconds      the JVM's collection time during the round (every thread of this JVM)
  */
-public record StreamThreadTimes(long commits, double commitSeconds, double blockedSeconds, double gcSeconds) {
+public record StreamThreadTimes(long commits, double commitSeconds, double flushSeconds, double offsetsSeconds,
+                                double blockedSeconds, double gcSeconds) {
 
     private static final String GROUP = "stream-thread-metrics";
+    private static final String PRODUCER = "producer-metrics";
 
     /** The JVM's total collection time so far, in ms, to subtract at the end of a round. */
     static long gcMillis() {
@@ -32,14 +38,19 @@ public record StreamThreadTimes(long commits, double commitSeconds, double block
         double commits = sum(metrics, "commit-total");
         double commitLatencyMs = sum(metrics, "commit-latency-avg");
         double blockedNanos = sum(metrics, "blocked-time-ns-total");
-        return new StreamThreadTimes((long) commits, commits * commitLatencyMs / 1e3, blockedNanos / 1e9,
-                (gcMillis() - gcMillisBefore) / 1e3);
+        return new StreamThreadTimes((long) commits, commits * commitLatencyMs / 1e3,
+                sum(metrics, PRODUCER, "flush-time-ns-total") / 1e9, sum(metrics, PRODUCER, "txn-send-offsets-time-ns-total") / 1e9,
+                blockedNanos / 1e9, (gcMillis() - gcMillisBefore) / 1e3);
     }
 
     private static double sum(Map<MetricName, ? extends Metric> metrics, String name) {
+        return sum(metrics, GROUP, name);
+    }
+
+    private static double sum(Map<MetricName, ? extends Metric> metrics, String group, String name) {
         double total = 0;
         for (Map.Entry<MetricName, ? extends Metric> e : metrics.entrySet()) {
-            if (e.getKey().group().equals(GROUP) && e.getKey().name().equals(name)
+            if (e.getKey().group().equals(group) && e.getKey().name().equals(name)
                     && e.getValue().metricValue() instanceof Number n && Double.isFinite(n.doubleValue())) {
                 total += n.doubleValue();
             }

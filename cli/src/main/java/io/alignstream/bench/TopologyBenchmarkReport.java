@@ -81,19 +81,21 @@ final class TopologyBenchmarkReport {
         line("## Topology / runtime in each round (processing throughput)");
         line("");
         line("Where each topology round's processing time went: model time (the embedders' stage timers),"
-                + " the stream thread's commits (count x mean latency) and time blocked on Kafka (its own metrics),"
-                + " and the JVM's garbage collection; the runtime's model time beside it.");
+                + " the stream thread's commits (count x mean latency) and time blocked on Kafka (its own metrics;"
+                + " of it, the producer's flushes at commits and the offsets sent to the transactions), and the JVM's"
+                + " garbage collection; the runtime's model time beside it.");
         line("");
         line("| round | precision | runtime scenes/s | topology scenes/s | topology / runtime | processing s"
-                + " | model s | runtime model s | commits | commit s | blocked on Kafka s | GC s |");
-        line("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+                + " | model s | runtime model s | commits | commit s | blocked on Kafka s | of it flush s | of it offsets s"
+                + " | GC s |");
+        line("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (String precision : summary.precisions()) {
             BenchmarkSummary of = summary.of(precision);
             for (RoundResult topology : of.of(Measurement.TOPOLOGY)) {
                 of.round(Measurement.RUNTIME, topology.round()).ifPresent(runtime -> {
                     String thread = topology.profile().threadTimes().map(t -> String.format(Locale.ROOT,
-                            "%d | %.2f | %.2f | %.2f", t.commits(), t.commitSeconds(), t.blockedSeconds(), t.gcSeconds()))
-                            .orElse("- | - | - | -");
+                            "%d | %.2f | %.2f | %.2f | %.2f | %.2f", t.commits(), t.commitSeconds(), t.blockedSeconds(),
+                            t.flushSeconds(), t.offsetsSeconds(), t.gcSeconds())).orElse("- | - | - | - | - | -");
                     line(String.format(Locale.ROOT, "| %s | %s | %.1f | %.1f | %.2f | %.2f | %.2f | %.2f | %s |",
                             topology.warmup() ? "warm-up" : Integer.toString(topology.round()), precision,
                             runtime.scenesPerSecond(), topology.scenesPerSecond(),

@@ -40,14 +40,6 @@ final class TopologyRun {
                 }
                 running = System.nanoTime();
                 seen = watcher.awaitAll(timeout);
-                if (System.getenv("ALIGNSTREAM_DUMP_METRICS") != null) {
-                    app.streams().metrics().forEach((n, m) -> {
-                        if (n.name().endsWith("time-ns-total") || n.name().startsWith("poll-idle") || n.name().equals("fetch-latency-avg")
-                                || n.name().equals("fetch-total") || n.name().startsWith("time-between-poll-avg")) {
-                            System.err.println("METRIC " + n.group() + " " + n.name() + " " + n.tags().getOrDefault("client-id", "") + " = " + m.metricValue());
-                        }
-                    });
-                }
                 profile = StageProfile.fromExposition(scrape(app.httpPort()))
                         .withThreadTimes(StreamThreadTimes.of(app.streams().metrics(), gcBefore));
             }

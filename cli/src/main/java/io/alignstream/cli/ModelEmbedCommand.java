@@ -1,8 +1,7 @@
 package io.alignstream.cli;
 
-import io.alignstream.ingest.CocoCaptions;
+import io.alignstream.ingest.CaptionedImagesOptions;
 import io.alignstream.ingest.IngestException;
-import io.alignstream.ingest.JsonLinesCaptions;
 import io.alignstream.ingest.SourceImage;
 import io.alignstream.runtime.ModelRuntime;
 import io.alignstream.runtime.bundle.InvalidBundleException;
@@ -33,15 +32,8 @@ final class ModelEmbedCommand implements Callable<Integer> {
     @Mixin
     ModelCommand.BundleOption bundle;
 
-    @Option(names = "--coco-captions", paramLabel = "FILE", description = "COCO captions JSON; needs --images.")
-    Path cocoCaptions;
-
-    @Option(names = "--images", paramLabel = "DIR", description = "Folder the COCO file_name entries are relative to.")
-    Path images;
-
-    @Option(names = "--jsonl", paramLabel = "FILE",
-            description = "JSON Lines: one image per line with its file and captions.")
-    Path jsonLines;
+    @Mixin
+    CaptionedImagesOptions captioned;
 
     @Option(names = "--labels", paramLabel = "FILE",
             description = "Optional JSON Lines of image_id and attributes: copied for evaluation only.")
@@ -49,9 +41,6 @@ final class ModelEmbedCommand implements Callable<Integer> {
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "New training-data directory.")
     Path out;
-
-    @Option(names = "--limit", defaultValue = "-1", paramLabel = "N", description = "At most N images (default: all).")
-    int limit;
 
     @Option(names = "--patch-images", defaultValue = "4000", paramLabel = "N",
             description = "Images whose patch tokens are kept, for AlignVLM (default: ${DEFAULT-VALUE}).")
@@ -69,13 +58,13 @@ final class ModelEmbedCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if ((cocoCaptions == null) == (jsonLines == null) || (cocoCaptions != null) != (images != null)) {
+        if (!captioned.given() || captioned.problem() != null) {
             System.err.println("alignstream: give exactly one of --coco-captions FILE --images DIR, --jsonl FILE");
             return 2;
         }
         List<SourceImage> source;
         try {
-            source = cocoCaptions != null ? CocoCaptions.read(cocoCaptions, images, limit) : JsonLinesCaptions.read(jsonLines, limit);
+            source = captioned.read();
         } catch (IngestException e) {
             System.err.println("alignstream: " + e.getMessage());
             return 1;

@@ -89,9 +89,9 @@ class AlignstreamCommandTest {
         assertThat(run.exitCode()).as(run.out()).isZero();
         String written = java.nio.file.Files.readString(report);
         assertThat(written)
-                .contains("`alignstream.model.precision = auto` on cpu: vision fp32, text fp32, tevi fp32, align fp32")
+                .contains("`alignstream.model.precision = auto` on cpu: vision fp32, text fp32, tevi fp32, align int8")
                 .contains("| vision | fp32 | 1 |").contains("| vision | fp32 | 4 |")
-                .contains("| tevi | fp32 | 4 |").contains("| alignvlm | fp32 | 4 |")
+                .contains("| tevi | fp32 | 4 |").contains("| alignvlm | int8 | 4 |")
                 .contains("| text (MiniLM, web caption) | fp32 | 4 |")
                 .contains("## Batching speed-up")
                 .contains("ONNX Runtime MatMul float32 1024x1024x1024")
@@ -156,7 +156,8 @@ class AlignstreamCommandTest {
             throws Exception {
         // given a copy of the default bundle with one byte of tevi.onnx flipped
         try (var source = io.alignstream.runtime.bundle.BundleSource.defaultBundle()) {
-            for (String name : java.util.List.of("manifest.json", "vision_model.onnx", "tevi.onnx", "align.onnx", "golden.json")) {
+            for (String name : java.util.List.of("manifest.json", "vision_model.onnx", "tevi.onnx", "align.onnx", "align.int8.onnx",
+                    "golden.json")) {
                 java.nio.file.Files.write(dir.resolve(name), source.read(name, 1L << 30).orElseThrow());
             }
         }

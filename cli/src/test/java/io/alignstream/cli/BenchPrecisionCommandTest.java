@@ -11,29 +11,29 @@ import org.junit.jupiter.api.io.TempDir;
 class BenchPrecisionCommandTest {
 
     @Test
-    void onTheDefaultBundleWithoutInt8FilesItSaysThereIsNothingToCompare(@TempDir Path dir) throws Exception {
-        // given the default bundle, which has no int8 file yet, and a handful of held-out scenes
+    void whenTheSecondRunHasNoInt8HeadItSaysThereIsNothingToCompare(@TempDir Path dir) throws Exception {
+        // given a second run asked to stay in fp32, and a handful of held-out scenes
         Path out = dir.resolve("precision.md");
 
         // when the precision benchmark runs
-        CommandRun run = CommandRun.of("bench", "precision", "--scenes", "4", "--out", out.toString());
+        CommandRun run = CommandRun.of("bench", "precision", "--scenes", "4", "--int8-precision", "fp32", "--out", out.toString());
 
         // then it exits 0 saying there is nothing to compare, in its output and in the report file
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).contains("no int8 head: nothing to compare")
-                .contains("alignstream bench precision --scenes 4 --out " + out);
+                .contains("alignstream bench precision --scenes 4 --int8-precision fp32 --out " + out);
         assertThat(Files.readString(out)).contains("no int8 head: nothing to compare");
     }
 
     @Test
     void askingInt8OfAHeadWithoutAnInt8FileIsRefusedNotQuietlyRunInFp32(@TempDir Path dir) {
-        // when the second run is asked to run the default's text head in int8, which it has no file for
-        CommandRun run = CommandRun.of("bench", "precision", "--scenes", "4", "--int8-precision", "text=int8",
+        // when the second run is asked to run the default's vision tower in int8, which it has no file for
+        CommandRun run = CommandRun.of("bench", "precision", "--scenes", "4", "--int8-precision", "vision=int8",
                 "--out", dir.resolve("precision.md").toString());
 
         // then it fails naming the head, as the service would at startup
         assertThat(run.exitCode()).isEqualTo(1);
-        assertThat(run.err()).contains("text=int8").contains("no int8 file");
+        assertThat(run.err()).contains("vision=int8").contains("no int8 file");
     }
 
     @Test

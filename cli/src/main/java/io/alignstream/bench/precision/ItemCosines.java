@@ -1,5 +1,6 @@
 package io.alignstream.bench.precision;
 
+import io.alignstream.runtime.bundle.Agreement;
 import java.util.Arrays;
 
 /**
@@ -24,22 +25,13 @@ final class ItemCosines {
         add(cosine(int8, fp32));
     }
 
+    /** Agreement's cosine; two identical vectors give exactly 1, whatever rounding says. */
     static double cosine(float[] a, float[] b) {
-        if (a.length != b.length) {
-            throw new IllegalArgumentException("length " + a.length + " != " + b.length);
-        }
         if (Arrays.equals(a, b)) {
             return 1;
         }
-        double dot = 0;
-        double aa = 0;
-        double bb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += (double) a[i] * b[i];
-            aa += (double) a[i] * a[i];
-            bb += (double) b[i] * b[i];
-        }
-        return aa == 0 || bb == 0 ? (aa == bb ? 1 : 0) : dot / Math.sqrt(aa * bb);
+        double cosine = Agreement.of(a, b).cosine();
+        return Double.isNaN(cosine) ? 0 : cosine;    // one zero vector: nothing in common
     }
 
     /** The share of {@code int8}'s ids that {@code fp32}'s ids hold too (order ignored). */

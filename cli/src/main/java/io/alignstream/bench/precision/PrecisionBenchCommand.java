@@ -1,8 +1,7 @@
 package io.alignstream.bench.precision;
 
-import io.alignstream.ingest.CocoCaptions;
+import io.alignstream.ingest.CaptionedImagesOptions;
 import io.alignstream.ingest.IngestException;
-import io.alignstream.ingest.JsonLinesCaptions;
 import io.alignstream.runtime.bundle.InvalidBundleException;
 import io.alignstream.runtime.bundle.ModelBundle;
 import io.alignstream.runtime.engine.PrecisionSetting;
@@ -13,6 +12,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -44,19 +44,8 @@ public final class PrecisionBenchCommand implements Callable<Integer> {
             description = "Synthetic scenes, 1 image and 5 captions each (default: ${DEFAULT-VALUE}).")
     int scenes;
 
-    @Option(names = "--coco-captions", paramLabel = "FILE", description = "COCO captions JSON; needs --images.")
-    Path cocoCaptions;
-
-    @Option(names = "--images", paramLabel = "DIR", description = "Folder the COCO file_name entries are relative to.")
-    Path images;
-
-    @Option(names = "--jsonl", paramLabel = "FILE",
-            description = "JSON Lines: one image per line with its file and captions.")
-    Path jsonLines;
-
-    @Option(names = "--limit", defaultValue = "-1", paramLabel = "N",
-            description = "With --coco-captions or --jsonl: at most N images (default: all).")
-    int limit;
+    @Mixin
+    CaptionedImagesOptions captioned;
 
     @Option(names = "--int8-precision", defaultValue = "int8", paramLabel = "SETTING",
             description = {"The second run's alignstream.model.precision, e.g.",
@@ -69,9 +58,8 @@ public final class PrecisionBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (cocoCaptions != null && jsonLines != null || (cocoCaptions != null) != (images != null)) {
-            System.err.println("alignstream: give --coco-captions FILE --images DIR, or --jsonl FILE, or neither"
-                    + " (synthetic scenes)");
+        if (captioned.problem() != null) {
+            System.err.println("alignstream: " + captioned.problem() + ", or neither (synthetic scenes)");
             return 2;
         }
         if (scenes < 1 || first < 0) {
@@ -87,10 +75,7 @@ public final class PrecisionBenchCommand implements Callable<Integer> {
         }
         BenchSource source;
         try {
-            source = cocoCaptions != null
-                    ? BenchSource.of("COCO captions " + cocoCaptions + ", images " + images, CocoCaptions.read(cocoCaptions, images, limit))
-                    : jsonLines != null
-                    ? BenchSource.of("JSON Lines " + jsonLines, JsonLinesCaptions.read(jsonLines, limit))
+            source = captioned.given() ? BenchSource.of(captioned.describe(), captioned.read())
                     : BenchSource.synthetic(seed, first, scenes);
         } catch (IngestException e) {
             System.err.println("alignstream: " + e.getMessage());
