@@ -21,7 +21,8 @@ keeps the bundle's SAE (read from its tevi.onnx) and its AlignVLM connector (ali
 golden rows untouched), and trains only the mask and the caption adapter, each batch row taking
 the int8 text head's embedding of its caption (DIR_INT8: `model embed --precision fp32,text=int8`
 of the same data) with probability int8_share; the checkpoint is chosen on the mean of the fp32
-and int8 validation TEVI R@1.
+and int8 validation TEVI R@1. int8_consistency > 0 adds a KL term between the batch rankings of a
+caption's two precisions.
 """
 import argparse
 import copy
@@ -54,7 +55,7 @@ FULL = dict(seed=1234, batch=256,
             align_vocabulary=2048, align_top=10, align_temperature_init=4.0, connector_lr=2e-3,
             connector_steps=2000, connector_tokens=16, word_weight=1.0, word_consensus_power=2.0,
             evaluations=10, eval_images=1000, probe_images=5000,
-            from_bundle=0, caption_data_int8="", int8_share=0.5)
+            from_bundle=0, caption_data_int8="", int8_share=0.5, int8_consistency=0.0)
 NO_VALIDATION = "none: no validation data, the last step"
 QUICK = dict(FULL, batch=128, sae_steps=300, sae_dense_penalty="1", mask_steps=200, connector_steps=200, evaluations=4,
              eval_images=300)
@@ -280,8 +281,20 @@ def train_mask(data, sae, train_index, val_images, cfg, variant, device, t_int8=
             t = torch.where(use_int8[:, None], t_int8_dev[caps.to(device)], t)
         q = query(adapter, t)
         m = mask(q)
-        scores = tevi_pair_scores_sparse(sae, sparse_codes(sae, z), m, q)
-        loss = soft_infonce(logit_scale.exp().clamp(max=100) * scores, pos) + cfg["mask_sparsity"] * m.mean()
+        codes = sparse_codes(sae, z)
+        scale = logit_scale.exp().clamp(max=100)
+        logits = scale * tevi_pair_scores_sparse(sae, codes, m, q)
+        loss = soft_infonce(logits, pos) + cfg["mask_sparsity"] * m.mean()
+        if t_int8 is not None and cfg["int8_consistency"] > 0:
+            # The same captions in the other precision should rank the batch alike: KL between the
+            # two softmaxes, over images (text->image) and over captions (image->text). Aimed at
+            # the amplification itself, where the mixture only shows the side both inputs.
+            t_other = torch.where(use_int8[:, None], t_all[caps.to(device)], t_int8_dev[caps.to(device)])
+            q_other = query(adapter, t_other)
+            logits_other = scale * tevi_pair_scores_sparse(sae, codes, mask(q_other), q_other)
+            kl = sum(F.kl_div(logits_other.log_softmax(dim), logits.log_softmax(dim), log_target=True,
+                              reduction="sum") / bs for dim in (0, 1)) / 2
+            loss = loss + cfg["int8_consistency"] * kl
         if variant["keep"] > 0:
             loss = loss + variant["keep"] * ((z * m).sum(1) / z.sum(1).clamp_min(1e-12)).mean()
         if variant["invariance"] > 0:

@@ -222,7 +222,8 @@ class LabelFreeTrainerTest(unittest.TestCase):
         t = t + np.random.default_rng(1).normal(0, 0.05, t.shape).astype(np.float32)
         (t / np.linalg.norm(t, axis=1, keepdims=True)).astype("<f4").tofile(os.path.join(int8_data, "caption_embeddings.f32"))
         argv = ["--data", self.data, "--bundle", bundle, "--quick", "--report", os.path.join(root, "report.md"),
-                "--set", "from_bundle=1", "--set", f"caption_data_int8={int8_data}", "--set", "mask_keep=0"]
+                "--set", "from_bundle=1", "--set", f"caption_data_int8={int8_data}", "--set", "mask_keep=0",
+                "--set", "int8_consistency=1"]
         with contextlib.redirect_stdout(io.StringIO()):
             results = LF.run(LF.parse_args(argv))
         with open(os.path.join(bundle, "manifest.json"), encoding="utf-8") as f:
