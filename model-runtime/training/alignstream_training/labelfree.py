@@ -22,7 +22,8 @@ golden rows untouched), and trains only the mask and the caption adapter, each b
 the int8 text head's embedding of its caption (DIR_INT8: `model embed --precision fp32,text=int8`
 of the same data) with probability int8_share; the checkpoint is chosen on the mean of the fp32
 and int8 validation TEVI R@1. int8_consistency > 0 adds a KL term between the batch rankings of a
-caption's two precisions.
+caption's two precisions. caption_side_from_bundle=1 starts the mask and adapter from the bundle's
+(fine-tuning, at the gain its mask was chosen with) instead of from scratch.
 """
 import argparse
 import copy
@@ -55,7 +56,8 @@ FULL = dict(seed=1234, batch=256,
             align_vocabulary=2048, align_top=10, align_temperature_init=4.0, connector_lr=2e-3,
             connector_steps=2000, connector_tokens=16, word_weight=1.0, word_consensus_power=2.0,
             evaluations=10, eval_images=1000, probe_images=5000,
-            from_bundle=0, caption_data_int8="", int8_share=0.5, int8_consistency=0.0)
+            from_bundle=0, caption_data_int8="", int8_share=0.5, int8_consistency=0.0,
+            caption_side_from_bundle=0)
 NO_VALIDATION = "none: no validation data, the last step"
 QUICK = dict(FULL, batch=128, sae_steps=300, sae_dense_penalty="1", mask_steps=200, connector_steps=200, evaluations=4,
              eval_images=300)
@@ -198,7 +200,7 @@ def train_sae(x_train, x_val, cfg, device, k, dense_penalty):
     return sae.cpu(), info
 
 
-def train_mask(data, sae, train_index, val_images, cfg, variant, device, t_int8=None):
+def train_mask(data, sae, train_index, val_images, cfg, variant, device, t_int8=None, start=None):
     """The caption side: mask = sigmoid(gain * MLP(q)), q = adapter(t), with symmetric InfoNCE
     between x_tevi(image, q) and q; the adapter (models.CaptionAdapter, issue 17) is trained
     jointly with the mask, as the paper trains the text tower with it (adapter_hidden 0: none).
@@ -237,6 +239,11 @@ def train_mask(data, sae, train_index, val_images, cfg, variant, device, t_int8=
     mask = CaptionMask(d=data.d, m=sae.W_dec.shape[1], hidden=cfg["mask_hidden"]).to(device)
     adapter = CaptionAdapter(d=data.d, hidden=cfg["adapter_hidden"]).to(device) if cfg["adapter_hidden"] > 0 else None
     side = CaptionSide(mask, adapter)
+    if start is not None:
+        # Fine-tuning a trained side (caption_side_from_bundle): its mask keeps the gain it was
+        # chosen at (restarting the anneal at 1 would undo its saturation); step 0 (the bundle's
+        # own side) stays a candidate, so validation can keep it.
+        side.load_state_dict(start.state_dict())
     logit_scale = torch.nn.Parameter(torch.tensor(math.log(1 / 0.07), device=device))
     opt = torch.optim.AdamW(list(side.parameters()) + [logit_scale], lr=cfg["mask_lr"], weight_decay=0.01)
     n, steps = len(train_index), cfg["mask_steps"]
@@ -266,11 +273,13 @@ def train_mask(data, sae, train_index, val_images, cfg, variant, device, t_int8=
         # Step 0 is a candidate too: the untrained mask (sigmoid(2) everywhere) and identity adapter
         # give exactly the SAE reconstruction, so validation may answer "do not filter".
         checkpoints.offer(-1, validate(), side)
-        log(f"mask step 0 validation R@1 {checkpoints.best:.4f} (SAE reconstruction)")
+        log(f"mask step 0 validation R@1 {checkpoints.best:.4f} "
+            f"({'the bundle' + chr(39) + 's caption side' if start is not None else 'SAE reconstruction'})")
     for step in range(steps):
         cosine_lr(opt, cfg["mask_lr"], step, steps)
         side.train()
-        mask.gain.fill_(cfg["mask_final_gain"] ** (step / max(1, steps - 1)))
+        if start is None:
+            mask.gain.fill_(cfg["mask_final_gain"] ** (step / max(1, steps - 1)))
         rows = torch.randperm(n, generator=gen)[:bs]
         caps = train_index.draw(rows, gen)
         pos = (train_index.positives(rows, caps) | torch.eye(bs, dtype=torch.bool)).to(device)
@@ -620,9 +629,12 @@ def run(args):
     # The dictionary and the caption side are chosen together (choose_variant): whether a selective
     # dictionary pays shows only in what the mask can then do.
     t0 = time.time()
-    saes = []
+    saes, start_side = [], None
     if cfg["from_bundle"]:
         saes.append(bundle_sae(args.bundle, data, val))
+        if cfg["caption_side_from_bundle"]:
+            _, bundle_mask, bundle_adapter, _ = read_tevi(args.bundle)
+            start_side = CaptionSide(bundle_mask, bundle_adapter)
     else:
         for k in settings(cfg, "sae_k", int):
             for dense in settings(cfg, "sae_dense_penalty", float):
@@ -638,7 +650,7 @@ def run(args):
         for keep in settings(cfg, "mask_keep", float):
             for weight in settings(cfg, "mask_invariance", float):
                 variant = {"k": k, "dense": dense, "keep": keep, "invariance": weight}
-                side, info = train_mask(data, sae, train_index, val, cfg, variant, device, t_int8)
+                side, info = train_mask(data, sae, train_index, val, cfg, variant, device, t_int8, start_side)
                 candidates.append((sae, sae_info, side, info))
                 sweep.append({"sae_k": k, "sae_dense_penalty": dense, "mask_keep": keep, "invariance": weight,
                               "validation_fvu": -sae_info["validation_score"] if sae_info["criterion"] != NO_VALIDATION
