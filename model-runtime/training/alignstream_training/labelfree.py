@@ -14,9 +14,20 @@ Rules: no labels anywhere in training or in any choice (labels.jsonl is read by
 labelfree_eval.read_labels, for the report's probes only); training sees the train split only;
 every choice (each stage's checkpoint) is made on the validation split; the report is on the
 test split. Choices, and why, are in docs/training.md ("Label-free training").
+
+Retraining the caption side of a trained bundle for int8 text heads (issue 18):
+    --set from_bundle=1 --set caption_data_int8=DIR_INT8 [--set int8_share=0.5]
+keeps the bundle's SAE (read from its tevi.onnx) and its AlignVLM connector (align.onnx and its
+golden rows untouched), and trains only the mask and the caption adapter, each batch row taking
+the int8 text head's embedding of its caption (DIR_INT8: `model embed --precision fp32,text=int8`
+of the same data) with probability int8_share; the checkpoint is chosen on the mean of the fp32
+and int8 validation TEVI R@1. int8_consistency > 0 adds a KL term between the batch rankings of a
+caption's two precisions. caption_side_from_bundle=1 starts the mask and adapter from the bundle's
+(fine-tuning, at the gain its mask was chosen with) instead of from scratch.
 """
 import argparse
 import copy
+import dataclasses
 import json
 import math
 import os
@@ -29,9 +40,11 @@ import torch.nn.functional as F
 
 from . import labelfree_data as LD
 from . import labelfree_eval as LE
-from .labelfree_export import export_heads
+from .labelfree_compare import read_tevi
+from .labelfree_export import export_heads, export_tevi, golden_inputs
 from .losses import soft_infonce
-from .models import AlignConnector, CaptionAdapter, CaptionMask, TopKSAE, query, sparse_codes, tevi_pair_scores_sparse
+from .models import (AlignConnector, CaptionAdapter, CaptionMask, TeviHead, TopKSAE, query, sparse_codes,
+                     tevi_pair_scores_sparse)
 from .pipeline import training_device, with_overrides
 from .stages import bag_of_words_targets, cosine_lr, invariance_penalty, log
 
@@ -42,7 +55,9 @@ FULL = dict(seed=1234, batch=256,
             mask_invariance="0.5", mask_keep="0,0.5", adapter_hidden=512, choice_tolerance=0.005,
             align_vocabulary=2048, align_top=10, align_temperature_init=4.0, connector_lr=2e-3,
             connector_steps=2000, connector_tokens=16, word_weight=1.0, word_consensus_power=2.0,
-            evaluations=10, eval_images=1000, probe_images=5000)
+            evaluations=10, eval_images=1000, probe_images=5000,
+            from_bundle=0, caption_data_int8="", int8_share=0.5, int8_consistency=0.0,
+            caption_side_from_bundle=0)
 NO_VALIDATION = "none: no validation data, the last step"
 QUICK = dict(FULL, batch=128, sae_steps=300, sae_dense_penalty="1", mask_steps=200, connector_steps=200, evaluations=4,
              eval_images=300)
@@ -185,7 +200,7 @@ def train_sae(x_train, x_val, cfg, device, k, dense_penalty):
     return sae.cpu(), info
 
 
-def train_mask(data, sae, train_index, val_images, cfg, variant, device):
+def train_mask(data, sae, train_index, val_images, cfg, variant, device, t_int8=None, start=None):
     """The caption side: mask = sigmoid(gain * MLP(q)), q = adapter(t), with symmetric InfoNCE
     between x_tevi(image, q) and q; the adapter (models.CaptionAdapter, issue 17) is trained
     jointly with the mask, as the paper trains the text tower with it (adapter_hidden 0: none).
@@ -207,6 +222,12 @@ def train_mask(data, sae, train_index, val_images, cfg, variant, device):
     equally; captions without such a partner add nothing).
     Checkpoint: best validation TEVI retrieval (mean of text->image and image->text R@1), the
     untrained caption side (= the SAE reconstruction, no filtering, identity adapter) included.
+
+    t_int8 (issue 18): the int8 text head's embeddings of the same captions. The adapter amplifies
+    the int8 head's noise, so each batch row takes the int8 embedding of its caption with
+    probability int8_share (the same caption, the same positives: the side learns to map both to
+    the same query), and the checkpoint score is the mean of the fp32 and the int8 validation
+    scores, so neither precision is given up for the other.
     """
     torch.manual_seed(cfg["seed"] + 4)
     gen = torch.Generator().manual_seed(cfg["seed"] + 14)
@@ -218,6 +239,11 @@ def train_mask(data, sae, train_index, val_images, cfg, variant, device):
     mask = CaptionMask(d=data.d, m=sae.W_dec.shape[1], hidden=cfg["mask_hidden"]).to(device)
     adapter = CaptionAdapter(d=data.d, hidden=cfg["adapter_hidden"]).to(device) if cfg["adapter_hidden"] > 0 else None
     side = CaptionSide(mask, adapter)
+    if start is not None:
+        # Fine-tuning a trained side (caption_side_from_bundle): its mask keeps the gain it was
+        # chosen at (restarting the anneal at 1 would undo its saturation); step 0 (the bundle's
+        # own side) stays a candidate, so validation can keep it.
+        side.load_state_dict(start.state_dict())
     logit_scale = torch.nn.Parameter(torch.tensor(math.log(1 / 0.07), device=device))
     opt = torch.optim.AdamW(list(side.parameters()) + [logit_scale], lr=cfg["mask_lr"], weight_decay=0.01)
     n, steps = len(train_index), cfg["mask_steps"]
@@ -227,29 +253,57 @@ def train_mask(data, sae, train_index, val_images, cfg, variant, device):
     val = LE.RetrievalSet(data, val_images[:cfg["eval_images"]])
     raw_val = val.raw_score() if len(val) else float("nan")
     log(f"mask: validation R@1 of the raw embeddings {raw_val:.4f} (reference)")
+    if t_int8 is not None:
+        t_int8_dev = t_int8.to(device)
+        val_int8 = LE.RetrievalSet(dataclasses.replace(data, t=t_int8), val_images[:cfg["eval_images"]])
+        scores_by_precision = []
 
     def validate():
         side.eval()
         sae_cpu, side_cpu = copy.deepcopy(sae).cpu(), copy.deepcopy(side).cpu()
-        return val.tevi_score(sae_cpu, side_cpu.mask, side_cpu.adapter)
+        score = val.tevi_score(sae_cpu, side_cpu.mask, side_cpu.adapter)
+        if t_int8 is None:
+            return score
+        score_int8 = val_int8.tevi_score(sae_cpu, side_cpu.mask, side_cpu.adapter)
+        scores_by_precision.append({"fp32": score, "int8": score_int8})
+        log(f"mask validation R@1 fp32 {score:.4f} int8 {score_int8:.4f}")
+        return (score + score_int8) / 2
 
     if len(val):
         # Step 0 is a candidate too: the untrained mask (sigmoid(2) everywhere) and identity adapter
         # give exactly the SAE reconstruction, so validation may answer "do not filter".
         checkpoints.offer(-1, validate(), side)
-        log(f"mask step 0 validation R@1 {checkpoints.best:.4f} (SAE reconstruction)")
+        log(f"mask step 0 validation R@1 {checkpoints.best:.4f} "
+            f"({'the bundle' + chr(39) + 's caption side' if start is not None else 'SAE reconstruction'})")
     for step in range(steps):
         cosine_lr(opt, cfg["mask_lr"], step, steps)
         side.train()
-        mask.gain.fill_(cfg["mask_final_gain"] ** (step / max(1, steps - 1)))
+        if start is None:
+            mask.gain.fill_(cfg["mask_final_gain"] ** (step / max(1, steps - 1)))
         rows = torch.randperm(n, generator=gen)[:bs]
         caps = train_index.draw(rows, gen)
         pos = (train_index.positives(rows, caps) | torch.eye(bs, dtype=torch.bool)).to(device)
         z = sae.encode(x[images[rows].to(device)])
-        q = query(adapter, t_all[caps.to(device)])
+        t = t_all[caps.to(device)]
+        if t_int8 is not None:
+            use_int8 = (torch.rand(bs, generator=gen) < cfg["int8_share"]).to(device)
+            t = torch.where(use_int8[:, None], t_int8_dev[caps.to(device)], t)
+        q = query(adapter, t)
         m = mask(q)
-        scores = tevi_pair_scores_sparse(sae, sparse_codes(sae, z), m, q)
-        loss = soft_infonce(logit_scale.exp().clamp(max=100) * scores, pos) + cfg["mask_sparsity"] * m.mean()
+        codes = sparse_codes(sae, z)
+        scale = logit_scale.exp().clamp(max=100)
+        logits = scale * tevi_pair_scores_sparse(sae, codes, m, q)
+        loss = soft_infonce(logits, pos) + cfg["mask_sparsity"] * m.mean()
+        if t_int8 is not None and cfg["int8_consistency"] > 0:
+            # The same captions in the other precision should rank the batch alike: KL between the
+            # two softmaxes, over images (text->image) and over captions (image->text). Aimed at
+            # the amplification itself, where the mixture only shows the side both inputs.
+            t_other = torch.where(use_int8[:, None], t_all[caps.to(device)], t_int8_dev[caps.to(device)])
+            q_other = query(adapter, t_other)
+            logits_other = scale * tevi_pair_scores_sparse(sae, codes, mask(q_other), q_other)
+            kl = sum(F.kl_div(logits_other.log_softmax(dim), logits.log_softmax(dim), log_target=True,
+                              reduction="sum") / bs for dim in (0, 1)) / 2
+            loss = loss + cfg["int8_consistency"] * kl
         if variant["keep"] > 0:
             loss = loss + variant["keep"] * ((z * m).sum(1) / z.sum(1).clamp_min(1e-12)).mean()
         if variant["invariance"] > 0:
@@ -264,6 +318,9 @@ def train_mask(data, sae, train_index, val_images, cfg, variant, device):
                 f"gain {mask.gain.item():.2f} validation R@1 {score:.4f}")
     info = checkpoints.restore(side)
     info["criterion"] = "TEVI R@1, mean of both directions" if len(val) else NO_VALIDATION
+    if t_int8 is not None and len(val):
+        info["criterion"] += ", mean of fp32 and int8 captions"
+        info["validation_by_precision"] = scores_by_precision
     info["raw_validation_score"] = raw_val
     side.eval()
     sae.cpu()
@@ -566,18 +623,25 @@ def run(args):
     log(f"data: {len(data.image_ids)} images ({len(train)} train, {len(val)} validation, {len(test)} test), "
         f"{len(data.cap_text)} captions, d {data.d}, patch tokens {list(data.patches.shape)}, "
         f"word embeddings {list(data.word_embeddings.shape)}")
+    t_int8 = int8_captions(cfg["caption_data_int8"], data) if cfg["caption_data_int8"] else None
     timings["load"] = time.time() - t0
 
     # The dictionary and the caption side are chosen together (choose_variant): whether a selective
     # dictionary pays shows only in what the mask can then do.
     t0 = time.time()
-    saes = []
-    for k in settings(cfg, "sae_k", int):
-        for dense in settings(cfg, "sae_dense_penalty", float):
-            sae, info = train_sae(data.x[train], data.x[val], cfg, device, k, dense)
-            for p in sae.parameters():
-                p.requires_grad_(False)
-            saes.append((k, dense, sae, info))
+    saes, start_side = [], None
+    if cfg["from_bundle"]:
+        saes.append(bundle_sae(args.bundle, data, val))
+        if cfg["caption_side_from_bundle"]:
+            _, bundle_mask, bundle_adapter, _ = read_tevi(args.bundle)
+            start_side = CaptionSide(bundle_mask, bundle_adapter)
+    else:
+        for k in settings(cfg, "sae_k", int):
+            for dense in settings(cfg, "sae_dense_penalty", float):
+                sae, info = train_sae(data.x[train], data.x[val], cfg, device, k, dense)
+                for p in sae.parameters():
+                    p.requires_grad_(False)
+                saes.append((k, dense, sae, info))
     timings["SAE"] = time.time() - t0
 
     t0 = time.time()
@@ -586,7 +650,7 @@ def run(args):
         for keep in settings(cfg, "mask_keep", float):
             for weight in settings(cfg, "mask_invariance", float):
                 variant = {"k": k, "dense": dense, "keep": keep, "invariance": weight}
-                side, info = train_mask(data, sae, train_index, val, cfg, variant, device)
+                side, info = train_mask(data, sae, train_index, val, cfg, variant, device, t_int8, start_side)
                 candidates.append((sae, sae_info, side, info))
                 sweep.append({"sae_k": k, "sae_dense_penalty": dense, "mask_keep": keep, "invariance": weight,
                               "validation_fvu": -sae_info["validation_score"] if sae_info["criterion"] != NO_VALIDATION
@@ -608,35 +672,42 @@ def run(args):
     raw_adapter, adapter_info = train_adapter_only(data, train_index, val, cfg, device)
     timings["raw+adapter"] = time.time() - t0
 
-    t0 = time.time()
-    restricted, caption_vocab = restricted_vocabulary(data, train_caps, cfg["align_vocabulary"])
-    idf = idf_weights(data, train_caps)
-    center = data.word_embeddings[restricted].mean(axis=0)
-    targets = BagOfWords(data, np.flatnonzero(data.patch_row >= 0), idf, center)
-    conn_index = CaptionIndex(data, data.with_patches(train))
-    conn_val = CaptionIndex(data, data.with_patches(val))
-    specificity = word_specificity(data, train_index)
-    weights = specificity if specificity is not None else idf
-    words = word_distributions(data, conn_index, restricted, weights, cfg["word_consensus_power"])
-    val_words = word_distributions(data, conn_val, restricted, weights, cfg["word_consensus_power"])
-    align, align_info = train_connector(data, conn_index, conn_val, restricted,
-                                        (targets, torch.from_numpy(center), words, val_words), cfg, device)
-    align_info.update({"vocabulary": int(len(restricted)), "caption_tokens_in_train": caption_vocab,
-                       "word_weights": "specificity" if specificity is not None else "idf (too few images with 2+ captions)",
-                       "train_images": len(conn_index), "validation_images": len(conn_val)})
-    timings["connector"] = time.time() - t0
+    # With from_bundle the connector is the bundle's (align.onnx is not touched): nothing to train.
+    align = restricted = targets = center = weights = None
+    if not cfg["from_bundle"]:
+        t0 = time.time()
+        restricted, caption_vocab = restricted_vocabulary(data, train_caps, cfg["align_vocabulary"])
+        idf = idf_weights(data, train_caps)
+        center = data.word_embeddings[restricted].mean(axis=0)
+        targets = BagOfWords(data, np.flatnonzero(data.patch_row >= 0), idf, center)
+        conn_index = CaptionIndex(data, data.with_patches(train))
+        conn_val = CaptionIndex(data, data.with_patches(val))
+        specificity = word_specificity(data, train_index)
+        weights = specificity if specificity is not None else idf
+        words = word_distributions(data, conn_index, restricted, weights, cfg["word_consensus_power"])
+        val_words = word_distributions(data, conn_val, restricted, weights, cfg["word_consensus_power"])
+        align, align_info = train_connector(data, conn_index, conn_val, restricted,
+                                            (targets, torch.from_numpy(center), words, val_words), cfg, device)
+        align_info.update({"vocabulary": int(len(restricted)), "caption_tokens_in_train": caption_vocab,
+                           "word_weights": "specificity" if specificity is not None else "idf (too few images with 2+ captions)",
+                           "train_images": len(conn_index), "validation_images": len(conn_val)})
+        center = torch.from_numpy(center)
+        timings["connector"] = time.time() - t0
 
     t0 = time.time()
     results = {"config": cfg, "device": device_note, "threads": torch.get_num_threads(),
                "data": LE.data_sizes(data, train_index, val_index),
-               "choices": {"sae": sae_info, "mask": mask_info, "connector": align_info,
+               "choices": {"sae": sae_info, "mask": mask_info, **({"connector": align_info} if align else {}),
                            **({"raw+adapter": adapter_info} if adapter_info else {})}}
-    results.update(LE.evaluate(data, sae, mask, align, test, train, restricted, targets, torch.from_numpy(center),
-                               weights, cfg, adapter, raw_adapter))
+    results.update(LE.evaluate(data, sae, mask, align, test, train, restricted, targets, center,
+                               weights, cfg, adapter, raw_adapter, t_int8))
     timings["evaluation"] = time.time() - t0
 
     t0 = time.time()
-    written = export_heads(args.bundle, manifest, data, sae, mask, align, cfg, adapter)
+    if cfg["from_bundle"]:
+        written = export_tevi(args.bundle, manifest, data, sae, mask, adapter)
+    else:
+        written = export_heads(args.bundle, manifest, data, sae, mask, align, cfg, adapter)
     timings["export"] = time.time() - t0
     if args.work:
         os.makedirs(args.work, exist_ok=True)
@@ -649,6 +720,39 @@ def run(args):
         LE.write_report(results, args.report)
     log(f"done in {timings['total']:.1f}s: {', '.join(written)} in {args.bundle}")
     return results
+
+
+def int8_captions(root, data):
+    """caption_embeddings.f32 of a second training-data directory: the same images and captions
+    embedded with the int8 text head (`model embed --precision fp32,text=int8`). Anything else
+    (other captions, other image rows) would pair an image with another image's caption."""
+    other = LD.load(root)
+    if other.cap_text != data.cap_text or other.image_ids != data.image_ids or not torch.equal(other.x, data.x):
+        raise SystemExit(f"{root}: not the same images, image embeddings and captions as --data")
+    log(f"int8 captions from {root}: cosine with fp32 mean {(other.t * data.t).sum(1).mean().item():.4f}, "
+        f"min {(other.t * data.t).sum(1).min().item():.4f}")
+    return other.t
+
+
+def bundle_sae(bundle_dir, data, val):
+    """The bundle's own dictionary, read back from its tevi.onnx (from_bundle): (k, dense penalty
+    (unknown: nan), sae, info). Its validation FVU is reported; the bundle's golden tevi rows must be
+    reproduced by the weights read, or read_tevi has misread the graph."""
+    sae, mask, adapter, _ = read_tevi(bundle_dir)
+    with open(os.path.join(bundle_dir, "golden.json"), encoding="utf-8") as f:
+        golden = json.load(f)["tevi"]
+    images, captions = golden_inputs(data)
+    with torch.no_grad():
+        aligned = TeviHead(sae, mask, adapter)(data.x[images], data.t[captions])[0]
+    error = (aligned - torch.tensor(golden["aligned_embedding"])).abs().max().item()
+    if error > 1e-4:
+        raise SystemExit(f"{bundle_dir}: tevi.onnx's weights do not reproduce its golden rows on --data (max error {error:.2g})")
+    for p in sae.parameters():
+        p.requires_grad_(False)
+    score = -fvu(sae, data.x[val])
+    log(f"SAE kept from {bundle_dir}/tevi.onnx: k {sae.k}, validation fvu {-score:.4f}, golden rows reproduced ({error:.1g})")
+    return sae.k, float("nan"), sae, {"chosen_step": 0, "steps": 0, "validation_score": score,
+                                      "criterion": "kept from the bundle's tevi.onnx (-FVU)"}
 
 
 def check_bundle(manifest, data):

@@ -1,5 +1,6 @@
 """Evaluation and report of the label-free trainer. The only module that reads labels.jsonl
 (read_labels, for the probes), and only after training and every choice are done."""
+import dataclasses
 import json
 import math
 import os
@@ -271,19 +272,27 @@ def named_probes(data, sae, mask, train, test, cfg, adapter=None):
 
 
 def evaluate(data, sae, mask, align, test, train, restricted, targets, center, weights, cfg, adapter=None,
-             raw_adapter=None):
+             raw_adapter=None, t_int8=None):
+    """align None: the connector was not trained here (kept from the bundle). t_int8: the int8 text
+    head's caption embeddings, whose TEVI retrieval is reported beside the fp32 one."""
     from .labelfree import CaptionIndex, word_distributions    # avoid an import cycle
     rs = RetrievalSet(data, test[:REPORT_IMAGES])
-    align_test = CaptionIndex(data, data.with_patches(test))
-    word_targets = word_distributions(data, align_test, restricted, weights, cfg["word_consensus_power"])
-    return {
+    out = {
         "retrieval": rs.metrics(sae, mask, adapter, raw_adapter),
         "retrieval_images": len(rs),
         "dictionary": dictionary_health(sae, mask, data.x[train], rs, adapter),
-        "align": align_words(data, align, align_test.images, restricted, word_targets, targets, center),
+        "align": {"kept_from_bundle": True},
         "probes": probes(data, sae, mask, train, test, cfg, adapter),
         "named_probes": named_probes(data, sae, mask, train, test, cfg, adapter),
     }
+    if align is not None:
+        align_test = CaptionIndex(data, data.with_patches(test))
+        word_targets = word_distributions(data, align_test, restricted, weights, cfg["word_consensus_power"])
+        out["align"] = align_words(data, align, align_test.images, restricted, word_targets, targets, center)
+    if t_int8 is not None:
+        rs8 = RetrievalSet(dataclasses.replace(data, t=t_int8), test[:REPORT_IMAGES])
+        out["retrieval_int8"] = rs8.metrics(sae, mask, adapter, raw_adapter)
+    return out
 
 
 def _pct(v):
@@ -327,6 +336,15 @@ def write_report(r, path):
         for direction, label in (("t2i", "text->image"), ("i2t", "image->text")):
             cells = " | ".join(_pct(ret[k][direction][f"R@{n}"]) for n in KS for k in kinds)
             lines.append(f"| {length} ({ret['captions']} captions) | {label} | {cells} |")
+    if "retrieval_int8" in r:
+        lines += ["", "The same with the int8 text head's caption embeddings (`caption_data_int8`):", "",
+                  "| captions | direction | " + " | ".join(f"{names[k]} R@{n}" for n in KS for k in kinds) + " |",
+                  "| --- | --- | " + " | ".join("---:" for _ in KS for _ in kinds) + " |"]
+        for length in ("short", "long"):
+            ret = r["retrieval_int8"][length]
+            for direction, label in (("t2i", "text->image"), ("i2t", "image->text")):
+                cells = " | ".join(_pct(ret[k][direction][f"R@{n}"]) for n in KS for k in kinds)
+                lines.append(f"| {length} ({ret['captions']} captions) | {label} | {cells} |")
     h = r["dictionary"]
     lines += ["", "## Dictionary health (TopK SAE)", "",
               f"{h['latents']} latents, k = {r['choices']['sae'].get('k', r['config']['sae_k'])}: dead share {_pct(h['dead_share'])}% (never active "
@@ -338,7 +356,9 @@ def write_report(r, path):
               f"captions {h['kept_set_jaccard']['long']:.2f}.", ""]
     a = r["align"]
     lines += ["## AlignVLM connector", ""]
-    if a.get("images"):
+    if a.get("kept_from_bundle"):
+        lines.append("Not retrained: the bundle's align.onnx and its golden rows are kept as they were.")
+    elif a.get("images"):
         lines += [f"{a['images']} test images with patch tokens; restricted vocabulary {a['vocabulary']}. Word entropy "
                   f"of the token-averaged P {a['entropy_nats']:.2f} nats (perplexity {a['perplexity']:.1f}; uniform "
                   f"{a['uniform_entropy_nats']:.2f}). Top-{len(a['examples'][0]['top_words']) if a['examples'] else 0} "

@@ -210,6 +210,45 @@ class LabelFreeTrainerTest(unittest.TestCase):
         with contextlib.redirect_stdout(io.StringIO()), self.assertRaises(SystemExit):
             LF.run(LF.parse_args(["--data", data, "--bundle", bundle, "--quick"]))
 
+    def test_retraining_the_caption_side_on_int8_captions_keeps_the_rest_of_the_bundle(self):
+        """from_bundle + caption_data_int8 (issue 18): a copy of the trained bundle gets a new mask
+        and adapter; its SAE, align.onnx, golden inputs and align rows are the bundle's."""
+        root = os.path.join(self.tmp, "int8")
+        bundle, int8_data = os.path.join(root, "bundle"), os.path.join(root, "data-int8")
+        shutil.copytree(self.bundle, bundle)
+        shutil.copytree(self.data, int8_data)
+        # Stand-in for the int8 text head: the same captions, slightly noisy, re-normalised.
+        t = np.fromfile(os.path.join(int8_data, "caption_embeddings.f32"), "<f4").reshape(-1, self.ds.d)
+        t = t + np.random.default_rng(1).normal(0, 0.05, t.shape).astype(np.float32)
+        (t / np.linalg.norm(t, axis=1, keepdims=True)).astype("<f4").tofile(os.path.join(int8_data, "caption_embeddings.f32"))
+        argv = ["--data", self.data, "--bundle", bundle, "--quick", "--report", os.path.join(root, "report.md"),
+                "--set", "from_bundle=1", "--set", f"caption_data_int8={int8_data}", "--set", "mask_keep=0",
+                "--set", "int8_consistency=1"]
+        with contextlib.redirect_stdout(io.StringIO()):
+            results = LF.run(LF.parse_args(argv))
+        with open(os.path.join(bundle, "manifest.json"), encoding="utf-8") as f:
+            manifest = json.load(f)
+        with open(os.path.join(bundle, "golden.json"), encoding="utf-8") as f:
+            golden = json.load(f)
+        self.assertEqual(results["bundle_files"], ["tevi.onnx", "golden.json"])
+        self.assertNotIn("connector", results["choices"])
+        self.assertIn("int8", results["choices"]["mask"]["criterion"])
+        self.assertIn("retrieval_int8", results)
+        with open(os.path.join(bundle, "align.onnx"), "rb") as a, open(os.path.join(self.bundle, "align.onnx"), "rb") as b:
+            self.assertEqual(a.read(), b.read())
+        for key in ("indices", "caption_embedding", "vision", "align"):
+            self.assertEqual(golden[key], self.golden[key], key)
+        self.assertNotEqual(golden["tevi"]["mask"], self.golden["tevi"]["mask"])
+        self.assertEqual(manifest["heads"]["tevi"], self.manifest["heads"]["tevi"])
+        for name in ("tevi.onnx", "golden.json", "align.onnx"):
+            with open(os.path.join(bundle, name), "rb") as f:
+                content = f.read()
+            self.assertEqual(manifest["files"][name], {"sha256": hashlib.sha256(content).hexdigest(), "bytes": len(content)})
+        old, new = _initializers(os.path.join(self.bundle, "tevi.onnx")), _initializers(os.path.join(bundle, "tevi.onnx"))
+        self.assertEqual(sorted(old), sorted(new))
+        for key in old:
+            if not key.startswith(("mask.", "adapter.")):    # the SAE's weights (and folded constants)
+                np.testing.assert_array_equal(old[key], new[key], err_msg=key)
 
     def test_the_sweep_compares_every_candidate_on_validation_and_reports_the_choice(self):
         mask = self.results["choices"]["mask"]
