@@ -26,9 +26,12 @@ public record BenchmarkSummary(List<RoundResult> rounds) {
         return rounds.stream().filter(r -> r.measurement() == measurement && !r.warmup()).toList();
     }
 
-    /** The precisions measured, in the order their first rounds appear. */
+    /** The precisions measured, in the order they were asked for (odd rounds run them in that order). */
     public List<String> precisions() {
-        return rounds.stream().map(RoundResult::precision).distinct().toList();
+        // Odd rounds run the precisions in the order asked for, even rounds (the warm-up round 0
+        // too) in reverse: the first one asked for is the baseline the others are compared with.
+        return java.util.stream.Stream.concat(rounds.stream().filter(r -> Math.floorMod(r.round(), 2) == 1), rounds.stream())
+                .map(RoundResult::precision).distinct().toList();
     }
 
     /** The rounds (warm-up ones too) of one precision. */

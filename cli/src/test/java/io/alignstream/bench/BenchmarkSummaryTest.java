@@ -106,6 +106,18 @@ class BenchmarkSummaryTest {
     }
 
     @Test
+    void theBaselineIsThePrecisionAskedForFirstThoughTheWarmUpRoundRanItLast() {
+        // given fp32,int8 asked for: the warm-up round 0 (even) runs int8 first, round 1 fp32 first
+        BenchmarkSummary summary = new BenchmarkSummary(List.of(
+                runtime(0, 4).withPrecision("int8"), runtime(0, 10).withPrecision("fp32"),
+                runtime(1, 10).withPrecision("fp32"), runtime(1, 4).withPrecision("int8")));
+
+        // then fp32 comes first, and the comparison is int8 against fp32
+        assertThat(summary.precisions()).containsExactly("fp32", "int8");
+        assertThat(TopologyBenchmarkReport.precisionComparison(summary)).contains("## int8 against fp32");
+    }
+
+    @Test
     void theInt8SectionGivesEachPrecisionsMediansTheRatiosAndTheTopologyRatioOfEveryRound() {
         // given two counted rounds: topology fp32 at 100 scenes / 20 s and / 25 s, int8 / 8 s and / 10 s;
         // runtime fp32 / 10 s, int8 / 4 s in both rounds
