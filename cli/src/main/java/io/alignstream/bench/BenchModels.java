@@ -25,7 +25,12 @@ final class BenchModels {
         ModelBundle bundle = config.modelBundle().map(path -> ModelBundle.load(Path.of(path)))
                 .orElseGet(ModelBundle::loadDefault);
         ModelRuntime runtime = ModelRuntime.open(bundle, config.engineConfig());
-        return new Opened(RuntimeInferenceModels.owning(runtime, config.imageLimits(), config.serviceFaults()),
-                runtime.precisions());
+        try {
+            return new Opened(RuntimeInferenceModels.owning(runtime, config.imageLimits(), config.serviceFaults()),
+                    runtime.precisions());
+        } catch (RuntimeException e) {
+            runtime.close();    // its native sessions must not outlive a refused bundle
+            throw e;
+        }
     }
 }

@@ -130,7 +130,7 @@ final class BenchCommand implements Runnable {
         Map<String, String> settings = new LinkedHashMap<>();
 
         /** A comma starts the next precision unless it is followed by a head's setting (int8,vision=fp32). */
-        static final String PRECISIONS_SPLIT = ",(?!\\s*[a-z]+\\s*=)";
+        static final String PRECISIONS_SPLIT = "(?i),(?!\\s*[a-z]+\\s*=)";
 
         @Option(names = "--precisions", split = PRECISIONS_SPLIT, paramLabel = "SETTING",
                 description = {"alignstream.model.precision settings measured side by side in each",

@@ -116,6 +116,7 @@ public final class EmbeddingJson {
         ObjectNode json = mapper.createObjectNode();
         json.put("id", model.getId());
         json.put("version", model.getVersion());
+        json.put("precision", model.getPrecision());    // an index must not mix fp32 and int8 unknowingly
         return json;
     }
 

@@ -36,7 +36,8 @@ final class PrecisionReport {
 
         out.append("\n## Heads\n\n| head | fp32 run | int8 run |\n| --- | --- | --- |\n");
         c.int8Precisions().forEach((head, precision) -> out.append("| ").append(head).append(" | fp32 | ")
-                .append(precision == Precision.INT8 ? "**int8**" : "fp32 (no int8 file)").append(" |\n"));
+                .append(precision == Precision.INT8 ? "**int8**" : "fp32 (not run in int8: no int8 file, or not asked for)")
+                .append(" |\n"));
         out.append("\nRan int8: ").append(String.join(", ", c.int8Heads())).append(".\n");
 
         out.append("\n## Outputs, int8 against fp32\n\n");

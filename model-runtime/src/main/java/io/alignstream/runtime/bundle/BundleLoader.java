@@ -398,8 +398,13 @@ public final class BundleLoader {
                 if (declared == null) {
                     continue;
                 }
-                // An int8 file stands in for the head's fp32 file: the same tensors, checked the same way.
-                if (declared.int8().isPresent()) {
+                // The TEVI head is scored from its fp32 decoder (TeviRetrievalScorer): an int8 file of it would
+                // publish embeddings the monitor scores with other weights.
+                if (head.equals(BundleManifest.TEVI) && declared.int8().isPresent()) {
+                    problems.add(MANIFEST + ": heads.tevi.int8: the TEVI head runs in fp32 only (its decoder is read"
+                            + " for retrieval scoring; docs/int8.md)");
+                } else if (declared.int8().isPresent()) {
+                    // An int8 file stands in for the head's fp32 file: the same tensors, checked the same way.
                     checkGraph(head, declared, declared.file(Precision.INT8), false, expected);
                 }
                 GraphSignature signature = checkGraph(head, declared, declared.file(), true, expected);

@@ -41,7 +41,14 @@ public record PrecisionSetting(Choice fallback, Map<String, Precision> perHead) 
     public static final PrecisionSetting INT8 = new PrecisionSetting(Choice.INT8, Map.of());
 
     public PrecisionSetting {
-        perHead = Map.copyOf(perHead);
+        // Head order (BundleManifest.HEADS), so the setting prints the same way in every run.
+        Map<String, Precision> ordered = new LinkedHashMap<>();
+        for (String head : BundleManifest.HEADS) {
+            if (perHead.containsKey(head)) {
+                ordered.put(head, perHead.get(head));
+            }
+        }
+        perHead = java.util.Collections.unmodifiableMap(ordered);
     }
 
     /** Parses the setting's text; the message names what was wrong. */

@@ -25,14 +25,42 @@ import java.util.Map;
  * CPU on golden.json's (fp32) inputs, stored under golden.json's {@code int8} section, and the
  * manifest's checksum of golden.json updated. The int8 files are made by the quantizer
  * (model-runtime/training, quantize.py) and are checked like any bundle file before this runs;
- * the rows let {@code model verify} and every startup-time check hold an int8 file to what it gave
- * when it was made (docs/int8.md).
+ * the rows let {@code model verify} hold an int8 file to what it gave when it was made
+ * (docs/int8.md). Before writing, each int8 output is compared with the fp32 golden rows of the
+ * same output, and a file further than {@link #MIN_COSINE_TO_FP32} from them is refused: rows
+ * are only worth recording for a file that computes the head.
  */
 public final class Int8Golden {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The least worst-case cosine, over the golden items, of an int8 output with its fp32 golden row. */
+    public static final double MIN_COSINE_TO_FP32 = 0.9;    // MiniLM -q: 0.971 at worst over 10,000 captions
 
     private Int8Golden() {
+    }
+
+    /** Refuses int8 outputs that are not the fp32 head's outputs to within {@link #MIN_COSINE_TO_FP32}. */
+    private static void requireCloseToFp32(ModelBundle bundle, Map<String, Map<String, List<float[]>>> rows) {
+        GoldenOutputs golden = GoldenOutputs.of(bundle);
+        List<String> problems = new java.util.ArrayList<>();
+        rows.forEach((head, outputs) -> outputs.forEach((output, items) -> {
+            if (output.equals("top_ids")) {
+                return;    // ids, not a vector: compared as a share when verified
+            }
+            for (int i = 0; i < items.size(); i++) {
+                float[] fp32 = head.equals(io.alignstream.runtime.bundle.BundleManifest.TEXT)
+                        ? golden.captionEmbedding(i) : golden.output(head, output, i);
+                double cosine = io.alignstream.runtime.bundle.Agreement.of(items.get(i), fp32).cosine();
+                if (!(cosine >= MIN_COSINE_TO_FP32)) {
+                    problems.add(head + "." + output + " item " + i + ": int8 against fp32 cosine " + cosine
+                            + " (at least " + MIN_COSINE_TO_FP32 + " expected): the int8 file does not compute this head");
+                    return;
+                }
+            }
+        }));
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", problems));
+        }
     }
 
     /** What was written: the int8 heads, and the number of golden items. */
@@ -59,6 +87,7 @@ public final class Int8Golden {
         if (rows.isEmpty()) {
             throw new IllegalArgumentException(bundle + " has no int8 head (heads.<head>.int8): quantize it first");
         }
+        requireCloseToFp32(bundle, rows);
         try {
             ObjectNode golden = (ObjectNode) JSON.readTree(bundle.golden());
             ObjectNode section = golden.putObject(GoldenOutputs.INT8);

@@ -419,6 +419,15 @@ class BundleLoaderTest {
     }
 
     @Test
+    void theTeviHeadMayNotHaveAnInt8File() {
+        // given the TEVI head declaring an int8 file (its own fp32 file, listed): the scorer reads the fp32 decoder
+        BundleCopy copy = BundleCopy.ofDefault(temp).editManifest(m ->
+                ((ObjectNode) m.path("heads").path("tevi")).putObject("int8").put("file", "tevi.onnx"));
+
+        assertThat(problems(copy)).singleElement().asString().startsWith("manifest.json: heads.tevi.int8: the TEVI head runs in fp32 only");
+    }
+
+    @Test
     void anInt8DeclarationThatIsNotAnObjectIsRefusedByItsPath() {
         BundleCopy copy = BundleCopy.ofDefault(temp).editManifest(m ->
                 ((ObjectNode) m.path("heads").path("align")).put("int8", "align.int8.onnx"));

@@ -97,6 +97,22 @@ class Int8GoldenTest {
     }
 
     @Test
+    void anInt8FileThatDoesNotComputeItsHeadGetsNoGoldenRows() throws Exception {
+        // given the connector's int8 file replaced by its fp32 file with 4 KB of its weights scrambled (listed
+        // again, so it loads): the same tensors, but not the head's numbers
+        BundleCopy copy = withoutInt8Rows(BundleCopy.ofDefault(temp));
+        byte[] swapped = copy.read("align.onnx");
+        for (int i = swapped.length / 2; i < swapped.length / 2 + 4096; i++) {
+            swapped[i] = (byte) (swapped[i] ^ 0x55);
+        }
+        copy.write("align.int8.onnx", swapped).relist("align.int8.onnx");
+
+        // when its int8 golden rows are written, then model golden refuses, naming the output
+        assertThatThrownBy(() -> Int8Golden.write(copy.directory)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("align.").hasMessageContaining("does not compute this head");
+    }
+
+    @Test
     void anInt8RowThatDisagreesFails() throws Exception {
         // given the int8 rows written, then one item's row replaced by another item's
         BundleCopy copy = BundleCopy.ofDefault(temp).withInt8TextHead();

@@ -215,7 +215,8 @@ public final class AlignstreamConfig extends AbstractConfig {
 
     public static final String MODEL_PRECISION_CONFIG = "alignstream.model.precision";
     public static final String MODEL_PRECISION_DOC = "Which heads run their int8 files: auto (int8 for every head "
-            + "the bundle carries an int8 file for, when running on the CPU; fp32 on a GPU), fp32, int8, or per head "
+            + "the bundle carries an int8 file for that is not marked \"auto\": false, when running on the CPU; fp32 on a GPU), "
+            + "fp32, int8 (every int8 file), or per head "
             + "after the default, e.g. int8,vision=fp32. A head named int8 without an int8 file is refused at startup. "
             + "The quality cost of int8 is measured in docs/int8.md.";
 
