@@ -727,7 +727,7 @@ def int8_captions(root, data):
     embedded with the int8 text head (`model embed --precision fp32,text=int8`). Anything else
     (other captions, other image rows) would pair an image with another image's caption."""
     other = LD.load(root)
-    if other.cap_text != data.cap_text or other.image_ids != data.image_ids or not torch.equal(other.x, data.x):
+    if other.cap_text != data.cap_text or other.image_ids != data.image_ids or not torch.allclose(other.x, data.x, atol=1e-6):
         raise SystemExit(f"{root}: not the same images, image embeddings and captions as --data")
     log(f"int8 captions from {root}: cosine with fp32 mean {(other.t * data.t).sum(1).mean().item():.4f}, "
         f"min {(other.t * data.t).sum(1).min().item():.4f}")

@@ -13,7 +13,8 @@ import org.apache.kafka.common.MetricName;
  * the cores taken by other work while the models ran).
  *
  * @param commits        transactions committed by the stream thread
- * @param commitSeconds  commits x their mean latency
+ * @param commitSeconds  each stream thread's commits x its mean commit latency (Kafka's windowed
+ *                       average: over the round's last minute, which a round rarely exceeds), summed
  * @param flushSeconds   of the time blocked, the producer's flushes (each commit waits until the
  *                       broker has every record sent in the transaction)
  * @param offsetsSeconds of the time blocked, sending the input offsets to the transaction
@@ -35,10 +36,19 @@ public record StreamThreadTimes(long commits, double commitSeconds, double flush
 
     /** The totals of every stream thread in {@code metrics}; {@code gcMillisBefore} from {@link #gcMillis()}. */
     static StreamThreadTimes of(Map<MetricName, ? extends Metric> metrics, long gcMillisBefore) {
-        double commits = sum(metrics, "commit-total");
-        double commitLatencyMs = sum(metrics, "commit-latency-avg");
+        // Per thread: its commits times its own mean latency (with more stream threads, sums of each would multiply).
+        Map<String, double[]> perThread = new java.util.HashMap<>();
+        metrics.forEach((name, metric) -> {
+            int slot = name.name().equals("commit-total") ? 0 : name.name().equals("commit-latency-avg") ? 1 : -1;
+            if (slot >= 0 && name.group().equals(GROUP) && metric.metricValue() instanceof Number n
+                    && Double.isFinite(n.doubleValue())) {
+                perThread.computeIfAbsent(name.tags().getOrDefault("thread-id", ""), t -> new double[2])[slot] = n.doubleValue();
+            }
+        });
+        double commits = perThread.values().stream().mapToDouble(v -> v[0]).sum();
+        double commitSeconds = perThread.values().stream().mapToDouble(v -> v[0] * v[1] / 1e3).sum();
         double blockedNanos = sum(metrics, "blocked-time-ns-total");
-        return new StreamThreadTimes((long) commits, commits * commitLatencyMs / 1e3,
+        return new StreamThreadTimes((long) commits, commitSeconds,
                 sum(metrics, PRODUCER, "flush-time-ns-total") / 1e9, sum(metrics, PRODUCER, "txn-send-offsets-time-ns-total") / 1e9,
                 blockedNanos / 1e9, (gcMillis() - gcMillisBefore) / 1e3);
     }

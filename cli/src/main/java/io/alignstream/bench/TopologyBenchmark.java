@@ -113,7 +113,7 @@ public final class TopologyBenchmark {
                     BenchModels.Opened models = BenchModels.openDescribed(precision.explicit()
                             ? platform.roundConfig(precision.roundName("runtime", 0), precision.settings()) : base);
                     opened.add(models.models());
-                    headPrecisions.put(precision.label(), describe(models.precisions()));
+                    headPrecisions.put(precision.label(), Precision.describe(models.precisions()));
                     BatchedRuntimeRun runtime = new BatchedRuntimeRun(models.models(), settings);
                     // Untimed: load the ONNX sessions and warm the JIT on a few scenes.
                     runtime.run(BenchWorkload.generate(Math.min(options.scenes(), 8), options.seed() + 1), 0);
@@ -194,9 +194,6 @@ public final class TopologyBenchmark {
     }
 
     /** "vision fp32, text int8, ..." */
-    private static String describe(Map<String, Precision> precisions) {
-        return String.join(", ", precisions.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList());
-    }
 
     private void progress(long started, String what) {
         console.printf(Locale.ROOT, "[%6.1f s] %s%n", (System.nanoTime() - started) / 1e9, what);

@@ -80,6 +80,11 @@ public final class ModelRuntime implements AutoCloseable {
     public static ModelRuntime open(ModelBundle bundle, EngineConfig config, HostCapabilities host) {
         ExecutionDevice device = DeviceSelector.select(config, host);
         Map<String, Precision> precisions = config.precision().resolve(bundle.manifest(), device.isGpu());
+        if (device.isGpu() && precisions.containsValue(Precision.INT8)) {
+            // ONNX Runtime's GPU providers may lack the dynamic int8 kernels and run them on the CPU.
+            LOG.warn("precision {} runs int8 heads on {}: never measured here, and int8 is for the CPU (docs/int8.md)",
+                    precisions, device.kind());
+        }
         try {
             return open(bundle, new InferenceEngine(device, config.intraOpThreads()), precisions);
         } catch (DeviceUnavailableException | InferenceException e) {

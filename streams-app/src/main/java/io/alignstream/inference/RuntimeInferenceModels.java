@@ -49,17 +49,8 @@ public final class RuntimeInferenceModels implements InferenceModels {
         int size = manifest.preprocessing().imageSize();
         this.preprocessor = new ImagePreprocessor(size, size, limits);
         this.modelRef = ModelRef.newBuilder().setId(manifest.modelId()).setVersion(manifest.version())
-                .setPrecision(precisionLabel(runtime.precisions())).build();
+                .setPrecision(io.alignstream.runtime.bundle.Precision.label(runtime.precisions())).build();
         this.tokenCounting = runtime.newTextTower();
-    }
-
-    /** ModelRef.precision: the one precision all heads ran in, else each head's (schema doc). */
-    static String precisionLabel(java.util.Map<String, io.alignstream.runtime.bundle.Precision> precisions) {
-        if (new java.util.HashSet<>(precisions.values()).size() == 1) {
-            return precisions.values().iterator().next().toString();
-        }
-        return precisions.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
-                .collect(java.util.stream.Collectors.joining(","));
     }
 
     /** Opens models over {@code runtime}, which the caller keeps and closes. */

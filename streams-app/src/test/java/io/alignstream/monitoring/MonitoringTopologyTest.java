@@ -67,6 +67,9 @@ class MonitoringTopologyTest {
             }
             assertThat(captions).isEqualTo(20);
             assertThat(service.tevi()).hasSize(20).allSatisfy(t -> assertThat(t.getRawImageEmbedding()).hasSize(384));
+            // and each names the precision its heads ran in: the default's auto on the CPU runs its connector in int8
+            assertThat(service.tevi()).allSatisfy(t -> assertThat(t.getModel().getPrecision())
+                    .isEqualTo("vision=fp32,text=fp32,tevi=fp32,align=int8"));
             assertThat(service.deadLetters()).isEmpty();
 
             // then the monitor, reading the published TEVI records, closed two count windows of 10 pairs

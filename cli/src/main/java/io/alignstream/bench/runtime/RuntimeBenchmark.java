@@ -163,7 +163,7 @@ public final class RuntimeBenchmark {
                 line("## Precision" + suffix);
                 line("");
                 line("- `alignstream.model.precision = " + setting + "` on " + runtime.device().kind() + ": "
-                        + describe(runtime.precisions()));
+                        + Precision.describe(runtime.precisions()));
                 line("");
                 console.println("Stages" + suffix + ":");
                 List<Point> points = stages(inputs, vision, tevi, align, text);
@@ -346,9 +346,6 @@ public final class RuntimeBenchmark {
     }
 
     /** "vision fp32, text int8, ..." */
-    static String describe(Map<String, Precision> precisions) {
-        return String.join(", ", precisions.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList());
-    }
 
     /**
      * A head's share of the matrix-multiply rate of its precision: its multiply-accumulates per

@@ -23,6 +23,22 @@ public enum Precision {
         }
     }
 
+    /** Each head's precision, for people: {@code vision fp32, text int8, ...}. */
+    public static String describe(java.util.Map<String, Precision> byHead) {
+        return byHead.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "));
+    }
+
+    /**
+     * The label output records carry ({@code ModelRef.precision}): the one precision when every
+     * head ran in it, else each head's, {@code vision=fp32,text=int8,...}.
+     */
+    public static String label(java.util.Map<String, Precision> byHead) {
+        if (new java.util.HashSet<>(byHead.values()).size() == 1) {
+            return byHead.values().iterator().next().toString();
+        }
+        return byHead.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","));
+    }
+
     @Override
     public String toString() {
         return name().toLowerCase(Locale.ROOT);

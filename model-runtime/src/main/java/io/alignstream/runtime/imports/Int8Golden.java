@@ -39,6 +39,13 @@ public final class Int8Golden {
     private Int8Golden() {
     }
 
+    private static void replace(Path file, byte[] bytes) throws IOException {
+        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.write(temporary, bytes);
+        Files.move(temporary, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
     /** Refuses int8 outputs that are not the fp32 head's outputs to within {@link #MIN_COSINE_TO_FP32}. */
     private static void requireCloseToFp32(ModelBundle bundle, Map<String, Map<String, List<float[]>>> rows) {
         GoldenOutputs golden = GoldenOutputs.of(bundle);
@@ -73,6 +80,9 @@ public final class Int8Golden {
      * @throws IllegalArgumentException when the bundle has no int8 head or no golden file
      */
     public static Written write(Path bundleDirectory) {
+        if (!Files.isDirectory(bundleDirectory)) {
+            throw new IllegalArgumentException(bundleDirectory + ": not a bundle directory (a zip cannot be updated in place)");
+        }
         ModelBundle bundle = ModelBundle.load(bundleDirectory);
         String goldenFile = bundle.manifest().golden();
         if (goldenFile.isEmpty()) {
@@ -104,7 +114,6 @@ public final class Int8Golden {
                 });
             });
             byte[] goldenBytes = JSON.writeValueAsBytes(golden);
-            Files.write(bundleDirectory.resolve(goldenFile), goldenBytes);
             Path manifestPath = bundleDirectory.resolve(BundleLoader.MANIFEST);
             ObjectNode manifest = (ObjectNode) JSON.readTree(manifestPath.toFile());
             JsonNode entry = manifest.path("files").path(goldenFile);
@@ -113,7 +122,10 @@ public final class Int8Golden {
             }
             ((ObjectNode) entry).put("sha256", ClipImport.sha256(goldenBytes));
             ((ObjectNode) entry).put("bytes", goldenBytes.length);
-            JSON.writer().with(SerializationFeature.INDENT_OUTPUT).writeValue(manifestPath.toFile(), manifest);
+            // Each file replaced whole (a crash leaves the old or the new one, never half of one); golden
+            // first: a new golden.json under the old manifest fails its checksum until the manifest follows.
+            replace(bundleDirectory.resolve(goldenFile), goldenBytes);
+            replace(manifestPath, JSON.writer().with(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(manifest));
         } catch (IOException e) {
             throw new UncheckedIOException("writing the int8 golden outputs to " + bundleDirectory + ": " + e.getMessage(), e);
         }
