@@ -23,7 +23,6 @@ CPUs without VNNI, see QMAX_REDUCED). MatMuls of two run-time tensors (attention
 other op stay float, as do MatMuls with fewer than SMALL weights.
 """
 import argparse
-import hashlib
 import json
 import os
 import sys
@@ -31,6 +30,8 @@ import sys
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+from .export import _sha256
 
 DEFAULT_HEADS = ("align", "text")
 # Below this many weights a MatMul costs less than the quantize/dequantize around it.
@@ -196,14 +197,6 @@ def count_ops(model):
     for node in model.graph.node:
         counts[node.op_type] = counts.get(node.op_type, 0) + 1
     return counts
-
-
-def _sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _int8_name(file):
