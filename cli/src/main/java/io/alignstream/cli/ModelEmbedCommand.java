@@ -47,9 +47,10 @@ final class ModelEmbedCommand implements Callable<Integer> {
     int patchImages;
 
     @Option(names = "--precision", defaultValue = "fp32", paramLabel = "SETTING",
+            converter = BenchCommand.PrecisionConverter.class,
             description = {"Which heads run int8 (alignstream.model.precision's grammar; default: ${DEFAULT-VALUE}:",
                     "training data is embedded as the fp32 heads see it; int8 embeds it as int8 serving does)."})
-    String precision;
+    PrecisionSetting precision;
 
     @Option(names = "--seed", defaultValue = "7", paramLabel = "N", description = "Seeds the split (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -73,14 +74,7 @@ final class ModelEmbedCommand implements Callable<Integer> {
         TrainingDataWriter.Options options = new TrainingDataWriter.Options(patchImages, defaults.goldenImages(),
                 defaults.validation(), defaults.test(), seed);
         long started = System.nanoTime();
-        PrecisionSetting precisionSetting;
-        try {
-            precisionSetting = PrecisionSetting.parse(precision);
-        } catch (IllegalArgumentException e) {
-            System.err.println("alignstream: --precision: " + e.getMessage());
-            return 2;
-        }
-        try (ModelRuntime runtime = ModelRuntime.open(bundle.load(), EngineConfig.defaults().withPrecision(precisionSetting))) {
+        try (ModelRuntime runtime = ModelRuntime.open(bundle.load(), EngineConfig.defaults().withPrecision(precision))) {
             TrainingDataWriter.Summary summary = TrainingDataWriter.write(source, labels, runtime, out, options);
             out0.printf("Embedded %d images and %d captions through %s (%s) in %.1f s into %s%n", summary.images(),
                     summary.captions(), runtime.bundle(), runtime.precisions(), (System.nanoTime() - started) / 1e9, out);

@@ -70,6 +70,25 @@ public final class GoldenOutputs {
         return floats(root.path("caption_embedding").get(item));
     }
 
+    /** Every golden item's caption embedding, in item order. */
+    public List<float[]> captionEmbeddings() {
+        List<float[]> out = new ArrayList<>();
+        for (int i = 0; i < count(); i++) {
+            out.add(captionEmbedding(i));
+        }
+        return out;
+    }
+
+    /**
+     * The row one head output of one item is held to in a precision: fp32's text head is held to
+     * the caption embeddings the other heads were fed ({@code caption_embedding}), every other
+     * output to its own rows ({@link #output(Precision, String, String, int)}).
+     */
+    public float[] expected(Precision precision, String head, String output, int item) {
+        return precision == Precision.FP32 && head.equals(BundleManifest.TEXT)
+                ? captionEmbedding(item) : output(precision, head, output, item);
+    }
+
     /** The key golden.json keeps a precision's outputs under: fp32 at the top level. */
     public static final String INT8 = "int8";
 

@@ -73,11 +73,10 @@ public final class GoldenCheck {
              TeviAligner aligner = runtime.newTeviAligner();
              AlignVlmProjector projector = runtime.newAlignVlmProjector()) {
             List<float[]> images = new ArrayList<>();
-            List<float[]> captions = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 images.add(toFloats(golden.imageBytes(i)));
-                captions.add(golden.captionEmbedding(i));
             }
+            List<float[]> captions = golden.captionEmbeddings();
             List<VisionEmbedding> vision = tower.embed(images);
             Map<String, List<float[]>> visionRows = out.computeIfAbsent(BundleManifest.VISION, h -> new LinkedHashMap<>());
             visionRows.put("embedding", vision.stream().map(VisionEmbedding::embedding).toList());
@@ -139,8 +138,7 @@ public final class GoldenCheck {
         List<Result> results = new ArrayList<>();
         computed.forEach((head, outputs) -> outputs.forEach((output, rows) -> {
             Precision precision = runtime.precision(head);
-            IntFunction<float[]> expected = head.equals(BundleManifest.TEXT) && precision == Precision.FP32
-                    ? golden::captionEmbedding : i -> golden.output(precision, head, output, i);
+            IntFunction<float[]> expected = i -> golden.expected(precision, head, output, i);
             IntFunction<Agreement> perItem = output.equals(TOP_IDS)
                     ? i -> idAgreement(rows.get(i), expected.apply(i), precision)
                     : i -> Agreement.of(rows.get(i), expected.apply(i));

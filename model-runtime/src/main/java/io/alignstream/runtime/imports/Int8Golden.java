@@ -55,8 +55,7 @@ public final class Int8Golden {
                 return;    // ids, not a vector: compared as a share when verified
             }
             for (int i = 0; i < items.size(); i++) {
-                float[] fp32 = head.equals(io.alignstream.runtime.bundle.BundleManifest.TEXT)
-                        ? golden.captionEmbedding(i) : golden.output(head, output, i);
+                float[] fp32 = golden.expected(io.alignstream.runtime.bundle.Precision.FP32, head, output, i);
                 double cosine = io.alignstream.runtime.bundle.Agreement.of(items.get(i), fp32).cosine();
                 if (!(cosine >= MIN_COSINE_TO_FP32)) {
                     problems.add(head + "." + output + " item " + i + ": int8 against fp32 cosine " + cosine

@@ -93,10 +93,7 @@ class GoldenParityTest {
     @Test
     void teviHeadMatchesGolden() {
         // when the golden image embeddings are aligned to the golden caption embeddings
-        List<float[]> captions = new ArrayList<>();
-        for (int i = 0; i < golden.count(); i++) {
-            captions.add(golden.captionEmbedding(i));
-        }
+        List<float[]> captions = golden.captionEmbeddings();
         List<TeviAlignment> out = aligner.align(golden.outputs("vision", "embedding"), captions);
         List<CaptionQuery> queries = aligner.queries(captions);
         int latents = runtime.bundle().dims().saeLatents();
@@ -151,10 +148,7 @@ class GoldenParityTest {
             images.add(ImagePixels.toFloats(scene(i).image().pixels()));
         }
         List<VisionEmbedding> vision = tower.embed(images);
-        List<float[]> captions = new ArrayList<>();
-        for (int i = 0; i < golden.count(); i++) {
-            captions.add(golden.captionEmbedding(i));
-        }
+        List<float[]> captions = golden.captionEmbeddings();
         List<TeviAlignment> tevi = aligner.align(vision.stream().map(VisionEmbedding::embedding).toList(), captions);
         List<AlignVlmProjection> align = projector.project(vision.stream().map(VisionEmbedding::patchTokens).toList());
 

@@ -23,7 +23,6 @@ import io.alignstream.runtime.retrieval.TeviRetrievalScorer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,10 +54,7 @@ class LabelFreeBundleRuntimeTest {
         assertThat(bundle.manifest().hasCaptionAdapter()).isTrue();
         GoldenOutputs golden = GoldenOutputs.of(bundle);
         List<float[]> images = golden.outputs("vision", "embedding");
-        List<float[]> captions = new ArrayList<>();
-        for (int i = 0; i < golden.count(); i++) {
-            captions.add(golden.captionEmbedding(i));
-        }
+        List<float[]> captions = golden.captionEmbeddings();
         try (ModelRuntime runtime = ModelRuntime.open(bundle, EngineConfig.defaults());
              TeviAligner aligner = runtime.newTeviAligner()) {
             // when the golden check runs
@@ -113,10 +109,7 @@ class LabelFreeBundleRuntimeTest {
         assertThat(bundle.manifest().hasCaptionAdapter()).isFalse();
         GoldenOutputs golden = GoldenOutputs.of(bundle);
         List<float[]> images = golden.outputs("vision", "embedding");
-        List<float[]> captions = new ArrayList<>();
-        for (int i = 0; i < golden.count(); i++) {
-            captions.add(golden.captionEmbedding(i));
-        }
+        List<float[]> captions = golden.captionEmbeddings();
         try (ModelRuntime runtime = ModelRuntime.open(bundle, EngineConfig.defaults());
              TeviAligner aligner = runtime.newTeviAligner()) {
             // when pairs are aligned and the captions taken as queries alone
