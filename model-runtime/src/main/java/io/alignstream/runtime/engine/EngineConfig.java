@@ -10,7 +10,8 @@ import java.util.Objects;
  * @param gpuId            CUDA device ordinal for cuda and tensorrt
  * @param tensorRtCache    directory for TensorRT's engine and timing caches, so engines are built
  *                         once per model, GPU and TensorRT version rather than at every start
- * @param intraOpThreads   ONNX Runtime threads per inference; 0 lets ONNX Runtime choose (all cores)
+ * @param intraOpThreads   ONNX Runtime threads per inference; 0 lets ONNX Runtime choose (its count of
+ *                         physical cores, which can be fewer than the cores the JVM has)
  * @param precision        which heads run their int8 files ({@link PrecisionSetting}; default auto)
  */
 public record EngineConfig(DeviceSetting device, int gpuId, Path tensorRtCache, int intraOpThreads,

@@ -220,6 +220,11 @@ public final class AlignstreamConfig extends AbstractConfig {
             + "after the default, e.g. int8,vision=fp32. A head named int8 without an int8 file is refused at startup. "
             + "The quality cost of int8 is measured in docs/int8.md.";
 
+    public static final String MODEL_INTRA_OP_THREADS_CONFIG = "alignstream.model.intra.op.threads";
+    public static final String MODEL_INTRA_OP_THREADS_DOC = "ONNX Runtime threads per model call; 0 leaves the "
+            + "choice to ONNX Runtime, which counts physical cores its own way and took one thread on a 2-core virtual "
+            + "machine (docs/performance.md, issue 18).";
+
     // ---- output -------------------------------------------------------------------------------
 
     public static final String OUTPUT_INCLUDE_RAW_EMBEDDING_CONFIG = "alignstream.output.include.raw.embedding";
@@ -392,6 +397,8 @@ public final class AlignstreamConfig extends AbstractConfig {
                     ConfigDef.LambdaValidator.with(AlignstreamConfig::validatePrecision,
                             () -> "auto, fp32, int8, optionally followed by <head>=fp32|int8 for vision, text, tevi, align"),
                     Importance.MEDIUM, MODEL_PRECISION_DOC)
+            .define(MODEL_INTRA_OP_THREADS_CONFIG, Type.INT, 0, Range.between(0, 1024), Importance.LOW,
+                    MODEL_INTRA_OP_THREADS_DOC)
 
             .define(OUTPUT_INCLUDE_RAW_EMBEDDING_CONFIG, Type.BOOLEAN, true, Importance.LOW,
                     OUTPUT_INCLUDE_RAW_EMBEDDING_DOC)
@@ -629,7 +636,8 @@ public final class AlignstreamConfig extends AbstractConfig {
 
     /** How the model runtime runs the heads: the device and precision settings, other engine defaults. */
     public EngineConfig engineConfig() {
-        return EngineConfig.defaults().withDevice(modelDevice()).withPrecision(modelPrecision());
+        return EngineConfig.defaults().withDevice(modelDevice()).withPrecision(modelPrecision())
+                .withIntraOpThreads(getInt(MODEL_INTRA_OP_THREADS_CONFIG));
     }
 
     public boolean outputIncludeRawEmbedding() {

@@ -75,6 +75,7 @@ class AlignstreamConfigTest {
             assertThat(config.imageLimits()).isEqualTo(ImageLimits.defaults());
             assertThat(config.modelBundle()).isEmpty();
             assertThat(config.modelDevice()).isEqualTo(DeviceSetting.CPU);
+            assertThat(config.engineConfig().intraOpThreads()).isZero();
             assertThat(config.outputIncludeRawEmbedding()).isTrue();
             assertThat(config.monitorEnabled()).isTrue();
             assertThat(config.monitorWindowPairs()).isEqualTo(512);
@@ -128,6 +129,7 @@ class AlignstreamConfigTest {
                     "alignstream.model.bundle", "/opt/bundle",
                     "alignstream.model.device", "TensorRT",
                     "alignstream.output.alignvlm.dtype", "FLOAT16_LE",
+                    "alignstream.model.intra.op.threads", "2",
                     "alignstream.http.port", "-1");
 
             // then the getters return them typed
@@ -140,6 +142,7 @@ class AlignstreamConfigTest {
             assertThat(config.modelBundle()).contains("/opt/bundle");
             assertThat(config.modelDevice()).isEqualTo(DeviceSetting.TENSORRT);
             assertThat(config.outputAlignVlmDType()).isEqualTo(TensorDType.FLOAT16_LE);
+            assertThat(config.engineConfig().intraOpThreads()).isEqualTo(2);
             assertThat(config.httpPort()).isEqualTo(-1);
         }
 
@@ -192,6 +195,7 @@ class AlignstreamConfigTest {
             "alignstream.image.fetch.allow;'10.0.0.0/8,*.internal'",
             "alignstream.image.max.pixels;0",
             "alignstream.model.device;gpu",
+            "alignstream.model.intra.op.threads;-1",
             "alignstream.output.alignvlm.dtype;FLOAT64_LE",
             "alignstream.output.include.raw.embedding;yes",
             "alignstream.http.host;''",
