@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Measurement 1: the topology's model work with no Kafka, through the topology's own
@@ -45,6 +46,7 @@ public final class BatchedRuntimeRun {
              ImageFetcher fetcher = new ImageFetcher(settings.fetchLimits());
              ImageEmbedder images = new ImageEmbedder(session, fetcher, models.preprocessor(), profile)) {
             CaptionEmbedder captions = new CaptionEmbedder(session, preparer, profile);
+            Optional<ThreadCpu> cpuAtStart = ThreadCpu.now();
             long start = System.nanoTime();
             Map<String, float[]> imageEmbeddings = new HashMap<>();
             for (List<ImageEvent> chunk : settings.inModelCalls(workload.images())) {
@@ -66,6 +68,7 @@ public final class BatchedRuntimeRun {
                 profile.batch(InferenceStage.TEVI, to - from, System.nanoTime() - t);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
+            ThreadCpu.now().ifPresent(done -> profile.withCpu(done.since(cpuAtStart.orElseThrow())));
             return new RoundResult(Measurement.RUNTIME, round, workload.scenes(), workload.pairs(), seconds, seconds,
                     0, profile);
         }

@@ -23,6 +23,7 @@ public final class StageProfile implements PipelineMetrics {
 
     private final Map<InferenceStage, long[]> totals = new EnumMap<>(InferenceStage.class);
     private StreamThreadTimes threadTimes;
+    private ThreadCpu.Shares cpu;
 
     /** This profile with the stream thread's non-model times of a topology round. */
     StageProfile withThreadTimes(StreamThreadTimes times) {
@@ -33,6 +34,17 @@ public final class StageProfile implements PipelineMetrics {
     /** The stream thread's non-model times; empty for runs without a Kafka Streams application. */
     java.util.Optional<StreamThreadTimes> threadTimes() {
         return java.util.Optional.ofNullable(threadTimes);
+    }
+
+    /** This profile with what ran on the cores while the round processed ({@link ThreadCpu}). */
+    StageProfile withCpu(ThreadCpu.Shares shares) {
+        this.cpu = shares;
+        return this;
+    }
+
+    /** What ran on the cores while the round processed; empty where Linux's /proc is not there. */
+    java.util.Optional<ThreadCpu.Shares> cpu() {
+        return java.util.Optional.ofNullable(cpu);
     }
 
     @Override

@@ -67,7 +67,9 @@ public final class TopologyBenchmark {
         }
 
         public static Options defaults() {
-            return new Options(400, 1, 3, 42, 6, Map.of(), Path.of("cli", "target", "bench",
+            // Three warm-up rounds: both JVMs' compilers took 1.6-6.6 s of CPU in the first topology round,
+            // 0.2-0.4 s by the third (docs/performance.md, issue 18).
+            return new Options(400, 3, 3, 42, 6, Map.of(), Path.of("cli", "target", "bench",
                     "topology-benchmark.md"));
         }
     }

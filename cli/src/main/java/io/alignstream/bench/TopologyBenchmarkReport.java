@@ -46,6 +46,7 @@ final class TopologyBenchmarkReport {
         line("");
         rounds(summary);
         perRound(summary);
+        cores(summary);
         medians(summary);
         targets(summary);
         precisionComparisons(summary);
@@ -103,6 +104,40 @@ final class TopologyBenchmarkReport {
                             topology.profile().modelSeconds(), runtime.profile().modelSeconds(), thread));
                 });
             }
+        }
+        line("");
+    }
+
+    /**
+     * What ran on the machine's cores while each round processed (warm-up rounds too: how much the
+     * JIT compilers still take shows whether the counted rounds are warm).
+     */
+    private void cores(BenchmarkSummary summary) {
+        List<RoundResult> topologies = summary.rounds().stream()
+                .filter(r -> r.measurement() == Measurement.TOPOLOGY && r.profile().cpu().isPresent()).toList();
+        if (topologies.isEmpty()) {
+            return;
+        }
+        line("## What ran on the cores during each round's processing (CPU seconds, Linux /proc)");
+        line("");
+        line("Cores busy = all CPU seconds of the service's JVM and the broker's / processing seconds. The stream"
+                + " threads run the model calls (and ONNX Runtime's work when it takes one thread); the rest of the"
+                + " JVM holds the Kafka clients' I/O threads, the collectors and this benchmark's read_committed reader.");
+        line("");
+        line("| round | precision | runtime cores busy | topology cores busy | stream threads s | JIT s | rest of JVM s"
+                + " | broker s | of it broker JIT s |");
+        line("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        for (RoundResult topology : topologies) {
+            ThreadCpu.Shares cpu = topology.profile().cpu().orElseThrow();
+            String runtime = summary.rounds().stream()
+                    .filter(r -> r.measurement() == Measurement.RUNTIME && r.round() == topology.round()
+                            && r.precision().equals(topology.precision()) && r.profile().cpu().isPresent())
+                    .findFirst().map(r -> String.format(Locale.ROOT, "%.2f",
+                            r.profile().cpu().orElseThrow().total() / r.processingSeconds())).orElse("-");
+            line(String.format(Locale.ROOT, "| %s | %s | %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |",
+                    topology.warmup() ? "warm-up " + topology.round() : Integer.toString(topology.round()),
+                    topology.precision(), runtime, cpu.total() / topology.processingSeconds(), cpu.streamThreads(),
+                    cpu.compilers(), cpu.restOfJvm(), cpu.broker(), cpu.brokerCompilers()));
         }
         line("");
     }

@@ -8,13 +8,15 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * Measurement 2: {@link AlignstreamApp} as {@code alignstream run} starts it (its own models,
  * exactly_once_v2, default batching), on a fresh application id against the backlog, timed from
  * before its start, and from when it reports RUNNING, until a read_committed consumer has seen
  * every TEVI and AlignVLM record. The
- * model time per stage and the batch sizes actually achieved come from its own /metrics.
+ * model time per stage and the batch sizes actually achieved come from its own /metrics; what ran
+ * on the cores from RUNNING to the last output from {@link ThreadCpu}.
  */
 final class TopologyRun {
     private final BenchPlatform platform;
@@ -39,9 +41,12 @@ final class TopologyRun {
                     throw new IllegalStateException("the application did not reach RUNNING: " + app.state());
                 }
                 running = System.nanoTime();
+                Optional<ThreadCpu> cpuAtRunning = ThreadCpu.now();
                 seen = watcher.awaitAll(timeout);
+                Optional<ThreadCpu> cpuAtDone = ThreadCpu.now();
                 profile = StageProfile.fromExposition(scrape(app.httpPort()))
                         .withThreadTimes(StreamThreadTimes.of(app.streams().metrics(), gcBefore));
+                cpuAtDone.ifPresent(done -> profile.withCpu(done.since(cpuAtRunning.orElseThrow())));
             }
             return new RoundResult(Measurement.TOPOLOGY, round, workload.scenes(), workload.pairs(),
                     (seen.doneNanos() - start) / 1e9, (seen.doneNanos() - running) / 1e9,

@@ -107,9 +107,10 @@ final class BenchCommand implements Runnable {
                 description = "Synthetic scenes (1 image and its captions each) (default: ${DEFAULT-VALUE}).")
         int scenes;
 
-        @Option(names = "--warmup-rounds", defaultValue = "1",
-                description = "Rounds run first and left out of the medians, so the JIT has compiled the Kafka"
-                        + " measurements' code (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--warmup-rounds", defaultValue = "3",
+                description = "Rounds run first and left out of the medians, so that both JVMs' JIT compilers"
+                        + " (the service's and the broker's) have settled; the report's cores table shows what they"
+                        + " still took (default: ${DEFAULT-VALUE}).")
         int warmupRounds;
 
         @Option(names = "--rounds", defaultValue = "3",

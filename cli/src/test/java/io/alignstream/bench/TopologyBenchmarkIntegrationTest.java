@@ -60,6 +60,10 @@ class TopologyBenchmarkIntegrationTest {
                 .contains(summary.runtimeTargetMet() ? "| PASS |" : "| NOT MET |")
                 .contains("--scenes=6 --warmup-rounds=0 --rounds=1 --partitions=2")
                 .contains("| alignstream topology (EOS v2) | VISION |");
+        // and what ran on the cores while the topology processed: its stream thread, which ran the model calls
+        assertThat(summary.of(Measurement.TOPOLOGY).get(0).profile().cpu()).hasValueSatisfying(cpu ->
+                assertThat(cpu.streamThreads()).isPositive());
+        assertThat(report).contains("## What ran on the cores during each round's processing");
     }
 
     @Test
