@@ -1,7 +1,7 @@
 """Dynamic int8 quantization of a bundle's heads, written with the `onnx` package alone.
 
     python3 -m alignstream_training.quantize --bundle DIR [--heads align,text,vision] \
-        [--source text=PATH.onnx] [--reduce-range]
+        [--source text=PATH.onnx] [--reduce-range] [--keep-float REGEX]
 
 For each named head (default: align,text, the heavy ones) it reads the fp32 ONNX file, writes
 `<stem>.int8.onnx` beside the manifest, and records it as `heads.<name>.int8` (`file`, and the
@@ -25,6 +25,7 @@ other op stay float, as do MatMuls with fewer than SMALL weights.
 import argparse
 import json
 import os
+import re
 import sys
 
 import numpy as np
@@ -76,9 +77,12 @@ def _attr(node, name, default):
     return next((helper.get_attribute_value(a) for a in node.attribute if a.name == name), default)
 
 
-def quantize_model(model, reduce_range=False):
+def quantize_model(model, reduce_range=False, keep_float=None):
     """Returns (a quantized copy of model, stats). The input model is left as it is.
-    reduce_range: weights in [-64, 64] instead of [-127, 127] (QMAX_REDUCED)."""
+    reduce_range: weights in [-64, 64] instead of [-127, 127] (QMAX_REDUCED).
+    keep_float: a regular expression; a MatMul/Gemm whose node name or weight name it finds
+    (re.search) stays float (the layers whose int8 error costs the most, docs/int8.md)."""
+    keep = re.compile(keep_float) if keep_float else None
     model_out = onnx.ModelProto()
     model_out.CopyFrom(model)
     graph = model_out.graph
@@ -90,7 +94,7 @@ def quantize_model(model, reduce_range=False):
     for node in graph.node:
         for name in node.input:
             consumers.setdefault(name, []).append(node)
-    stats = {"quantized": 0, "float_dynamic": 0, "float_small": 0, "float_other": 0}
+    stats = {"quantized": 0, "float_dynamic": 0, "float_small": 0, "float_other": 0, "float_kept": 0}
     quantized_weights = {}  # (initializer, transposed, alpha) -> (W_q name, scale name, zp name)
     replaced = set()
     nodes = []
@@ -118,6 +122,10 @@ def quantize_model(model, reduce_range=False):
             transposed, alpha = False, 1.0
         if b.dims[0] * b.dims[1] < SMALL:
             stats["float_small"] += 1
+            nodes.append(node)
+            continue
+        if keep is not None and (keep.search(node.name) or keep.search(b.name)):
+            stats["float_kept"] += 1
             nodes.append(node)
             continue
         key = (b.name, transposed, alpha)
@@ -204,7 +212,7 @@ def _int8_name(file):
     return f"{stem}.int8{ext}"
 
 
-def quantize_bundle(bundle, heads=DEFAULT_HEADS, sources=None, log=print, reduce_range=False):
+def quantize_bundle(bundle, heads=DEFAULT_HEADS, sources=None, log=print, reduce_range=False, keep_float=None):
     """Quantizes the named heads and updates manifest.json. sources: {head: fp32 file path} for
     heads whose file is not in the bundle folder. Returns {head: stats} of the heads written;
     a referenced head without a source is skipped (and logged), a wrong source refused."""
@@ -239,7 +247,7 @@ def quantize_bundle(bundle, heads=DEFAULT_HEADS, sources=None, log=print, reduce
         plan.append((head, file, source))
     results = {}
     for head, file, source in plan:
-        quantized, stats = quantize_model(onnx.load(source), reduce_range)
+        quantized, stats = quantize_model(onnx.load(source), reduce_range, keep_float)
         target = _int8_name(file)
         onnx.save(quantized, os.path.join(bundle, target))
         int8 = {"file": target}
@@ -251,9 +259,9 @@ def quantize_bundle(bundle, heads=DEFAULT_HEADS, sources=None, log=print, reduce
         stats.update(fp32_bytes=os.path.getsize(source), int8_bytes=files[target]["bytes"], file=target)
         results[head] = stats
         log(f"{head}: {file} -> {target}: MatMul/Gemm {stats['quantized']} quantized, "
-            f"{stats['float_dynamic'] + stats['float_small'] + stats['float_other']} left float "
+            f"{stats['float_dynamic'] + stats['float_small'] + stats['float_other'] + stats['float_kept']} left float "
             f"({stats['float_dynamic']} without a constant 2-D float weight, {stats['float_small']} small, "
-            f"{stats['float_other']} other); {stats['fp32_bytes']:,} -> {stats['int8_bytes']:,} bytes")
+            f"{stats['float_other']} other, {stats['float_kept']} kept by --keep-float); {stats['fp32_bytes']:,} -> {stats['int8_bytes']:,} bytes")
     if results:
         tmp = path + ".tmp"
         with open(tmp, "w", encoding="utf-8") as f:
@@ -271,6 +279,9 @@ def main(argv=None):
                     help="the fp32 file of a head the bundle references from a Maven artifact")
     ap.add_argument("--reduce-range", action="store_true",
                     help="7-bit weights ([-64, 64]) for x86 CPUs without VNNI, where 8-bit ones can saturate")
+    ap.add_argument("--keep-float", metavar="REGEX",
+                    help="MatMul/Gemm nodes whose node or weight name matches stay float, "
+                         "e.g. the feed-forward output projections of a BERT text tower")
     args = ap.parse_args(argv)
     sources = {}
     for item in args.source:
@@ -283,7 +294,7 @@ def main(argv=None):
         # The runtime scores TEVI from its fp32 decoder and refuses heads.tevi.int8 (docs/int8.md).
         ap.error("--heads tevi: the TEVI head runs in fp32 only")
     try:
-        quantize_bundle(args.bundle, heads, sources, reduce_range=args.reduce_range)
+        quantize_bundle(args.bundle, heads, sources, reduce_range=args.reduce_range, keep_float=args.keep_float)
     except ValueError as e:
         sys.exit(str(e))
 

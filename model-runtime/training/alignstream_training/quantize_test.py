@@ -125,7 +125,7 @@ class QuantizeModelTest(unittest.TestCase):
         (y,) = _run(quantized, {"x": x})
         # Then every row points where the float one does, and the Gemm is gone
         self.assertGreater(_cosines(y, expected).min(), 0.999)
-        self.assertEqual(stats, {"quantized": 1, "float_dynamic": 0, "float_small": 0, "float_other": 0})
+        self.assertEqual(stats, {"quantized": 1, "float_dynamic": 0, "float_small": 0, "float_other": 0, "float_kept": 0})
         self.assertEqual(_ops(quantized), {"DynamicQuantizeLinear": 1, "MatMulInteger": 1, "Cast": 1, "Mul": 2, "Add": 1})
 
     def test_matmul_linear_keeps_its_output_and_moves_the_bias_second(self):
@@ -247,10 +247,27 @@ class QuantizeModelTest(unittest.TestCase):
         # When it is quantized
         quantized, stats = Q.quantize_model(model)
         # Then only the projection is rewritten; the other two MatMuls are untouched
-        self.assertEqual(stats, {"quantized": 1, "float_dynamic": 1, "float_small": 1, "float_other": 0})
+        self.assertEqual(stats, {"quantized": 1, "float_dynamic": 1, "float_small": 1, "float_other": 0, "float_kept": 0})
         matmuls = [list(n.input) for n in quantized.graph.node if n.op_type == "MatMul"]
         self.assertEqual(matmuls, [["h", "k"], ["scores", "small"]])
         self.assertEqual(_ops(quantized)["MatMulInteger"], 1)
+
+    def test_a_matmul_named_by_keep_float_stays_float(self):
+        # Given two projections, one named like a BERT feed-forward output
+        nodes = [helper.make_node("MatMul", ["x", "w_up"], ["h"], "/layer.0/intermediate/dense/MatMul"),
+                 helper.make_node("MatMul", ["h", "w_down"], ["y"], "/layer.0/output/dense/MatMul")]
+        model = _graph_model(nodes, [_float_input("x", ["batch", 16, 128])], [_float_input("y", ["batch", 16, 128])],
+                             [_weight("w_up", (128, 256), 8), _weight("w_down", (256, 128), 9)])
+        # When it is quantized keeping the output projections float
+        quantized, stats = Q.quantize_model(model, keep_float=r"/output/dense/")
+        # Then only the other one is rewritten, and the kept one reads its float weight as before
+        self.assertEqual((stats["quantized"], stats["float_kept"]), (1, 1))
+        self.assertEqual([list(n.input) for n in quantized.graph.node if n.op_type == "MatMul"],
+                         [["h", "w_down"]])
+        self.assertEqual(_ops(quantized)["MatMulInteger"], 1)
+        # And a pattern that matches a weight's name keeps that one instead
+        _, by_weight = Q.quantize_model(model, keep_float=r"^w_up$")
+        self.assertEqual((by_weight["quantized"], by_weight["float_kept"]), (1, 1))
 
     def test_an_old_opset_is_raised_to_11_and_the_input_model_left_alone(self):
         # Given an opset-10 model
