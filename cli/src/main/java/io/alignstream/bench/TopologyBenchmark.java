@@ -5,6 +5,8 @@ import io.alignstream.inference.InferenceModels;
 import io.alignstream.runtime.bundle.Precision;
 import io.alignstream.runtime.engine.PrecisionSetting;
 import io.alignstream.topology.TopologySettings;
+import org.apache.kafka.streams.StreamsConfig;
+
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -152,7 +154,9 @@ public final class TopologyBenchmark {
                 context = new TopologyBenchmarkReport.Context(Instant.now().toString(),
                         Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
                         base.modelDevice().toString(), first.modelRef().getId() + " " + first.modelRef().getVersion(),
-                        command(), workload, settings, base.processingGuarantee(), base.monitorEnabled(), headPrecisions);
+                        command(), workload, settings, base.processingGuarantee(),
+                        new StreamsConfig(base.streamsProperties()).getInt(StreamsConfig.NUM_STREAM_THREADS_CONFIG),
+                        base.monitorEnabled(), headPrecisions);
             } finally {
                 opened.forEach(InferenceModels::close);
             }

@@ -15,8 +15,8 @@ final class TopologyBenchmarkReport {
      * @param headPrecisions per precision measured, what each head ran in ("vision fp32, text int8, ...")
      */
     record Context(String when, int cores, String java, String device, String bundle, String command,
-                   BenchWorkload workload, TopologySettings settings, String processingGuarantee, boolean monitor,
-                   Map<String, String> headPrecisions) { }
+                   BenchWorkload workload, TopologySettings settings, String processingGuarantee, int streamThreads,
+                   boolean monitor, Map<String, String> headPrecisions) { }
 
     private final StringBuilder out = new StringBuilder();
 
@@ -33,10 +33,12 @@ final class TopologyBenchmarkReport {
                 w.pairs(), w.scenes()));
         TopologySettings settings = context.settings();
         line(String.format(Locale.ROOT, "- settings: %s, %d partitions, model calls of up to %d items; a task's batch"
-                        + " runs at %d images, %d inputs, or %d ms after its input paused; one stream thread; quality"
+                        + " runs at %d images, %d inputs, or %d ms after its input paused; %s; quality"
                         + " monitor %s; one broker (embedded KRaft, its own JVM) and the embedded registry",
                 context.processingGuarantee(), settings.partitions(), settings.batchMaxSize(), settings.batchMaxSize(),
-                settings.batchMaxInputs(), settings.batchMaxWait().toMillis(), context.monitor() ? "on" : "off"));
+                settings.batchMaxInputs(), settings.batchMaxWait().toMillis(),
+                context.streamThreads() == 1 ? "one stream thread" : context.streamThreads() + " stream threads",
+                context.monitor() ? "on" : "off"));
         line("- processing = from the moment Kafka Streams reports RUNNING (the backlog can be consumed) until a"
                 + " read_committed consumer has seen the last output; *incl. start-up* counts from before the"
                 + " application (or the naive topology and its models) started. The runtime run has no start-up."
