@@ -25,6 +25,7 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -406,11 +407,14 @@ class KubernetesManifestsTest {
     }
 
     @Test
-    void replicasDoNotExceedPartitionsAndShutdownOutlastsTheCloseTimeout() {
+    void streamThreadsDoNotExceedPartitionsAndShutdownOutlastsTheCloseTimeout() {
         JsonNode statefulSet = baseByKind().get("StatefulSet");
         int partitions = Integer.parseInt(configMapProperties().getProperty(AlignstreamConfig.TOPICS_PARTITIONS_CONFIG));
-        assertThat(statefulSet.path("spec").path("replicas").asInt()).isBetween(1, partitions);
-        assertThat(DeployFiles.yaml(GPU.resolve("statefulset-gpu.yaml")).path("spec").path("replicas").asInt())
+        // A stream thread beyond the partition count gets no task (docs/scaling.md).
+        int threads = Integer.parseInt(configMapProperties().getProperty(StreamsConfig.NUM_STREAM_THREADS_CONFIG));
+        assertThat(threads).isPositive();
+        assertThat(statefulSet.path("spec").path("replicas").asInt() * threads).isBetween(1, partitions);
+        assertThat(DeployFiles.yaml(GPU.resolve("statefulset-gpu.yaml")).path("spec").path("replicas").asInt() * threads)
                 .isBetween(1, partitions);
         assertThat(DeployFiles.text(ROOT.resolve("streams-app/src/main/java/io/alignstream/app/AlignstreamApp.java")))
                 .contains("CLOSE_TIMEOUT = Duration.ofSeconds(" + CLOSE_TIMEOUT.toSeconds() + ")");

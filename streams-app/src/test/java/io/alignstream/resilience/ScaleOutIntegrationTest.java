@@ -18,6 +18,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -25,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Scale-out and fail-over: two instances of the service (child JVMs, same application.id, each
- * its own state directory, as on two hosts) share the input partitions; one is SIGKILLed while
+ * its own state directory, as on two hosts, each with two stream threads) share the input partitions; one is SIGKILLed while
  * events flow; the other takes over all partitions; a {@code read_committed} reader then finds
  * exactly one TEVI record per pair, one AlignVLM record per image, no dead letter.
  *
@@ -40,6 +41,8 @@ class ScaleOutIntegrationTest {
     /** 200 scenes of one image and five captions: 1,000 pairs. */
     private static final int SCENES = 200;
     private static final String APPLICATION_ID = "scale-out";
+    /** Per instance: 2 x 2 threads share the {@link Rig#PARTITIONS} partitions, so each thread has tasks. */
+    private static final int STREAM_THREADS = 2;
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration RUN_DEADLINE = Duration.ofMinutes(3);
 
@@ -54,8 +57,11 @@ class ScaleOutIntegrationTest {
         StringBuilder timeline = new StringBuilder();
 
         // given two instances of the service with the same application.id, each with its own state directory
+        // and two stream threads (the shape docs/scaling.md recommends for 2-core pods; the crash test runs one)
         Map<String, String> settingsA = Rig.settings(PLATFORM, APPLICATION_ID, work.resolve("state-a"), "instance-a");
         Map<String, String> settingsB = Rig.settings(PLATFORM, APPLICATION_ID, work.resolve("state-b"), "instance-b");
+        settingsA.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(STREAM_THREADS));
+        settingsB.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(STREAM_THREADS));
         TopicNames topics = Rig.topics(settingsA);
         Path logs = Rig.logDir("scale-out-test");
         try (ServiceProcess a = new ServiceProcess("instance-a", logs, settingsA, Rig.CHILD_JVM_OPTIONS);
@@ -128,7 +134,7 @@ class ScaleOutIntegrationTest {
                     Rig.PARTITIONS, Duration.ofSeconds(60));
             line(timeline, testStart, "audit done");
             String report = "# Scale-out test\n\n`ScaleOutIntegrationTest`: two instances (child JVMs, exactly_once_v2, "
-                    + Rig.PARTITIONS + " partitions), one SIGKILLed while events flow.\n\n"
+                    + STREAM_THREADS + " stream threads each, " + Rig.PARTITIONS + " partitions), one SIGKILLed while events flow.\n\n"
                     + plan.expectedImages().size() + " images, " + expectedPairs + " pairs, "
                     + plan.captionsFirstScenes() + " scenes with all captions before the image (seed " + SEED
                     + ").\n\nVerdict: " + audit.summary(plan.expectedPairs(), plan.expectedImages()) + ".\n\n"
