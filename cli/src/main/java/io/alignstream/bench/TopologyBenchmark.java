@@ -102,6 +102,8 @@ public final class TopologyBenchmark {
             progress(started, "broker and registry up, backlog produced");
             AlignstreamConfig base = platform.roundConfig("runtime");
             TopologySettings settings = base.topologySettings();
+            // The runtime baseline runs as many workers as the topology has stream threads: like for like.
+            int streamThreads = new StreamsConfig(base.streamsProperties()).getInt(StreamsConfig.NUM_STREAM_THREADS_CONFIG);
             Duration timeout = Duration.ofSeconds(120 + 2L * options.scenes());
             TopologyRun topology = new TopologyRun(platform, timeout);
             NaiveTopologyRun naive = new NaiveTopologyRun(platform, timeout);
@@ -118,7 +120,7 @@ public final class TopologyBenchmark {
                             ? platform.roundConfig(precision.roundName("runtime", 0), precision.settings()) : base);
                     opened.add(models.models());
                     headPrecisions.put(precision.label(), Precision.describe(models.precisions()));
-                    BatchedRuntimeRun runtime = new BatchedRuntimeRun(models.models(), settings);
+                    BatchedRuntimeRun runtime = new BatchedRuntimeRun(models.models(), settings, streamThreads);
                     // Untimed: load the ONNX sessions and warm the JIT on a few scenes.
                     runtime.run(BenchWorkload.generate(Math.min(options.scenes(), 8), options.seed() + 1), 0);
                     runtimes.put(precision, runtime);
@@ -155,7 +157,7 @@ public final class TopologyBenchmark {
                         Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
                         base.modelDevice().toString(), first.modelRef().getId() + " " + first.modelRef().getVersion(),
                         command(), workload, settings, base.processingGuarantee(),
-                        new StreamsConfig(base.streamsProperties()).getInt(StreamsConfig.NUM_STREAM_THREADS_CONFIG),
+                        streamThreads,
                         base.monitorEnabled(), headPrecisions);
             } finally {
                 opened.forEach(InferenceModels::close);

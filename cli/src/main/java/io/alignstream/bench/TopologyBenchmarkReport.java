@@ -37,7 +37,9 @@ final class TopologyBenchmarkReport {
                         + " monitor %s; one broker (embedded KRaft, its own JVM) and the embedded registry",
                 context.processingGuarantee(), settings.partitions(), settings.batchMaxSize(), settings.batchMaxSize(),
                 settings.batchMaxInputs(), settings.batchMaxWait().toMillis(),
-                context.streamThreads() == 1 ? "one stream thread" : context.streamThreads() + " stream threads",
+                context.streamThreads() == 1 ? "one stream thread (and one runtime worker)"
+                        : context.streamThreads() + " stream threads (and as many runtime workers, each with its"
+                                + " own share of the scenes)",
                 context.monitor() ? "on" : "off"));
         line("- processing = from the moment Kafka Streams reports RUNNING (the backlog can be consumed) until a"
                 + " read_committed consumer has seen the last output; *incl. start-up* counts from before the"
