@@ -5,8 +5,6 @@ import io.alignstream.inference.InferenceModels;
 import io.alignstream.runtime.bundle.Precision;
 import io.alignstream.runtime.engine.PrecisionSetting;
 import io.alignstream.topology.TopologySettings;
-import org.apache.kafka.streams.StreamsConfig;
-
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.Locale;
+import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * {@code alignstream bench topology}: end-to-end throughput of the topology on the embedded
@@ -156,8 +155,7 @@ public final class TopologyBenchmark {
                 context = new TopologyBenchmarkReport.Context(Instant.now().toString(),
                         Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
                         base.modelDevice().toString(), first.modelRef().getId() + " " + first.modelRef().getVersion(),
-                        command(), workload, settings, base.processingGuarantee(),
-                        streamThreads,
+                        command(), workload, settings, base.processingGuarantee(), streamThreads,
                         base.monitorEnabled(), headPrecisions);
             } finally {
                 opened.forEach(InferenceModels::close);
