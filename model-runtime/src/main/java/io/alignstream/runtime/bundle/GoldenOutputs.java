@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The bundle's golden.json: PyTorch's inputs and outputs for a few fixed test items. The
@@ -17,7 +18,8 @@ import java.util.List;
  *
  * <p>A bundle with int8 heads also has their outputs on the same golden inputs, computed by ONNX
  * Runtime when the int8 files were made ({@code alignstream model golden}), under
- * {@code int8.<head>.<output>}; the text head's under {@code int8.text.embedding}.
+ * {@code int8.<head>.<output>}; the text head's under {@code int8.text.embedding}; and the sha256
+ * of the int8 file each head's rows came from, under {@code int8_files.<head>}.
  */
 public final class GoldenOutputs {
 
@@ -91,6 +93,17 @@ public final class GoldenOutputs {
 
     /** The key golden.json keeps a precision's outputs under: fp32 at the top level. */
     public static final String INT8 = "int8";
+    /** The key golden.json keeps, per head, the sha256 of the int8 file its int8 rows came from. */
+    public static final String INT8_FILES = "int8_files";
+
+    /**
+     * The sha256 of the int8 file the head's int8 rows were written from; empty for rows written
+     * before golden.json recorded it.
+     */
+    public Optional<String> int8File(String head) {
+        JsonNode sha = root.path(INT8_FILES).path(head);
+        return sha.isTextual() ? Optional.of(sha.textValue()) : Optional.empty();
+    }
 
     /** Whether golden.json has this head output for every golden item. */
     public boolean has(String head, String output) {

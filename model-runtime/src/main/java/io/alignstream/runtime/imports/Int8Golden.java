@@ -6,9 +6,11 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.alignstream.runtime.ModelRuntime;
+import io.alignstream.runtime.bundle.Agreement;
 import io.alignstream.runtime.bundle.BundleLoader;
 import io.alignstream.runtime.bundle.GoldenOutputs;
 import io.alignstream.runtime.bundle.ModelBundle;
+import io.alignstream.runtime.bundle.Precision;
 import io.alignstream.runtime.engine.DeviceSetting;
 import io.alignstream.runtime.engine.EngineConfig;
 import io.alignstream.runtime.engine.PrecisionSetting;
@@ -55,8 +57,8 @@ public final class Int8Golden {
                 return;    // ids, not a vector: compared as a share when verified
             }
             for (int i = 0; i < items.size(); i++) {
-                float[] fp32 = golden.expected(io.alignstream.runtime.bundle.Precision.FP32, head, output, i);
-                double cosine = io.alignstream.runtime.bundle.Agreement.of(items.get(i), fp32).cosine();
+                float[] fp32 = golden.expected(Precision.FP32, head, output, i);
+                double cosine = Agreement.of(items.get(i), fp32).cosine();
                 if (!(cosine >= MIN_COSINE_TO_FP32)) {
                     problems.add(head + "." + output + " item " + i + ": int8 against fp32 cosine " + cosine
                             + " (at least " + MIN_COSINE_TO_FP32 + " expected): the int8 file does not compute this head");
@@ -100,6 +102,9 @@ public final class Int8Golden {
         try {
             ObjectNode golden = (ObjectNode) JSON.readTree(bundle.golden());
             ObjectNode section = golden.putObject(GoldenOutputs.INT8);
+            ObjectNode sources = golden.putObject(GoldenOutputs.INT8_FILES);
+            rows.keySet().forEach(head -> sources.put(head, bundle.manifest().files()
+                    .get(bundle.manifest().head(head).file(Precision.INT8)).sha256()));
             rows.forEach((head, outputs) -> {
                 ObjectNode headNode = section.putObject(head);
                 outputs.forEach((output, items) -> {

@@ -12,7 +12,9 @@ import io.alignstream.runtime.engine.EngineConfig;
 import io.alignstream.runtime.engine.PrecisionSetting;
 import io.alignstream.runtime.heads.GoldenCheck;
 import io.alignstream.runtime.imports.Int8Golden;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,8 +79,10 @@ class Int8GoldenTest {
             assertThat(results).filteredOn(r -> r.head().equals(BundleManifest.TEXT))
                     .singleElement().extracting(GoldenCheck.Result::precision).isEqualTo(Precision.INT8);
         }
-        // and the int8 rows are not the fp32 caption embeddings: int8 changes the numbers
+        // and the rows record the int8 file they came from
         GoldenOutputs golden = GoldenOutputs.of(bundle);
+        assertThat(golden.int8File(BundleManifest.TEXT)).contains(bundle.manifest().files().get(BundleCopy.INT8_TEXT).sha256());
+        // and the int8 rows are not the fp32 caption embeddings: int8 changes the numbers
         Agreement againstFp32 = Agreement.of(golden.output(Precision.INT8, "text", "embedding", 0), golden.captionEmbedding(0));
         assertThat(againstFp32.withinParity()).isFalse();
         assertThat(againstFp32.cosine()).isGreaterThan(0.9);
@@ -110,6 +114,39 @@ class Int8GoldenTest {
         // when its int8 golden rows are written, then model golden refuses, naming the output
         assertThatThrownBy(() -> Int8Golden.write(copy.directory)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("align.").hasMessageContaining("does not compute this head");
+    }
+
+    @Test
+    void rowsWrittenFromAnotherInt8FileAreRefusedUntilWrittenAgain() throws Exception {
+        // given the default bundle, whose int8 rows record the connector's int8 file they came from
+        BundleCopy copy = BundleCopy.ofDefault(temp);
+        String connector = ModelBundle.loadDefault().manifest().head(BundleManifest.ALIGN).file(Precision.INT8);
+        assertThat(GoldenOutputs.of(ModelBundle.loadDefault()).int8File(BundleManifest.ALIGN))
+                .contains(ModelBundle.loadDefault().manifest().files().get(connector).sha256());
+
+        // when that file is replaced by another that computes the same numbers (the model's doc_string set:
+        // ONNX ModelProto field 6, appended), listed again so that it loads
+        byte[] file = copy.read(connector);
+        byte[] note = "re-quantized".getBytes(StandardCharsets.US_ASCII);
+        byte[] changed = Arrays.copyOf(file, file.length + 2 + note.length);
+        changed[file.length] = (6 << 3) | 2;    // field 6, length-delimited
+        changed[file.length + 1] = (byte) note.length;
+        System.arraycopy(note, 0, changed, file.length + 2, note.length);
+        copy.write(connector, changed).relist(connector);
+
+        // then the int8 check refuses the rows, naming the file and the command that writes them again
+        try (ModelRuntime runtime = ModelRuntime.open(ModelBundle.load(copy.directory), cpu(PrecisionSetting.INT8))) {
+            assertThatThrownBy(() -> GoldenCheck.run(runtime)).isInstanceOfSatisfying(InvalidBundleException.class,
+                    e -> assertThat(e.problems()).singleElement().satisfies(p -> assertThat(p)
+                            .contains("align head's int8 rows were written from another file")
+                            .contains(connector).contains("alignstream model golden")));
+        }
+        // and once they are written again, every output passes
+        Int8Golden.write(copy.directory);
+        try (ModelRuntime runtime = ModelRuntime.open(ModelBundle.load(copy.directory), cpu(PrecisionSetting.INT8))) {
+            GoldenCheck.run(runtime).forEach(r -> assertThat(r.passed()).as("%s.%s %s: %s", r.head(), r.output(),
+                    r.precision(), r.agreement()).isTrue());
+        }
     }
 
     @Test
