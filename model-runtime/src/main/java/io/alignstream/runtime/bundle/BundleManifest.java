@@ -49,6 +49,11 @@ public record BundleManifest(
         return heads.get(name);
     }
 
+    /** The sha256 listed for a head's file in a precision it has (every listed file has one, checked at load). */
+    public String sha256(String head, Precision precision) {
+        return files.get(head(head).file(precision)).sha256();
+    }
+
     /** Whether the TEVI head declares {@link #CAPTION_ALIGNED}: it has a caption adapter. */
     public boolean hasCaptionAdapter() {
         Head tevi = head(TEVI);

@@ -126,11 +126,11 @@ public final class GoldenCheck {
         List<String> missing = new ArrayList<>();
         // Rows written from another int8 file would hold a re-quantized file to the old file's numbers.
         computed.keySet().stream().filter(head -> runtime.precision(head) == Precision.INT8).forEach(head -> {
-            String file = manifest.head(head).file(Precision.INT8);
-            String current = manifest.files().get(file).sha256();
+            String current = manifest.sha256(head, Precision.INT8);
             golden.int8File(head).filter(recorded -> !recorded.equals(current)).ifPresent(recorded -> missing.add(
                     manifest.golden() + ": the " + head + " head's int8 rows were written from another file (sha256 "
-                            + recorded + ", " + file + " is " + current + "); write them again with"
+                            + recorded + ", " + manifest.head(head).file(Precision.INT8) + " is " + current
+                            + "); write them again with"
                             + " `alignstream model golden`"));
         });
         computed.forEach((head, outputs) -> outputs.keySet().forEach(output -> {

@@ -103,8 +103,7 @@ public final class Int8Golden {
             ObjectNode golden = (ObjectNode) JSON.readTree(bundle.golden());
             ObjectNode section = golden.putObject(GoldenOutputs.INT8);
             ObjectNode sources = golden.putObject(GoldenOutputs.INT8_FILES);
-            rows.keySet().forEach(head -> sources.put(head, bundle.manifest().files()
-                    .get(bundle.manifest().head(head).file(Precision.INT8)).sha256()));
+            rows.keySet().forEach(head -> sources.put(head, bundle.manifest().sha256(head, Precision.INT8)));
             rows.forEach((head, outputs) -> {
                 ObjectNode headNode = section.putObject(head);
                 outputs.forEach((output, items) -> {
