@@ -259,7 +259,7 @@ def quantize_bundle(bundle, heads=DEFAULT_HEADS, sources=None, log=print, reduce
         stats.update(fp32_bytes=os.path.getsize(source), int8_bytes=files[target]["bytes"], file=target)
         results[head] = stats
         log(f"{head}: {file} -> {target}: MatMul/Gemm {stats['quantized']} quantized, "
-            f"{stats['float_dynamic'] + stats['float_small'] + stats['float_other'] + stats['float_kept']} left float "
+            f"{sum(n for kind, n in stats.items() if kind.startswith('float_'))} left float "
             f"({stats['float_dynamic']} without a constant 2-D float weight, {stats['float_small']} small, "
             f"{stats['float_other']} other, {stats['float_kept']} kept by --keep-float); {stats['fp32_bytes']:,} -> {stats['int8_bytes']:,} bytes")
     if results:
@@ -271,6 +271,15 @@ def quantize_bundle(bundle, heads=DEFAULT_HEADS, sources=None, log=print, reduce
     return results
 
 
+def _regex(text):
+    """An argparse type: the expression itself, refused with argparse's usage message when it does not compile."""
+    try:
+        re.compile(text)
+    except re.error as e:
+        raise argparse.ArgumentTypeError(f"not a regular expression: {e}")
+    return text
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bundle", required=True, help="bundle folder with manifest.json")
@@ -279,7 +288,7 @@ def main(argv=None):
                     help="the fp32 file of a head the bundle references from a Maven artifact")
     ap.add_argument("--reduce-range", action="store_true",
                     help="7-bit weights ([-64, 64]) for x86 CPUs without VNNI, where 8-bit ones can saturate")
-    ap.add_argument("--keep-float", metavar="REGEX",
+    ap.add_argument("--keep-float", metavar="REGEX", type=_regex,
                     help="MatMul/Gemm nodes whose node or weight name matches stay float, "
                          "e.g. the feed-forward output projections of a BERT text tower")
     args = ap.parse_args(argv)

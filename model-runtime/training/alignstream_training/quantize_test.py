@@ -350,6 +350,18 @@ class QuantizeBundleTest(unittest.TestCase):
         self.assertIn("text: skipped", printed)
         self.assertIn("align: align.onnx -> align.int8.onnx: MatMul/Gemm 1 quantized, 0 left float", printed)
 
+    def test_a_keep_float_that_is_not_a_regular_expression_is_refused_before_anything_is_written(self):
+        # Given the bundle as it is
+        _, before = self._manifest()
+        # When --keep-float names an expression that does not compile, then argparse refuses it (exit 2)
+        with self.assertRaises(SystemExit) as refused, contextlib.redirect_stderr(io.StringIO()) as err:
+            self._quantize(["--keep-float", "/layer.[0-9+/"])
+        self.assertEqual(refused.exception.code, 2)
+        self.assertIn("not a regular expression", err.getvalue())
+        # and nothing is written
+        self.assertEqual(self._manifest()[1], before)
+        self.assertFalse(os.path.exists(os.path.join(self.bundle, "align.int8.onnx")))
+
     def test_a_referenced_head_is_quantized_from_a_matching_source(self):
         # When the text head's fp32 file is given
         self._quantize(["--heads", "text", "--source", f"text={self.text_source}"])
